@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { AccessTokens } from './auth/access-tokens.js';
+import { unauthenticated, type AppError } from './common/errors.js';
+import type { Db } from './db/client.js';
+import type { Services } from './services.js';
+import { createUserLoaders } from './users/user.loaders.js';
+
+/** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
+export interface Context {
+  viewerId: number | null;
+  /** Why a presented token was refused; raised only when an operation needs a viewer. */
+  authError: AppError | null;
+  ip: string;
+  requestId: string;
+  log: Logger;
+  services: Services;
+  loaders: Loaders;
+  /** After register/login/refresh, the rest of the request acts as the signed-in user. */
+  actAs(this: Context, userId: number): void;
+}
+
+export function createLoaders(db: Db, viewerId: number | null) {
+  return { ...createUserLoaders(db, viewerId) };
+}
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface ContextDeps {
+  db: Db;
+  tokens: AccessTokens;
+  services: Services;
+  log: Logger;
+}
+
+export async function buildContext(
+  deps: ContextDeps,
+  request: { token: string | undefined; ip: string; requestId: string },
+): Promise<Context> {
+  let viewerId: number | null = null;
+  let authError: AppError | null = null;
+  if (request.token) {
+    try {
+      viewerId = (await deps.tokens.verify(request.token)).userId;
+    } catch (err) {
+      authError = err as AppError;
+    }
+  }
+  const ctx: Context = {
+    viewerId,
+    authError,
+    ip: request.ip,
+    requestId: request.requestId,
+    log: deps.log.child({ requestId: request.requestId }),
+    services: deps.services,
+    loaders: createLoaders(deps.db, viewerId),
+    // `this`, not `ctx`: Apollo hands resolvers a shallow copy of the context.
+    actAs(this: Context, userId: number) {
+      this.viewerId = userId;
+      this.authError = null;
+      this.loaders = createLoaders(deps.db, userId);
+    },
+  };
+  return ctx;
+}
+
+/** The one place that decides an operation needs a signed-in user. */
+export function requireViewer(ctx: Context): number {
+  if (ctx.viewerId !== null) return ctx.viewerId;
+  throw ctx.authError ?? unauthenticated();
+}

@@ -1,0 +1,37 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; services accept either so they compose inside one transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  sql: postgres.Sql;
+  /** Statements sent since start; lets tests and benchmarks prove a bounded query count. */
+  readonly queryCount: number;
+  close(): Promise<void>;
+}
+
+export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+  let queryCount = 0;
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    debug: () => {
+      queryCount += 1;
+    },
+    connection: { application_name: 'parley' },
+  });
+  const db = drizzle(sql, { schema });
+  return {
+    db,
+    sql,
+    get queryCount() {
+      return queryCount;
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

