@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+
+/** The one NOTIFY channel every instance LISTENs on. */
+export const EVENTS_CHANNEL = 'parley_events';
+
+export type ChatEventKind = 'CREATED' | 'RENAMED' | 'PARTICIPANT_ADDED' | 'PARTICIPANT_REMOVED' | 'PARTICIPANT_LEFT';
+export type ContactEventKind =
+  | 'INVITATION_RECEIVED'
+  | 'INVITATION_ACCEPTED'
+  | 'INVITATION_DECLINED'
+  | 'INVITATION_CANCELLED'
+  | 'CONTACT_REMOVED';
+
+/**
+ * The event catalogue. Payloads carry identifiers and small fields only (NOTIFY allows 8000
+ * bytes); each instance loads the rows once per event when it delivers them.
+ */
+export type RealtimeEvent =
+  | { type: 'message.added'; chatId: number; messageId: number; senderId: number }
+  | { type: 'message.read'; chatId: number; userId: number; lastReadMessageId: number; readAt: string }
+  | { type: 'typing'; chatId: number; userId: number; isTyping: boolean; at: string }
+  /** `userId`: the participant the change is about (added, removed, left), or the actor. */
+  | { type: 'chat.updated'; kind: ChatEventKind; chatId: number; userId: number }
+  /** One event per affected owner: `contactId` is that owner's own contact entry. */
+  | { type: 'contact.updated'; kind: ContactEventKind; contactId: number; ownerId: number };
+
+/**
+ * Publishes an event inside the caller's transaction: PostgreSQL delivers it on commit only,
+ * so a rolled-back change announces nothing and a committed one is always announced.
+ */
+export async function publish(db: DbOrTx, event: RealtimeEvent): Promise<void> {
+  await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
+}
