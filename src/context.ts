@@ -3,6 +3,8 @@ import type { AccessTokens } from './auth/access-tokens.js';
 import { unauthenticated, type AppError } from './common/errors.js';
 import type { Db } from './db/client.js';
 import type { Services } from './services.js';
+import { createChatLoaders } from './chats/chat.loaders.js';
+import { createMessageLoaders } from './messages/message.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
@@ -20,7 +22,7 @@ export interface Context {
 }
 
 export function createLoaders(db: Db, viewerId: number | null) {
-  return { ...createUserLoaders(db, viewerId) };
+  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 

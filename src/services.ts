@@ -3,12 +3,16 @@ import { AuthService } from './auth/auth.service.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { ChatsService } from './chats/chats.service.js';
+import { MessagesService } from './messages/messages.service.js';
 import { UsersService } from './users/users.service.js';
 
 export function createServices(deps: { db: Db; tokens: AccessTokens; limiter: LoginLimiter; config: Config }) {
   return {
     auth: new AuthService(deps.db, deps.tokens, deps.limiter, deps.config.refreshTokenTtl),
     users: new UsersService(deps.db),
+    chats: new ChatsService(deps.db),
+    messages: new MessagesService(deps.db),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -7,6 +7,7 @@ import {
   index,
   integer,
   pgEnum,
+  pgSequence,
   pgTable,
   serial,
   text,
@@ -90,6 +91,9 @@ export const contacts = pgTable(
   ],
 );
 
+/** Orders chats by latest activity: taken at creation and again by every message. */
+export const chatActivitySeq = pgSequence('chat_activity_seq');
+
 export const chats = pgTable(
   'chats',
   {
@@ -100,6 +104,10 @@ export const chats = pgTable(
     directKey: varchar('direct_key', { length: 40 }),
     lastMessageId: bigint('last_message_id', { mode: 'number' }),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    // A strictly increasing key, so "newest activity first" pages exactly (timestamps can tie).
+    activitySeq: bigint('activity_seq', { mode: 'number' })
+      .notNull()
+      .default(sql`nextval('chat_activity_seq')`),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,21 +1,34 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
+import { MessageResolver, ReadReceiptResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolvers = [AuthResolver, UserResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  UserResolver,
+  ChatResolver,
+  ChatParticipantResolver,
+  MessageResolver,
+  ReadReceiptResolver,
+] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
 
 /** The executable schema, built once per process from the feature resolvers. */
 export function buildParleySchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({
-    resolvers: [...resolvers],
-    // Rules live in the services (one place each); class-validator is not used.
-    validate: false,
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
-  });
+  if (!cached) {
+    // Parameter decorators run last-to-first; list arguments in the order they are written.
+    getMetadataStorage().params.sort((a, b) => a.index - b.index);
+    cached = buildSchema({
+      resolvers: [...resolvers],
+      // Rules live in the services (one place each); class-validator is not used.
+      validate: false,
+      scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    });
+  }
   return cached;
 }

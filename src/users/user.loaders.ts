@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
+import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
 import { contacts, users, type UserRow } from '../db/schema.js';
 
@@ -7,8 +8,7 @@ export function createUserLoaders(db: Db, viewerId: number | null) {
   return {
     userById: new DataLoader<number, UserRow | null>(async (ids) => {
       const rows = await db.select().from(users).where(inArray(users.id, [...ids]));
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return alignByKey(ids, rows, (r) => r.id);
     }),
     /** Whether a user is an accepted contact of the viewer; decides email/phone visibility. */
     isAcceptedContact: new DataLoader<number, boolean>(async (ids) => {

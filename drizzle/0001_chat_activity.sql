@@ -1,0 +1,2 @@
+CREATE SEQUENCE "public"."chat_activity_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+ALTER TABLE "chats" ADD COLUMN "activity_seq" bigint DEFAULT nextval('chat_activity_seq') NOT NULL;

@@ -1,0 +1,73 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionTypes } from '../common/pagination.js';
+import { User } from '../users/user.type.js';
+
+export enum MessageType {
+  TEXT = 'TEXT',
+  IMAGE = 'IMAGE',
+  FILE = 'FILE',
+  SYSTEM = 'SYSTEM',
+}
+registerEnumType(MessageType, { name: 'MessageType', valuesConfig: { SYSTEM: { description: 'Written by the server only.' } } });
+
+@ObjectType()
+export class Message {
+  @Field(() => ID)
+  id!: number;
+
+  @Field(() => ID)
+  chatId!: number;
+
+  @Field(() => User)
+  sender!: User;
+
+  @Field(() => String)
+  content!: string;
+
+  @Field(() => MessageType)
+  messageType!: MessageType;
+
+  @Field(() => Date)
+  sentAt!: Date;
+
+  @Field(() => Boolean, { description: 'True once every other participant has read it.' })
+  isRead!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The sender's idempotency key; visible to the sender only." })
+  clientMessageId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  editedAt!: Date | null;
+}
+
+export const MessageConnection = connectionTypes(Message, 'Message');
+
+@InputType()
+export class SendMessageInput {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => String, { description: 'Trimmed; 1 to 10,000 characters.' })
+  content!: string;
+
+  @Field(() => MessageType, { defaultValue: MessageType.TEXT })
+  messageType!: MessageType;
+
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first message instead of a duplicate.' })
+  clientMessageId?: string | null;
+}
+
+@ObjectType()
+export class ReadReceipt {
+  @Field(() => ID)
+  chatId!: number;
+
+  @Field(() => User)
+  user!: User;
+
+  @Field(() => ID, { nullable: true })
+  lastReadMessageId!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  readAt!: Date | null;
+}
