@@ -2,6 +2,7 @@ import type { AccessTokens } from './auth/access-tokens.js';
 import { AuthService } from './auth/auth.service.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { Config } from './config.js';
+import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
 import { UsersService } from './users/users.service.js';
 
@@ -9,6 +10,7 @@ export function createServices(deps: { db: Db; tokens: AccessTokens; limiter: Lo
   return {
     auth: new AuthService(deps.db, deps.tokens, deps.limiter, deps.config.refreshTokenTtl),
     users: new UsersService(deps.db),
+    contacts: new ContactsService(deps.db),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -3,9 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolvers = [AuthResolver, UserResolver] as const;
+export const resolvers = [AuthResolver, UserResolver, ContactResolver] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
 
