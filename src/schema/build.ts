@@ -4,12 +4,14 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
+import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
 export const resolvers = [
   AuthResolver,
   UserResolver,
+  ContactResolver,
   ChatResolver,
   ChatParticipantResolver,
   MessageResolver,

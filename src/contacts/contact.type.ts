@@ -1,0 +1,43 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { User } from '../users/user.type.js';
+
+/** The values match the `contact_status` database enum. */
+export enum ContactStatus {
+  PENDING = 'PENDING',
+  ACCEPTED = 'ACCEPTED',
+  DECLINED = 'DECLINED',
+  BLOCKED = 'BLOCKED',
+}
+
+/** The values match the `contact_direction` database enum. */
+export enum ContactDirection {
+  INCOMING = 'INCOMING',
+  OUTGOING = 'OUTGOING',
+}
+
+registerEnumType(ContactStatus, { name: 'ContactStatus' });
+registerEnumType(ContactDirection, {
+  name: 'ContactDirection',
+  description: 'Who started the relationship: OUTGOING when the owner of the entry invited (or blocked) the other person.',
+});
+
+@ObjectType({ description: "One of the viewer's own contact entries: the viewer's view of their relationship with `user`." })
+export class Contact {
+  @Field(() => ID)
+  id!: number;
+
+  @Field(() => User, { description: 'The other person.' })
+  user!: User;
+
+  @Field(() => ContactStatus)
+  status!: ContactStatus;
+
+  @Field(() => ContactDirection)
+  direction!: ContactDirection;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
