@@ -325,5 +325,6 @@ function removalKind(entry: ContactRow): ContactEventKind {
 }
 
 function announce(tx: Tx, entry: ContactRow, kind: ContactEventKind): Promise<void> {
-  return publish(tx, { type: 'contact.updated', kind, contactId: entry.id, ownerId: entry.userId });
+  const contact = { ...entry, createdAt: entry.createdAt.toISOString(), updatedAt: entry.updatedAt.toISOString() };
+  return publish(tx, { type: 'contact.updated', kind, contactId: entry.id, ownerId: entry.userId, contact });
 }

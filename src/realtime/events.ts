@@ -22,8 +22,21 @@ export type RealtimeEvent =
   | { type: 'typing'; chatId: number; userId: number; isTyping: boolean; at: string }
   /** `userId`: the participant the change is about (added, removed, left), or the actor. */
   | { type: 'chat.updated'; kind: ChatEventKind; chatId: number; userId: number }
-  /** One event per affected owner: `contactId` is that owner's own contact entry. */
-  | { type: 'contact.updated'; kind: ContactEventKind; contactId: number; ownerId: number };
+  /**
+   * One event per affected owner: `contactId` is that owner's own entry, and `contact` its
+   * state (the entry may be gone by delivery time, e.g. after CONTACT_REMOVED).
+   */
+  | { type: 'contact.updated'; kind: ContactEventKind; contactId: number; ownerId: number; contact: ContactSnapshot };
+
+export interface ContactSnapshot {
+  id: number;
+  userId: number;
+  contactId: number;
+  status: 'PENDING' | 'ACCEPTED' | 'DECLINED' | 'BLOCKED';
+  direction: 'INCOMING' | 'OUTGOING';
+  createdAt: string;
+  updatedAt: string;
+}
 
 /**
  * Publishes an event inside the caller's transaction: PostgreSQL delivers it on commit only,
