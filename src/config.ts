@@ -31,6 +31,12 @@ const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
   LOGIN_FAILURE_WINDOW: z.coerce.number().int().positive().default(15 * 60),
   TRUST_PROXY: bool.optional(),
+  TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
+  TYPING_WINDOW: z.coerce.number().int().positive().default(5),
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  WS_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
 });
 
 export interface Config {
@@ -51,6 +57,8 @@ export interface Config {
   introspection: boolean;
   loginLimits: { perEmail: number; perIp: number; windowSeconds: number };
   trustProxy: boolean;
+  typing: { timeoutMs: number; points: number; windowSeconds: number };
+  ws: { maxPayloadBytes: number; initTimeoutMs: number; maxSubscriptions: number };
 }
 
 export class ConfigError extends Error {}
@@ -90,5 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW,
     },
     trustProxy: e.TRUST_PROXY ?? false,
+    typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
+    ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, initTimeoutMs: e.WS_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS },
   };
 }

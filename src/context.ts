@@ -19,6 +19,8 @@ export interface Context {
   loaders: Loaders;
   /** After register/login/refresh, the rest of the request acts as the signed-in user. */
   actAs(this: Context, userId: number): void;
+  /** A subscription's context lives as long as it does: each event starts with fresh loaders. */
+  renewLoaders(this: Context): void;
 }
 
 export function createLoaders(db: Db, viewerId: number | null) {
@@ -59,6 +61,9 @@ export async function buildContext(
       this.viewerId = userId;
       this.authError = null;
       this.loaders = createLoaders(deps.db, userId);
+    },
+    renewLoaders(this: Context) {
+      this.loaders = createLoaders(deps.db, this.viewerId);
     },
   };
   return ctx;

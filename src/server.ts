@@ -13,13 +13,20 @@ import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { applyCors } from './http/cors.js';
 import { handleGraphQL } from './http/graphql-handler.js';
+import { attachWebSocketServer } from './http/websocket.js';
 import { clientIp } from './http/request.js';
+import { EventBridge } from './realtime/bridge.js';
+import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
 import { createServices } from './services.js';
 
 export interface ParleyServer {
   httpServer: http.Server;
   database: Database;
+  hub: RealtimeHub;
+  bridge: EventBridge;
+  /** The `application_name` of this instance's LISTEN connection. */
+  listenConnectionName: string;
   /** Resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -31,7 +38,11 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const database = connectDatabase(options.databaseUrl);
   const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
   const limiter = new LoginLimiter(config.loginLimits);
-  const services = createServices({ db: database.db, tokens, limiter, config });
+  const hub = new RealtimeHub(database.db, log, { typingTimeoutMs: config.typing.timeoutMs });
+  const listenConnectionName = `parley-listen-${randomUUID().slice(0, 8)}`;
+  const bridge = new EventBridge(options.databaseUrl, { onEvent: (e) => hub.receive(e), onReconnect: () => hub.recover() }, log, listenConnectionName);
+  await bridge.start();
+  const services = createServices({ db: database.db, tokens, limiter, config, hub });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const armor = new ApolloArmor({
@@ -44,8 +55,10 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const protection = armor.protect();
+  const formatError = createErrorFormatter({ isProduction: config.isProduction, log });
+  const schema = await buildParleySchema();
   const apollo = new ApolloServer<Context>({
-    schema: await buildParleySchema(),
+    schema,
     // Armor's types come from Apollo's CJS build; the plugins are the same at run time.
     plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
     validationRules: protection.validationRules,
@@ -55,7 +68,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     introspection: config.introspection,
     // Shutdown is ours (main.ts): server, then database, in that order.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter({ isProduction: config.isProduction, log }),
+    formatError,
   });
   await apollo.start();
 
@@ -90,20 +103,37 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     });
   });
 
+  const websocket = attachWebSocketServer({
+    httpServer,
+    schema,
+    config,
+    tokens,
+    contextDeps,
+    validationRules: protection.validationRules,
+    formatError,
+    log,
+  });
+
   return {
     httpServer,
     database,
+    hub,
+    bridge,
+    listenConnectionName,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     async close() {
+      await websocket.close();
+      hub.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeIdleConnections();
       });
       await apollo.stop();
+      await bridge.stop();
       await database.close();
     },
   };

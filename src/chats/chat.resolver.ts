@@ -1,10 +1,11 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ChatRow, MessageRow, ParticipantRow, UserRow } from '../db/schema.js';
 import { Message } from '../messages/message.types.js';
 import { User } from '../users/user.type.js';
-import { Chat, ChatConnection, ChatParticipant } from './chat.types.js';
+import type { ChatEventPayload } from '../realtime/hub.js';
+import { Chat, ChatConnection, ChatEvent, ChatParticipant } from './chat.types.js';
 
 @Resolver(() => Chat)
 export class ChatResolver {
@@ -60,6 +61,15 @@ export class ChatResolver {
     return ctx.services.chats.leave(requireViewer(ctx), chatId);
   }
 
+  @Subscription(() => ChatEvent, {
+    description: 'Changes to chats the viewer belongs to, and their own removal or leaving.',
+    subscribe: ({ context }) => (context as Context).services.subscriptions.chatUpdated(requireViewer(context as Context)),
+  })
+  chatUpdated(@Root() event: ChatEventPayload, @Ctx() ctx: Context): ChatEventPayload {
+    ctx.renewLoaders();
+    return event;
+  }
+
   @FieldResolver(() => [ChatParticipant])
   participants(@Root() chat: ChatRow, @Ctx() ctx: Context): Promise<ParticipantRow[]> {
     return ctx.loaders.participantsByChat.load(chat.id);
@@ -87,5 +97,18 @@ export class ChatParticipantResolver {
   @FieldResolver(() => User)
   async user(@Root() participant: ParticipantRow, @Ctx() ctx: Context): Promise<UserRow> {
     return (await ctx.loaders.userById.load(participant.userId))!;
+  }
+}
+
+@Resolver(() => ChatEvent)
+export class ChatEventResolver {
+  @FieldResolver(() => Chat)
+  chat(@Root() event: ChatEventPayload): ChatRow {
+    return event.chat;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  user(@Root() event: ChatEventPayload, @Ctx() ctx: Context): Promise<UserRow | null> {
+    return ctx.loaders.userById.load(event.userId);
   }
 }

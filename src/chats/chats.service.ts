@@ -99,8 +99,8 @@ export class ChatsService {
       const names = await this.requireReachable(tx, viewerId, added);
       // History before joining does not count as unread for newcomers.
       await tx.insert(chatParticipants).values(added.map((userId) => ({ chatId, userId, lastReadMessageId: chat.lastMessageId })));
-      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} added ${listNames(added.map((id) => names.get(id)!))}`);
       for (const userId of added) await this.announce(tx, 'PARTICIPANT_ADDED', chatId, userId);
+      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} added ${listNames(added.map((id) => names.get(id)!))}`);
       return (await this.reload(tx, chatId))!;
     });
   }
@@ -116,8 +116,8 @@ export class ChatsService {
         .where(and(eq(chatParticipants.chatId, chatId), eq(chatParticipants.userId, userId)))
         .returning();
       if (!removed) throw notFound('Participant');
-      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} removed ${await this.nameOf(tx, userId)}`);
       await this.announce(tx, 'PARTICIPANT_REMOVED', chatId, userId);
+      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} removed ${await this.nameOf(tx, userId)}`);
       return (await this.reload(tx, chatId))!;
     });
   }
@@ -143,8 +143,8 @@ export class ChatsService {
       if (membership.participant.role === 'OWNER') {
         await tx.update(chatParticipants).set({ role: 'OWNER' }).where(eq(chatParticipants.id, heir.id));
       }
-      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} left`);
       await this.announce(tx, 'PARTICIPANT_LEFT', chatId, viewerId);
+      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} left`);
       return true;
     });
   }
@@ -168,6 +168,10 @@ export class ChatsService {
     return appendMessage(tx, { chatId, senderId: actorId, content, messageType: 'SYSTEM' });
   }
 
+  /**
+   * Membership events go out before the change's SYSTEM message: instances refresh their
+   * membership cache on the former, so the latter reaches exactly the new membership.
+   */
   private announce(tx: Tx, kind: ChatEventKind, chatId: number, userId: number) {
     return publish(tx, { type: 'chat.updated', kind, chatId, userId });
   }

@@ -41,3 +41,21 @@ export class Contact {
   @Field(() => Date)
   updatedAt!: Date;
 }
+
+export enum ContactEventKindEnum {
+  INVITATION_RECEIVED = 'INVITATION_RECEIVED',
+  INVITATION_ACCEPTED = 'INVITATION_ACCEPTED',
+  INVITATION_DECLINED = 'INVITATION_DECLINED',
+  INVITATION_CANCELLED = 'INVITATION_CANCELLED',
+  CONTACT_REMOVED = 'CONTACT_REMOVED',
+}
+registerEnumType(ContactEventKindEnum, { name: 'ContactEventKind' });
+
+@ObjectType({ description: "A change to one of the viewer's contact entries, made by the other person." })
+export class ContactEvent {
+  @Field(() => ContactEventKindEnum)
+  kind!: ContactEventKindEnum;
+
+  @Field(() => Contact, { description: "The viewer's entry as the change left it (as it was, when the change removed it)." })
+  contact!: Contact;
+}

@@ -1,9 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { notFound } from '../common/errors.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ContactRow, UserRow } from '../db/schema.js';
 import { User } from '../users/user.type.js';
-import { Contact, ContactDirection, ContactStatus } from './contact.type.js';
+import type { ContactEventPayload } from '../realtime/hub.js';
+import { Contact, ContactDirection, ContactEvent, ContactStatus } from './contact.type.js';
 import { primeFromOwnEntries } from './contacts.loaders.js';
 import { SEARCH_DEFAULT_FIRST, SEARCH_MAX_FIRST } from './contacts.service.js';
 
@@ -83,6 +84,15 @@ export class ContactResolver {
   @Mutation(() => Boolean, { description: 'False when the viewer had not blocked that user.' })
   unblockUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.contacts.unblockUser(requireViewer(ctx), userId);
+  }
+
+  @Subscription(() => ContactEvent, {
+    description: "Changes the other person makes to the viewer's contact entries.",
+    subscribe: ({ context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context)),
+  })
+  contactUpdated(@Root() event: ContactEventPayload, @Ctx() ctx: Context): ContactEventPayload {
+    ctx.renewLoaders();
+    return event;
   }
 
   @FieldResolver(() => User)

@@ -1,10 +1,11 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Chat } from '../chats/chat.types.js';
 import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ChatRow, MessageRow, UserRow } from '../db/schema.js';
 import { User } from '../users/user.type.js';
-import { Message, MessageConnection, ReadReceipt, SendMessageInput } from './message.types.js';
+import type { TypingPayload } from '../realtime/hub.js';
+import { Message, MessageConnection, ReadReceipt, SendMessageInput, TypingEvent } from './message.types.js';
 import type { ReadReceiptData } from './messages.service.js';
 
 @Resolver(() => Message)
@@ -37,6 +38,42 @@ export class MessageResolver {
     return ctx.services.messages.markRead(requireViewer(ctx), chatId, messageId);
   }
 
+  @Mutation(() => Boolean, { description: 'Not stored; a typing state not refreshed ends by itself after a few seconds.' })
+  setTyping(@Arg('chatId', () => ID) chatId: string, @Arg('isTyping', () => Boolean) isTyping: boolean, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.typing.set(requireViewer(ctx), chatId, isTyping);
+  }
+
+  @Subscription(() => Message, {
+    description: 'New messages of one chat, or of every chat of the viewer. With `after`, first replays the stored messages newer than it.',
+    subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageAdded(requireViewer(context as Context), args.chatId, args.after),
+  })
+  messageAdded(
+    @Root() message: MessageRow,
+    @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
+    @Arg('after', () => ID, { nullable: true }) _after: string | null,
+    @Ctx() ctx: Context,
+  ): MessageRow {
+    ctx.renewLoaders();
+    return message;
+  }
+
+  @Subscription(() => ReadReceipt, {
+    subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageRead(requireViewer(context as Context), args.chatId),
+  })
+  messageRead(@Root() receipt: ReadReceiptData, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): ReadReceiptData {
+    ctx.renewLoaders();
+    return receipt;
+  }
+
+  @Subscription(() => TypingEvent, {
+    description: "Never the viewer's own.",
+    subscribe: ({ args, context }) => (context as Context).services.subscriptions.typing(requireViewer(context as Context), args.chatId),
+  })
+  typing(@Root() event: TypingPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): TypingPayload {
+    ctx.renewLoaders();
+    return event;
+  }
+
   @FieldResolver(() => User)
   async sender(@Root() message: MessageRow, @Ctx() ctx: Context): Promise<UserRow> {
     return (await ctx.loaders.userById.load(message.senderId))!;
@@ -58,5 +95,13 @@ export class ReadReceiptResolver {
   @FieldResolver(() => User)
   async user(@Root() receipt: ReadReceiptData, @Ctx() ctx: Context): Promise<UserRow> {
     return (await ctx.loaders.userById.load(receipt.userId))!;
+  }
+}
+
+@Resolver(() => TypingEvent)
+export class TypingEventResolver {
+  @FieldResolver(() => User)
+  async user(@Root() event: TypingPayload, @Ctx() ctx: Context): Promise<UserRow> {
+    return (await ctx.loaders.userById.load(event.userId))!;
   }
 }

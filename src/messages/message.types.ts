@@ -71,3 +71,18 @@ export class ReadReceipt {
   @Field(() => Date, { nullable: true })
   readAt!: Date | null;
 }
+
+@ObjectType({ description: 'Someone in a chat started or stopped typing.' })
+export class TypingEvent {
+  @Field(() => ID)
+  chatId!: number;
+
+  @Field(() => User)
+  user!: User;
+
+  @Field(() => Boolean, { description: 'False when they stopped, or a few seconds passed without a refresh.' })
+  isTyping!: boolean;
+
+  @Field(() => Date)
+  at!: Date;
+}

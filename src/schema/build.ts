@@ -3,9 +3,9 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
-import { ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
+import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
-import { MessageResolver, ReadReceiptResolver } from '../messages/message.resolver.js';
+import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
 export const resolvers = [
@@ -16,6 +16,8 @@ export const resolvers = [
   ChatParticipantResolver,
   MessageResolver,
   ReadReceiptResolver,
+  TypingEventResolver,
+  ChatEventResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
@@ -30,6 +32,16 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       // Rules live in the services (one place each); class-validator is not used.
       validate: false,
       scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+      // Every subscription brings its own `subscribe` (the realtime hub); type-graphql still
+      // insists on a pub/sub, so it gets one that refuses to be used.
+      pubSub: {
+        publish: () => {
+          throw new Error('Publish through realtime/events.ts');
+        },
+        subscribe: () => {
+          throw new Error('Subscriptions subscribe through the realtime hub');
+        },
+      },
     });
   }
   return cached;

@@ -1,0 +1,87 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** A real graphql-ws client, as frontends use it; `token` goes in `connection_init`. */
+export function wsClient(url: string, token?: string, options: { payload?: Record<string, unknown> } = {}): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: options.payload ?? (token ? { authorization: `Bearer ${token}` } : {}),
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+export interface Subscription<T> {
+  events: T[];
+  errors: unknown[];
+  completed: boolean;
+  /** Resolves once at least `n` events arrived (or rejects after `timeoutMs`). */
+  waitFor(n: number, timeoutMs?: number): Promise<T[]>;
+  dispose(): void;
+}
+
+export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription<T> {
+  const sub: Subscription<T> = {
+    events: [],
+    errors: [],
+    completed: false,
+    waitFor: async (n, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (sub.events.length < n) {
+        if (sub.errors.length) throw new Error(`subscription failed: ${JSON.stringify(sub.errors)}`);
+        if (Date.now() > deadline) throw new Error(`timed out with ${sub.events.length}/${n} events: ${JSON.stringify(sub.events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return sub.events;
+    },
+    dispose: () => {},
+  };
+  sub.dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) sub.errors.push(...result.errors);
+        else sub.events.push(result.data as T);
+      },
+      error: (err) => sub.errors.push(err),
+      complete: () => (sub.completed = true),
+    },
+  );
+  return sub;
+}
+
+/** Waits until `check` holds, polling; for server-side state such as active subscriptions. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A raw socket speaking graphql-transport-ws, for what a well-behaved client would never send. */
+export function rawSocket(url: string) {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  const messages: any[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, messages, closed, opened, send: (msg: unknown) => socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg)) };
+}
+
+/** Subscribes and waits until the server has registered the subscription. */
+export async function subscribeReady<T = any>(
+  hub: { stats: { subscriptions: number } },
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Subscription<T>> {
+  const before = hub.stats.subscriptions;
+  const sub = subscribe<T>(client, query, variables);
+  await until(() => hub.stats.subscriptions > before || sub.errors.length > 0, 5000, 'the subscription to start');
+  return sub;
+}
