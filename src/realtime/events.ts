@@ -43,5 +43,10 @@ export interface ContactSnapshot {
  * so a rolled-back change announces nothing and a committed one is always announced.
  */
 export async function publish(db: DbOrTx, event: RealtimeEvent): Promise<void> {
-  await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
+  const payload = JSON.stringify(event);
+  // PostgreSQL refuses payloads of 8000 bytes or more; ours are far smaller by design.
+  if (Buffer.byteLength(payload) >= MAX_PAYLOAD_BYTES) throw new Error(`Event payload too large: ${event.type}`);
+  await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${payload})`);
 }
+
+const MAX_PAYLOAD_BYTES = 8000;

@@ -44,7 +44,8 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
         if (result.errors) sub.errors.push(...result.errors);
         else sub.events.push(result.data as T);
       },
-      error: (err) => sub.errors.push(err),
+      // graphql-ws reports operation errors as a list, and socket failures as one value.
+      error: (err) => (Array.isArray(err) ? sub.errors.push(...err) : sub.errors.push(err)),
       complete: () => (sub.completed = true),
     },
   );
