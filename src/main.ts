@@ -36,7 +36,8 @@ async function main() {
   log.info('Migrations applied');
   server = await createParleyServer({ config, databaseUrl: database.url, log });
   const port = await server.listen(config.port, config.host);
-  log.info(`Parley GraphQL API listening on http://localhost:${port}/graphql`);
+  log.info(`Parley GraphQL API listening on http://localhost:${port}/graphql (subscriptions: ws://localhost:${port}/graphql)`);
+  log.info(`GraphiQL explorer: http://localhost:${port}/graphiql`);
 }
 
 main().catch((err: unknown) => {

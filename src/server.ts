@@ -13,7 +13,10 @@ import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { applyCors } from './http/cors.js';
 import { handleGraphQL } from './http/graphql-handler.js';
+import { serveGraphiQL } from './http/graphiql.js';
 import { attachWebSocketServer } from './http/websocket.js';
+import { registry, trackInstance } from './observability/metrics.js';
+import { operationMetricsPlugin } from './observability/operation-metrics.js';
 import { clientIp } from './http/request.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
@@ -60,7 +63,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const apollo = new ApolloServer<Context>({
     schema,
     // Armor's types come from Apollo's CJS build; the plugins are the same at run time.
-    plugins: protection.plugins as unknown as ApolloServerPlugin<Context>[],
+    plugins: [...(protection.plugins as unknown as ApolloServerPlugin<Context>[]), operationMetricsPlugin<Context>()],
     validationRules: protection.validationRules,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
@@ -76,6 +79,12 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.once('finish', () => {
+      const entry = { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (url.pathname === '/graphql') log.info(entry, 'request');
+      else log.debug(entry, 'request');
+    });
     if (applyCors(req, res, config.corsOrigins)) return;
     switch (url.pathname) {
       case '/graphql':
@@ -90,7 +99,15 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         });
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
+      case '/readyz': {
+        const checks = await readiness(database, bridge);
+        return sendJson(res, checks.ready ? 200 : 503, checks);
+      }
+      case '/metrics':
+        res.setHeader('content-type', registry.contentType);
+        return void res.end(await registry.metrics());
       default:
+        if (serveGraphiQL(url.pathname, res)) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };
@@ -114,6 +131,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     log,
   });
 
+  const untrack = trackInstance({ openSockets: () => websocket.openSockets, activeSubscriptions: () => hub.stats.subscriptions });
+
   return {
     httpServer,
     database,
@@ -126,6 +145,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     async close() {
+      untrack();
       await websocket.close();
       hub.close();
       await new Promise<void>((resolve) => {
@@ -137,6 +157,16 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       await database.close();
     },
   };
+}
+
+/** Ready when the database answers and this instance's LISTEN connection is up. */
+async function readiness(database: Database, bridge: EventBridge) {
+  const db = await Promise.race([
+    database.sql`select 1`.then(() => true, () => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+  ]);
+  const listen = bridge.connected;
+  return { ready: db && listen, database: db ? 'up' : 'down', listen: listen ? 'up' : 'down' };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

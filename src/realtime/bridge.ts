@@ -1,21 +1,25 @@
 import postgres from 'postgres';
 import type { Logger } from 'pino';
-import { EVENTS_CHANNEL, type RealtimeEvent } from './events.js';
+import { metrics } from '../observability/metrics.js';
+import { EVENTS_CHANNEL, type Published } from './events.js';
 
 export interface BridgeHandlers {
-  onEvent(event: RealtimeEvent): void;
+  onEvent(event: Published): void;
   /** The LISTEN connection came back: notifications sent meanwhile are lost and must be re-read. */
   onReconnect(): void;
 }
 
+const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+
 /**
- * One LISTEN connection per instance, never one per subscriber. postgres.js reconnects it by
- * itself and calls `onlisten` again each time; from the second call on, that is a recovery.
+ * One LISTEN connection per instance, never one per subscriber. When the connection drops it
+ * is re-established (with backoff, for as long as it takes), and the hub is told to recover.
  */
 export class EventBridge {
   private sql: postgres.Sql | undefined;
   private listening = false;
-  private starts = 0;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly url: string,
@@ -30,36 +34,64 @@ export class EventBridge {
   }
 
   async start(): Promise<void> {
+    // `onnotify` is how postgres.js's own listen() receives notifications; it is not in its types.
+    const notifications = {
+      onnotify: (channel: string, payload: string) => {
+        if (channel === EVENTS_CHANNEL) this.receive(payload);
+      },
+    };
     this.sql = postgres(this.url, {
+      ...notifications,
       max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      fetch_types: false,
       onnotice: () => {},
       connection: { application_name: this.applicationName },
-    });
-    await this.sql.listen(
-      EVENTS_CHANNEL,
-      (payload) => this.receive(payload),
-      () => {
-        this.listening = true;
-        if (this.starts++ > 0) {
-          this.log.warn('LISTEN connection restored; re-reading missed events');
-          this.handlers.onReconnect();
-        }
+      onclose: () => {
+        if (this.stopped || !this.listening) return;
+        this.listening = false;
+        this.log.warn('LISTEN connection lost; reconnecting');
+        this.relisten(0);
       },
-    );
-    // postgres.js reports the loss only through the connection closing.
-    this.sql.options.onclose = () => {
-      this.listening = false;
-    };
+    });
+    await this.listen();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.listening = false;
+    clearTimeout(this.retryTimer);
     await this.sql?.end({ timeout: 2 });
+  }
+
+  private async listen(): Promise<void> {
+    await this.sql!.unsafe(`listen "${EVENTS_CHANNEL}"`);
+    this.listening = true;
+  }
+
+  private relisten(attempt: number): void {
+    const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
+    this.retryTimer = setTimeout(() => {
+      this.listen().then(
+        () => {
+          this.log.warn('LISTEN connection restored; re-reading missed events');
+          metrics.listenReconnects.inc();
+          this.handlers.onReconnect();
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.log.warn({ err }, 'LISTEN reconnect failed; retrying');
+          this.relisten(attempt + 1);
+        },
+      );
+    }, delay);
+    this.retryTimer.unref();
   }
 
   private receive(payload: string): void {
     try {
-      this.handlers.onEvent(JSON.parse(payload) as RealtimeEvent);
+      this.handlers.onEvent(JSON.parse(payload) as Published);
     } catch (err) {
       this.log.error({ err, payload }, 'unreadable event');
     }

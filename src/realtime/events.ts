@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { metrics } from '../observability/metrics.js';
 
 /** The one NOTIFY channel every instance LISTENs on. */
 export const EVENTS_CHANNEL = 'parley_events';
@@ -43,10 +44,14 @@ export interface ContactSnapshot {
  * so a rolled-back change announces nothing and a committed one is always announced.
  */
 export async function publish(db: DbOrTx, event: RealtimeEvent): Promise<void> {
-  const payload = JSON.stringify(event);
+  const payload = JSON.stringify({ ...event, ts: Date.now() } satisfies Published);
   // PostgreSQL refuses payloads of 8000 bytes or more; ours are far smaller by design.
   if (Buffer.byteLength(payload) >= MAX_PAYLOAD_BYTES) throw new Error(`Event payload too large: ${event.type}`);
   await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${payload})`);
+  metrics.eventsPublished.inc({ type: event.type });
 }
+
+/** On the wire, each event also carries when it was published, for the delivery-lag metric. */
+export type Published = RealtimeEvent & { ts: number };
 
 const MAX_PAYLOAD_BYTES = 8000;

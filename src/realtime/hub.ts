@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { chatParticipants, chats, messages, type ChatRow, type MessageRow } from '../db/schema.js';
 import { AsyncQueue } from './async-queue.js';
-import type { ChatEventKind, ContactEventKind, ContactSnapshot, RealtimeEvent } from './events.js';
+import { metrics } from '../observability/metrics.js';
+import type { ChatEventKind, ContactEventKind, ContactSnapshot, Published, RealtimeEvent } from './events.js';
 import { MembershipCache } from './memberships.js';
 import { MessageFeed } from './message-feed.js';
 import { TypingTimers } from './typing-timers.js';
@@ -59,7 +60,6 @@ export class RealtimeHub {
     private readonly db: Db,
     private readonly log: Logger,
     options: { typingTimeoutMs: number },
-    private readonly onDelivered: (type: string, count: number) => void = () => {},
   ) {
     this.memberships = new MembershipCache(db);
     this.typing = new TypingTimers(options.typingTimeoutMs, (chatId, userId) =>
@@ -72,8 +72,11 @@ export class RealtimeHub {
   }
 
   /** From the bridge: queue the event behind the ones before it. */
-  receive(event: RealtimeEvent): void {
-    this.enqueue(() => this.handle(event));
+  receive(event: Published): void {
+    this.enqueue(async () => {
+      await this.handle(event);
+      metrics.deliveryLag.observe(Math.max(0, Date.now() - event.ts) / 1000);
+    });
   }
 
   private enqueue(work: () => Promise<void>): void {
@@ -141,7 +144,7 @@ export class RealtimeHub {
         const [row] = await this.db.select().from(messages).where(eq(messages.id, event.messageId));
         if (!row) return;
         for (const feed of targets) feed.deliver(row);
-        return this.onDelivered(event.type, targets.length);
+        return this.delivered(event.type, targets.length);
       }
       case 'message.read': {
         if (this.reads.size === 0) return;
@@ -188,7 +191,11 @@ export class RealtimeHub {
       s.queue.push(payload);
       count++;
     }
-    if (count) this.onDelivered(type, count);
+    if (count) this.delivered(type, count);
+  }
+
+  private delivered(type: string, count: number): void {
+    metrics.eventsDelivered.inc({ type }, count);
   }
 
   private async newestMessageId(): Promise<number> {

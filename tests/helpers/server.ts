@@ -18,7 +18,7 @@ export interface TestServer {
 }
 
 /** A real Parley server on a free port, against the run's database. */
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
   const config: Config = {
     ...loadConfig({
       NODE_ENV: 'test',
@@ -30,7 +30,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
   };
   const server = await createParleyServer({
     config,
-    databaseUrl: inject('databaseUrl'),
+    databaseUrl,
     log: createLogger(config.logLevel),
   });
   const port = await server.listen(0, '127.0.0.1');

@@ -1,0 +1,69 @@
+import client from 'prom-client';
+
+/**
+ * Process-wide Prometheus metrics. Several server instances in one process (tests) share them;
+ * gauges sum over the instances registered with `trackInstance`.
+ */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+
+interface InstanceGauges {
+  openSockets(): number;
+  activeSubscriptions(): number;
+}
+const instances = new Set<InstanceGauges>();
+
+export function trackInstance(gauges: InstanceGauges): () => void {
+  instances.add(gauges);
+  return () => instances.delete(gauges);
+}
+
+const sum = (pick: (i: InstanceGauges) => number) => [...instances].reduce((total, i) => total + pick(i), 0);
+
+export const metrics = {
+  operations: new client.Counter({
+    name: 'parley_graphql_operations_total',
+    help: 'GraphQL operations over HTTP, by operation name, type and outcome',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [registry],
+  }),
+  openSockets: new client.Gauge({
+    name: 'parley_websocket_connections',
+    help: 'Open WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(sum((i) => i.openSockets()));
+    },
+  }),
+  activeSubscriptions: new client.Gauge({
+    name: 'parley_subscriptions_active',
+    help: 'Active subscriptions',
+    registers: [registry],
+    collect() {
+      this.set(sum((i) => i.activeSubscriptions()));
+    },
+  }),
+  eventsPublished: new client.Counter({
+    name: 'parley_events_published_total',
+    help: 'Events published with pg_notify, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  }),
+  eventsDelivered: new client.Counter({
+    name: 'parley_events_delivered_total',
+    help: 'Events delivered to local subscribers, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  }),
+  listenReconnects: new client.Counter({
+    name: 'parley_listen_reconnects_total',
+    help: 'Times the LISTEN connection was restored after a loss',
+    registers: [registry],
+  }),
+  deliveryLag: new client.Histogram({
+    name: 'parley_event_delivery_lag_seconds',
+    help: 'From publishing an event to handing it to local subscribers',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  }),
+};
