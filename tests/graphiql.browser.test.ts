@@ -39,19 +39,19 @@ describe.skipIf(!available)('GraphiQL in a browser', () => {
     await page.waitForSelector('.graphiql-query-editor .CodeMirror');
 
     const setEditor = (selector: string, value: string) =>
-      page.evaluate(([s, v]) => (document.querySelector(s!) as any).CodeMirror.setValue(v), [selector, value] as const);
+      page.evaluate(([s, v]) => ((globalThis as any).document.querySelector(s!) as any).CodeMirror.setValue(v), [selector, value] as const);
     // GraphiQL reads the operation name from the editor a moment after it changes.
     const run = async () => {
       await page.waitForTimeout(500);
       await page.click('.graphiql-execute-button');
     };
-    const response = () => page.evaluate(() => (document.querySelector('.graphiql-response .CodeMirror') as any)?.CodeMirror.getValue() ?? '');
+    const response = () => page.evaluate(() => ((globalThis as any).document.querySelector('.graphiql-response .CodeMirror') as any)?.CodeMirror.getValue() ?? '');
 
     await page.getByRole('button', { name: 'Headers' }).click();
     await setEditor('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', JSON.stringify({ Authorization: `Bearer ${ana.token}` }));
     await setEditor('.graphiql-query-editor .CodeMirror', '{ me { id firstname email } }');
     await run();
-    await page.waitForFunction((email) => ((document.querySelector('.graphiql-response .CodeMirror') as any)?.CodeMirror.getValue() ?? '').includes(email), ana.email);
+    await expect.poll(response, { timeout: 10_000 }).toContain(ana.email);
     expect(JSON.parse(await response())).toEqual({ data: { me: { id: ana.id, firstname: 'Ana', email: ana.email } } });
 
     await setEditor('.graphiql-query-editor .CodeMirror', `subscription { messageAdded(chatId: "${chatId}") { content sender { firstname } } }`);
@@ -59,7 +59,7 @@ describe.skipIf(!available)('GraphiQL in a browser', () => {
     const before = srv.server.hub.stats.subscriptions;
     await expect.poll(() => srv.server.hub.stats.subscriptions, { timeout: 10_000 }).toBeGreaterThan(before);
     await send(srv.url, ben, chatId, 'hello from the other side');
-    await page.waitForFunction(() => ((document.querySelector('.graphiql-response .CodeMirror') as any)?.CodeMirror.getValue() ?? '').includes('hello from the other side'));
+    await expect.poll(response, { timeout: 10_000 }).toContain('hello from the other side');
     expect(JSON.parse(await response())).toEqual({ data: { messageAdded: { content: 'hello from the other side', sender: { firstname: 'Ben' } } } });
 
     mkdirSync(OUTPUT, { recursive: true });
