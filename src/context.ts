@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens } from './auth/access-tokens.js';
 import { unauthenticated, type AppError } from './common/errors.js';
 import type { Db } from './db/client.js';
+import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
@@ -19,14 +20,29 @@ export interface Context {
   loaders: Loaders;
   /** After register/login/refresh, the rest of the request acts as the signed-in user. */
   actAs(this: Context, userId: number): void;
-  /** A subscription's context lives as long as it does: each event starts with fresh loaders. */
-  renewLoaders(this: Context): void;
+  /**
+   * A subscription's context lives as long as it does: each event starts with fresh loaders,
+   * sharing the viewer-independent ones with the event's other subscribers.
+   */
+  renewLoaders(this: Context, payload: object): void;
 }
 
-export function createLoaders(db: Db, viewerId: number | null) {
+function buildLoaders(db: Db, viewerId: number | null) {
   return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
 }
-export type Loaders = ReturnType<typeof createLoaders>;
+export type Loaders = ReturnType<typeof buildLoaders>;
+
+/** The loaders whose answers do not depend on who is asking. */
+export type SharedLoaders = Pick<Loaders, 'userById' | 'chatById' | 'participantsByChat' | 'messageById'>;
+
+export function createLoaders(db: Db, viewerId: number | null, shared?: SharedLoaders): Loaders {
+  return { ...buildLoaders(db, viewerId), ...shared };
+}
+
+export function createSharedLoaders(db: Db): SharedLoaders {
+  const { userById, chatById, participantsByChat, messageById } = createLoaders(db, null);
+  return { userById, chatById, participantsByChat, messageById };
+}
 
 export interface ContextDeps {
   db: Db;
@@ -62,8 +78,8 @@ export async function buildContext(
       this.authError = null;
       this.loaders = createLoaders(deps.db, userId);
     },
-    renewLoaders(this: Context) {
-      this.loaders = createLoaders(deps.db, this.viewerId);
+    renewLoaders(this: Context, payload: object) {
+      this.loaders = createLoaders(deps.db, this.viewerId, sharedLoadersOf(payload));
     },
   };
   return ctx;

@@ -66,7 +66,7 @@ export class ChatResolver {
     subscribe: ({ context }) => (context as Context).services.subscriptions.chatUpdated(requireViewer(context as Context)),
   })
   chatUpdated(@Root() event: ChatEventPayload, @Ctx() ctx: Context): ChatEventPayload {
-    ctx.renewLoaders();
+    ctx.renewLoaders(event);
     return event;
   }
 

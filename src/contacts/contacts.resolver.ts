@@ -91,7 +91,7 @@ export class ContactResolver {
     subscribe: ({ context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context)),
   })
   contactUpdated(@Root() event: ContactEventPayload, @Ctx() ctx: Context): ContactEventPayload {
-    ctx.renewLoaders();
+    ctx.renewLoaders(event);
     return event;
   }
 

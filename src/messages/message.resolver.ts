@@ -53,7 +53,7 @@ export class MessageResolver {
     @Arg('after', () => ID, { nullable: true }) _after: string | null,
     @Ctx() ctx: Context,
   ): MessageRow {
-    ctx.renewLoaders();
+    ctx.renewLoaders(message);
     return message;
   }
 
@@ -61,7 +61,7 @@ export class MessageResolver {
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageRead(requireViewer(context as Context), args.chatId),
   })
   messageRead(@Root() receipt: ReadReceiptData, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): ReadReceiptData {
-    ctx.renewLoaders();
+    ctx.renewLoaders(receipt);
     return receipt;
   }
 
@@ -70,7 +70,7 @@ export class MessageResolver {
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.typing(requireViewer(context as Context), args.chatId),
   })
   typing(@Root() event: TypingPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): TypingPayload {
-    ctx.renewLoaders();
+    ctx.renewLoaders(event);
     return event;
   }
 

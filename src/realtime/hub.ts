@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { chatParticipants, chats, messages, type ChatRow, type MessageRow } from '../db/schema.js';
 import { AsyncQueue } from './async-queue.js';
+import { createSharedLoaders } from '../context.js';
 import { metrics } from '../observability/metrics.js';
+import { shareAcrossSubscribers } from './event-scope.js';
 import type { ChatEventKind, ContactEventKind, ContactSnapshot, Published, RealtimeEvent } from './events.js';
 import { MembershipCache } from './memberships.js';
 import { MessageFeed } from './message-feed.js';
@@ -143,6 +145,7 @@ export class RealtimeHub {
         if (targets.length === 0) return;
         const [row] = await this.db.select().from(messages).where(eq(messages.id, event.messageId));
         if (!row) return;
+        shareAcrossSubscribers(row, createSharedLoaders(this.db));
         for (const feed of targets) feed.deliver(row);
         return this.delivered(event.type, targets.length);
       }
@@ -183,7 +186,8 @@ export class RealtimeHub {
     });
   }
 
-  private fanOut<T>(set: Set<Subscriber<T>>, type: string, chatId: number | null, payload: T, audience: Set<number>): void {
+  private fanOut<T extends object>(set: Set<Subscriber<T>>, type: string, chatId: number | null, payload: T, audience: Set<number>): void {
+    shareAcrossSubscribers(payload, createSharedLoaders(this.db));
     let count = 0;
     for (const s of set) {
       if (!audience.has(s.userId)) continue;
