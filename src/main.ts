@@ -1,18 +1,13 @@
 import { ConfigError, loadConfig } from './config.js';
 import { runMigrations } from './db/migrate.js';
-import { provisionDatabase } from './db/provision.js';
+import { provisionConfiguredDatabase } from './db/provision.js';
 import { createLogger } from './logger.js';
 import { createParleyServer } from './server.js';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const database = await provisionDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    embeddedPort: config.embeddedPgPort,
-    onLog: (message) => log.debug({ source: 'postgres' }, message.trim()),
-  });
+  const database = await provisionConfiguredDatabase(config, log);
   log.info(`Database: ${database.description}`);
 
   let server: Awaited<ReturnType<typeof createParleyServer>> | undefined;

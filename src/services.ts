@@ -11,7 +11,18 @@ import type { RealtimeHub } from './realtime/hub.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
 
-export function createServices(deps: { db: Db; tokens: AccessTokens; limiter: LoginLimiter; config: Config; hub: RealtimeHub }) {
+interface DataServiceDeps {
+  db: Db;
+  tokens: AccessTokens;
+  limiter: LoginLimiter;
+  config: Config;
+}
+
+/**
+ * The services that need only the database: they write and publish their events with
+ * `pg_notify`, so scripts (such as the demo seed) use them without a server or realtime hub.
+ */
+export function createDataServices(deps: DataServiceDeps) {
   return {
     auth: new AuthService(deps.db, deps.tokens, deps.limiter, deps.config.refreshTokenTtl),
     users: new UsersService(deps.db),
@@ -19,7 +30,11 @@ export function createServices(deps: { db: Db; tokens: AccessTokens; limiter: Lo
     chats: new ChatsService(deps.db),
     messages: new MessagesService(deps.db),
     typing: new TypingService(deps.db, deps.config.typing),
-    subscriptions: new SubscriptionsService(deps.db, deps.hub),
   };
+}
+export type DataServices = ReturnType<typeof createDataServices>;
+
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub }) {
+  return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub) };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from './embedded.js';
 
 export interface ProvisionedDatabase {
@@ -25,6 +27,19 @@ export async function provisionDatabase(options: {
     description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${dir})`,
     stop: embedded.stop,
   };
+}
+
+/** The database as configured for `npm start` (and scripts using the same data), logging to `log`. */
+export function provisionConfiguredDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>,
+  log: Logger,
+): Promise<ProvisionedDatabase> {
+  return provisionDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    embeddedPort: config.embeddedPgPort,
+    onLog: (message) => log.debug({ source: 'postgres' }, message.trim()),
+  });
 }
 
 export function redactUrl(url: string): string {

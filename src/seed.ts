@@ -1,0 +1,43 @@
+// Services share types with the GraphQL layer, whose decorators need the metadata API.
+import 'reflect-metadata';
+import { AccessTokens } from './auth/access-tokens.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { resolveJwtSecret } from './auth/secret.js';
+import { ConfigError, loadConfig } from './config.js';
+import { connectDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { provisionConfiguredDatabase } from './db/provision.js';
+import { createLogger } from './logger.js';
+import { seedDemoData } from './seed/demo-data.js';
+import { createDataServices } from './services.js';
+
+/** `npm run seed`: demo users, contacts, chats and history, in the database `npm start` uses. */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const database = await provisionConfiguredDatabase(config, log).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n(The embedded database serves one process: stop the server before seeding, or set DATABASE_URL.)`);
+  });
+  try {
+    await runMigrations(database.url);
+    const connection = connectDatabase(database.url, { max: 2 });
+    try {
+      const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
+      const services = createDataServices({ db: connection.db, tokens, limiter: new LoginLimiter(config.loginLimits), config });
+      const result = await seedDemoData(connection.db, services);
+      console.log(result.created ? `Demo data added to ${database.description}.` : `Demo data already present in ${database.description}; nothing changed.`);
+      console.log(`\nLog in as any of these, password "${result.password}":`);
+      for (const user of result.users) console.log(`  ${user.email.padEnd(24)} ${user.name}`);
+      console.log(`\nThen start the server (npm start) and open the explorer: http://localhost:${config.port}/graphiql`);
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `Seeding failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
