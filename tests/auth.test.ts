@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { refreshTokens, users } from '../src/db/schema.js';
 import { errorOf, gql, registerUser, uniqueEmail, USER_FIELDS } from './helpers/graphql.js';
-import { startServer, TEST_JWT_SECRET, testDatabase, type TestServer } from './helpers/server.js';
+import { TEST_JWT_SECRET, useServerAndDatabase } from './helpers/server.js';
 
 const REGISTER = `mutation($input: RegisterInput!) {
   register(input: $input) { accessToken refreshToken expiresAt user { ${USER_FIELDS} } }
@@ -15,50 +14,40 @@ const LOGIN = `mutation($email: String!, $password: String!) {
 const REFRESH = `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken user { id } } }`;
 const ME = `{ me { ${USER_FIELDS} } }`;
 
-let srv: TestServer;
-let db: Database;
-
-beforeAll(async () => {
-  srv = await startServer();
-  db = testDatabase();
-});
-afterAll(async () => {
-  await srv?.stop();
-  await db?.close();
-});
+const env = useServerAndDatabase();
 
 const validInput = () => ({ firstname: 'Ana', lastname: 'Lima', email: uniqueEmail('ana'), password: 'correct horse battery' });
 
 async function countUsers(email: string) {
-  const [row] = await db.db.select({ n: sql<number>`count(*)::int` }).from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+  const [row] = await env.db.db.select({ n: sql<number>`count(*)::int` }).from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
   return row!.n;
 }
 
 describe('register', () => {
   it('creates an account and returns a working token pair', async () => {
     const input = { ...validInput(), phone: '+351 912 345 678', country: 'Portugal', profilePicture: 'https://img.example.com/a.png' };
-    const res = await gql(srv.url, REGISTER, { input });
+    const res = await gql(env.srv.url, REGISTER, { input });
     expect(res.errors).toBeUndefined();
     const payload = res.data!.register;
     expect(payload.user).toMatchObject({ firstname: 'Ana', lastname: 'Lima', email: input.email, phone: input.phone, country: 'Portugal' });
     expect(new Date(payload.expiresAt).getTime()).toBeGreaterThan(Date.now());
-    const me = await gql(srv.url, ME, {}, payload.accessToken);
+    const me = await gql(env.srv.url, ME, {}, payload.accessToken);
     expect(me.data!.me).toEqual(payload.user);
-    const [row] = await db.db.select().from(users).where(eq(users.id, Number(payload.user.id)));
+    const [row] = await env.db.db.select().from(users).where(eq(users.id, Number(payload.user.id)));
     expect(row!.password).toMatch(/^\$argon2id\$/);
   });
 
   it('refuses a taken email whatever its case, and stores nothing', async () => {
     const input = validInput();
-    await gql(srv.url, REGISTER, { input });
-    const res = await gql(srv.url, REGISTER, { input: { ...input, email: input.email.toUpperCase() } });
+    await gql(env.srv.url, REGISTER, { input });
+    const res = await gql(env.srv.url, REGISTER, { input: { ...input, email: input.email.toUpperCase() } });
     expect(errorOf(res)).toEqual({ code: 'CONFLICT', field: 'email' });
     expect(await countUsers(input.email)).toBe(1);
   });
 
   it('refuses two concurrent registrations of one email but one', async () => {
     const input = validInput();
-    const results = await Promise.all([1, 2, 3].map(() => gql(srv.url, REGISTER, { input })));
+    const results = await Promise.all([1, 2, 3].map(() => gql(env.srv.url, REGISTER, { input })));
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => errorOf(r).code === 'CONFLICT')).toHaveLength(2);
     expect(await countUsers(input.email)).toBe(1);
@@ -82,7 +71,7 @@ describe('register', () => {
     ['profilePicture', { profilePicture: `https://example.com/${long(490)}` }],
   ])('refuses a bad %s (%j) and stores nothing', async (field, patch) => {
     const input = { ...validInput(), ...patch };
-    const res = await gql(srv.url, REGISTER, { input });
+    const res = await gql(env.srv.url, REGISTER, { input });
     expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', field });
     expect(res.data ?? null).toBeNull();
     expect(await countUsers(input.email)).toBe(0);
@@ -90,39 +79,39 @@ describe('register', () => {
 
   it('accepts passwords of exactly 8 and 128 characters', async () => {
     for (const password of ['12345678', long(128)]) {
-      const res = await gql(srv.url, REGISTER, { input: { ...validInput(), password } });
+      const res = await gql(env.srv.url, REGISTER, { input: { ...validInput(), password } });
       expect(res.errors).toBeUndefined();
     }
   });
 
   it('refuses unknown fields in the input, inline or in variables', async () => {
     const inline = await gql(
-      srv.url,
+      env.srv.url,
       `mutation { register(input: { firstname: "A", lastname: "B", email: "${uniqueEmail()}", password: "password-1", admin: true }) { accessToken } }`,
     );
     expect(errorOf(inline)).toEqual({ code: 'BAD_USER_INPUT', field: 'admin' });
-    const viaVariables = await gql(srv.url, REGISTER, { input: { ...validInput(), isAdmin: true } });
+    const viaVariables = await gql(env.srv.url, REGISTER, { input: { ...validInput(), isAdmin: true } });
     expect(errorOf(viaVariables)).toEqual({ code: 'BAD_USER_INPUT', field: 'isAdmin' });
   });
 
   it('never exposes a password field', async () => {
-    const res = await gql(srv.url, '{ me { password } }');
+    const res = await gql(env.srv.url, '{ me { password } }');
     expect(errorOf(res).code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('login', () => {
   it('signs in with any case of the email', async () => {
-    const u = await registerUser(srv.url);
-    const res = await gql(srv.url, LOGIN, { email: u.email.toUpperCase(), password: u.password });
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, LOGIN, { email: u.email.toUpperCase(), password: u.password });
     expect(res.errors).toBeUndefined();
     expect(res.data!.login.user).toEqual({ id: u.id, email: u.email });
   });
 
   it('gives the same error for an unknown email and a wrong password', async () => {
-    const u = await registerUser(srv.url);
-    const wrong = await gql(srv.url, LOGIN, { email: u.email, password: 'wrong-password' });
-    const unknown = await gql(srv.url, LOGIN, { email: uniqueEmail('nobody'), password: 'wrong-password' });
+    const u = await registerUser(env.srv.url);
+    const wrong = await gql(env.srv.url, LOGIN, { email: u.email, password: 'wrong-password' });
+    const unknown = await gql(env.srv.url, LOGIN, { email: uniqueEmail('nobody'), password: 'wrong-password' });
     expect(errorOf(wrong).code).toBe('UNAUTHENTICATED');
     expect(wrong.errors![0]!.message).toBe(unknown.errors![0]!.message);
     expect(errorOf(unknown).code).toBe('UNAUTHENTICATED');
@@ -135,84 +124,84 @@ describe('access tokens', () => {
     new SignJWT({}).setProtectedHeader({ alg }).setSubject(userId).setIssuer('parley').setAudience('parley').setIssuedAt().setExpirationTime(exp).sign(secret);
 
   it('accepts a valid token and refuses a missing one', async () => {
-    const u = await registerUser(srv.url);
-    expect((await gql(srv.url, ME, {}, await sign(u.id))).data!.me.id).toBe(u.id);
-    expect(errorOf(await gql(srv.url, ME)).code).toBe('UNAUTHENTICATED');
+    const u = await registerUser(env.srv.url);
+    expect((await gql(env.srv.url, ME, {}, await sign(u.id))).data!.me.id).toBe(u.id);
+    expect(errorOf(await gql(env.srv.url, ME)).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an expired token', async () => {
-    const u = await registerUser(srv.url);
-    const res = await gql(srv.url, ME, {}, await sign(u.id, 'HS256', Math.floor(Date.now() / 1000) - 10));
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, ME, {}, await sign(u.id, 'HS256', Math.floor(Date.now() / 1000) - 10));
     expect(errorOf(res).code).toBe('UNAUTHENTICATED');
     expect(res.errors![0]!.message).toMatch(/expired/i);
   });
 
   it('refuses a tampered token', async () => {
-    const a = await registerUser(srv.url);
-    const b = await registerUser(srv.url);
+    const a = await registerUser(env.srv.url);
+    const b = await registerUser(env.srv.url);
     const [h, , s] = a.token.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ sub: b.id, iss: 'parley', aud: 'parley', exp: 9999999999 })).toString('base64url');
-    expect(errorOf(await gql(srv.url, ME, {}, `${h}.${forgedPayload}.${s}`)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, ME, {}, `${h}.${forgedPayload}.${s}`)).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a token signed with another algorithm, another key, or none', async () => {
-    const u = await registerUser(srv.url);
+    const u = await registerUser(env.srv.url);
     const hs512 = await sign(u.id, 'HS512');
     const otherKey = await sign(u.id, 'HS256', '15m', new TextEncoder().encode('another-secret-another-secret-another-secret'));
     const none = new UnsecuredJWT({}).setSubject(u.id).setIssuer('parley').setAudience('parley').setExpirationTime('15m').encode();
     for (const token of [hs512, otherKey, none, 'garbage']) {
-      const res = await gql(srv.url, ME, {}, token);
+      const res = await gql(env.srv.url, ME, {}, token);
       expect(errorOf(res).code, token).toBe('UNAUTHENTICATED');
     }
   });
 
   it('still lets a client with a stale token call login', async () => {
-    const u = await registerUser(srv.url);
-    const res = await gql(srv.url, LOGIN, { email: u.email, password: u.password }, 'expired-or-garbage');
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, LOGIN, { email: u.email, password: u.password }, 'expired-or-garbage');
     expect(res.errors).toBeUndefined();
   });
 });
 
 describe('refresh tokens', () => {
   it('rotates: the new pair works and the old refresh token is single-use', async () => {
-    const u = await registerUser(srv.url);
-    const first = await gql(srv.url, REFRESH, { t: u.refreshToken });
+    const u = await registerUser(env.srv.url);
+    const first = await gql(env.srv.url, REFRESH, { t: u.refreshToken });
     expect(first.errors).toBeUndefined();
     const next = first.data!.refreshToken;
     expect(next.refreshToken).not.toBe(u.refreshToken);
-    expect((await gql(srv.url, ME, {}, next.accessToken)).data!.me.id).toBe(u.id);
-    const second = await gql(srv.url, REFRESH, { t: next.refreshToken });
+    expect((await gql(env.srv.url, ME, {}, next.accessToken)).data!.me.id).toBe(u.id);
+    const second = await gql(env.srv.url, REFRESH, { t: next.refreshToken });
     expect(second.errors).toBeUndefined();
   });
 
   it('treats reuse as theft: refuses it and revokes the whole family', async () => {
-    const u = await registerUser(srv.url);
-    const rotated = (await gql(srv.url, REFRESH, { t: u.refreshToken })).data!.refreshToken;
-    const reuse = await gql(srv.url, REFRESH, { t: u.refreshToken });
+    const u = await registerUser(env.srv.url);
+    const rotated = (await gql(env.srv.url, REFRESH, { t: u.refreshToken })).data!.refreshToken;
+    const reuse = await gql(env.srv.url, REFRESH, { t: u.refreshToken });
     expect(errorOf(reuse).code).toBe('UNAUTHENTICATED');
     expect(reuse.errors![0]!.message).toMatch(/already used/);
     // The legitimate holder's newer token is revoked too.
-    expect(errorOf(await gql(srv.url, REFRESH, { t: rotated.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: rotated.refreshToken })).code).toBe('UNAUTHENTICATED');
   });
 
   it('lets one of two concurrent uses of a token win, and revokes the family', async () => {
-    const u = await registerUser(srv.url);
-    const results = await Promise.all([1, 2].map(() => gql(srv.url, REFRESH, { t: u.refreshToken })));
+    const u = await registerUser(env.srv.url);
+    const results = await Promise.all([1, 2].map(() => gql(env.srv.url, REFRESH, { t: u.refreshToken })));
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     const winner = results.find((r) => !r.errors)!.data!.refreshToken;
-    expect(errorOf(await gql(srv.url, REFRESH, { t: winner.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: winner.refreshToken })).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an unknown or expired refresh token', async () => {
-    expect(errorOf(await gql(srv.url, REFRESH, { t: 'nope' })).code).toBe('UNAUTHENTICATED');
-    const u = await registerUser(srv.url);
-    await db.db.update(refreshTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(refreshTokens.userId, Number(u.id)));
-    expect(errorOf(await gql(srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: 'nope' })).code).toBe('UNAUTHENTICATED');
+    const u = await registerUser(env.srv.url);
+    await env.db.db.update(refreshTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(refreshTokens.userId, Number(u.id)));
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
   });
 
   it('stores only a hash of the token', async () => {
-    const u = await registerUser(srv.url);
-    const rows = await db.db.select().from(refreshTokens).where(eq(refreshTokens.userId, Number(u.id)));
+    const u = await registerUser(env.srv.url);
+    const rows = await env.db.db.select().from(refreshTokens).where(eq(refreshTokens.userId, Number(u.id)));
     expect(rows).toHaveLength(1);
     expect(rows[0]!.tokenHash).not.toContain(u.refreshToken);
     expect(rows[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
@@ -223,28 +212,28 @@ describe('logout', () => {
   const LOGOUT = `mutation($t: String) { logout(refreshToken: $t) }`;
 
   it('ends the session of the given refresh token only', async () => {
-    const u = await registerUser(srv.url);
-    const other = (await gql(srv.url, LOGIN, { email: u.email, password: u.password })).data!.login;
-    expect((await gql(srv.url, LOGOUT, { t: u.refreshToken }, u.token)).data!.logout).toBe(true);
-    expect(errorOf(await gql(srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
-    expect((await gql(srv.url, REFRESH, { t: other.refreshToken })).errors).toBeUndefined();
+    const u = await registerUser(env.srv.url);
+    const other = (await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).data!.login;
+    expect((await gql(env.srv.url, LOGOUT, { t: u.refreshToken }, u.token)).data!.logout).toBe(true);
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect((await gql(env.srv.url, REFRESH, { t: other.refreshToken })).errors).toBeUndefined();
   });
 
   it('without a token ends every session of the viewer, and needs a viewer', async () => {
-    const u = await registerUser(srv.url);
-    const other = (await gql(srv.url, LOGIN, { email: u.email, password: u.password })).data!.login;
-    expect(errorOf(await gql(srv.url, LOGOUT, {})).code).toBe('UNAUTHENTICATED');
-    expect((await gql(srv.url, LOGOUT, {}, u.token)).data!.logout).toBe(true);
+    const u = await registerUser(env.srv.url);
+    const other = (await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).data!.login;
+    expect(errorOf(await gql(env.srv.url, LOGOUT, {})).code).toBe('UNAUTHENTICATED');
+    expect((await gql(env.srv.url, LOGOUT, {}, u.token)).data!.logout).toBe(true);
     for (const t of [u.refreshToken, other.refreshToken]) {
-      expect(errorOf(await gql(srv.url, REFRESH, { t })).code).toBe('UNAUTHENTICATED');
+      expect(errorOf(await gql(env.srv.url, REFRESH, { t })).code).toBe('UNAUTHENTICATED');
     }
   });
 
   it("does not end someone else's session", async () => {
-    const a = await registerUser(srv.url);
-    const b = await registerUser(srv.url);
-    expect((await gql(srv.url, LOGOUT, { t: b.refreshToken }, a.token)).data!.logout).toBe(false);
-    expect((await gql(srv.url, REFRESH, { t: b.refreshToken })).errors).toBeUndefined();
+    const a = await registerUser(env.srv.url);
+    const b = await registerUser(env.srv.url);
+    expect((await gql(env.srv.url, LOGOUT, { t: b.refreshToken }, a.token)).data!.logout).toBe(false);
+    expect((await gql(env.srv.url, REFRESH, { t: b.refreshToken })).errors).toBeUndefined();
   });
 });
 
@@ -252,20 +241,20 @@ describe('changePassword', () => {
   const CHANGE = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`;
 
   it('changes the password and ends other sessions', async () => {
-    const u = await registerUser(srv.url);
-    const res = await gql(srv.url, CHANGE, { c: u.password, n: 'a-new-password' }, u.token);
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, CHANGE, { c: u.password, n: 'a-new-password' }, u.token);
     expect(res.data!.changePassword).toBe(true);
-    expect(errorOf(await gql(srv.url, LOGIN, { email: u.email, password: u.password })).code).toBe('UNAUTHENTICATED');
-    expect((await gql(srv.url, LOGIN, { email: u.email, password: 'a-new-password' })).errors).toBeUndefined();
-    expect(errorOf(await gql(srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).code).toBe('UNAUTHENTICATED');
+    expect((await gql(env.srv.url, LOGIN, { email: u.email, password: 'a-new-password' })).errors).toBeUndefined();
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a wrong current password, a bad new one, and no viewer; nothing changes', async () => {
-    const u = await registerUser(srv.url);
-    expect(errorOf(await gql(srv.url, CHANGE, { c: 'wrong-password', n: 'a-new-password' }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
-    expect(errorOf(await gql(srv.url, CHANGE, { c: u.password, n: 'short' }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
-    expect(errorOf(await gql(srv.url, CHANGE, { c: u.password, n: 'x'.repeat(129) }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
-    expect(errorOf(await gql(srv.url, CHANGE, { c: u.password, n: 'a-new-password' })).code).toBe('UNAUTHENTICATED');
-    expect((await gql(srv.url, LOGIN, { email: u.email, password: u.password })).errors).toBeUndefined();
+    const u = await registerUser(env.srv.url);
+    expect(errorOf(await gql(env.srv.url, CHANGE, { c: 'wrong-password', n: 'a-new-password' }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    expect(errorOf(await gql(env.srv.url, CHANGE, { c: u.password, n: 'short' }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    expect(errorOf(await gql(env.srv.url, CHANGE, { c: u.password, n: 'x'.repeat(129) }, u.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    expect(errorOf(await gql(env.srv.url, CHANGE, { c: u.password, n: 'a-new-password' })).code).toBe('UNAUTHENTICATED');
+    expect((await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).errors).toBeUndefined();
   });
 });

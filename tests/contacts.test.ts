@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedAmong } from '../src/contacts/blocks.js';
-import type { Database } from '../src/db/client.js';
 import { contacts, users, type ContactRow } from '../src/db/schema.js';
 import type { RealtimeEvent } from '../src/realtime/events.js';
 import { errorOf, gql, registerUser, uniqueEmail, type GraphQLResponse, type TestUser } from './helpers/graphql.js';
-import { startServer, testDatabase, type TestServer } from './helpers/server.js';
+import { useServerAndDatabase } from './helpers/server.js';
 
 const CONTACT = 'id status direction createdAt updatedAt user { id firstname lastname email }';
 const SEND = `mutation($userId: ID, $email: String) { sendInvitation(userId: $userId, email: $email) { ${CONTACT} } }`;
@@ -20,34 +19,24 @@ const CONTACTS = `query($status: ContactStatus) { contacts(status: $status) { ${
 const INVITATIONS = `query($direction: ContactDirection) { invitations(direction: $direction) { ${CONTACT} } }`;
 const SEARCH = `query($query: String!, $first: Int) { searchUsers(query: $query, first: $first) { id firstname lastname email } }`;
 
-let srv: TestServer;
-let db: Database;
-
-beforeAll(async () => {
-  srv = await startServer();
-  db = testDatabase();
-});
-afterAll(async () => {
-  await srv?.stop();
-  await db?.close();
-});
+const env = useServerAndDatabase();
 
 type Users<N extends number, R extends TestUser[] = []> = R['length'] extends N ? R : Users<N, [...R, TestUser]>;
 /** `n` fresh users, registered in parallel. */
 const users$ = <N extends number>(n: N, input: Parameters<typeof registerUser>[1] = {}) =>
-  Promise.all(Array.from({ length: n }, () => registerUser(srv.url, input))) as Promise<Users<N>>;
+  Promise.all(Array.from({ length: n }, () => registerUser(env.srv.url, input))) as Promise<Users<N>>;
 
 function ok<T = Record<string, any>>(res: GraphQLResponse<T>): T {
   expect(res.errors).toBeUndefined();
   return res.data!;
 }
 
-const invite = (from: TestUser, to: TestUser) => gql(srv.url, SEND, { userId: to.id }, from.token);
+const invite = (from: TestUser, to: TestUser) => gql(env.srv.url, SEND, { userId: to.id }, from.token);
 
 /** Every entry either user owns about the other, keyed by owner. */
 async function pairRows(a: TestUser, b: TestUser) {
   const [ia, ib] = [Number(a.id), Number(b.id)];
-  const rows = await db.db
+  const rows = await env.db.db
     .select()
     .from(contacts)
     .where(
@@ -59,20 +48,20 @@ async function pairRows(a: TestUser, b: TestUser) {
 /** Every entry that names the user, on either side. */
 async function rowsOf(u: TestUser): Promise<ContactRow[]> {
   const id = Number(u.id);
-  return db.db.select().from(contacts).where(or(eq(contacts.userId, id), eq(contacts.contactId, id)));
+  return env.db.db.select().from(contacts).where(or(eq(contacts.userId, id), eq(contacts.contactId, id)));
 }
 
 async function befriend(a: TestUser, b: TestUser) {
   const sent = ok(await invite(a, b)).sendInvitation;
   const { b: entry } = await pairRows(a, b);
-  ok(await gql(srv.url, ACCEPT, { id: String(entry!.id) }, b.token));
+  ok(await gql(env.srv.url, ACCEPT, { id: String(entry!.id) }, b.token));
   return sent;
 }
 
 describe('invitations', () => {
   it('creates both entries, lists them per side, and accepting makes both contacts', async () => {
     const [a, b] = await users$(2);
-    const sent = ok(await gql(srv.url, SEND, { email: b.email.toUpperCase() }, a.token)).sendInvitation;
+    const sent = ok(await gql(env.srv.url, SEND, { email: b.email.toUpperCase() }, a.token)).sendInvitation;
     expect(sent).toMatchObject({ status: 'PENDING', direction: 'OUTGOING', user: { id: b.id, email: null } });
 
     const { a: aRow, b: bRow, rows } = await pairRows(a, b);
@@ -80,24 +69,24 @@ describe('invitations', () => {
     expect(aRow).toMatchObject({ id: Number(sent.id), status: 'PENDING', direction: 'OUTGOING' });
     expect(bRow).toMatchObject({ status: 'PENDING', direction: 'INCOMING' });
 
-    const incoming = ok(await gql(srv.url, INVITATIONS, {}, b.token)).invitations;
+    const incoming = ok(await gql(env.srv.url, INVITATIONS, {}, b.token)).invitations;
     expect(incoming).toEqual([expect.objectContaining({ id: String(bRow!.id), direction: 'INCOMING', user: expect.objectContaining({ id: a.id }) })]);
-    expect(ok(await gql(srv.url, INVITATIONS, { direction: 'OUTGOING' }, b.token)).invitations).toEqual([]);
-    expect(ok(await gql(srv.url, INVITATIONS, { direction: 'OUTGOING' }, a.token)).invitations.map((c: any) => c.id)).toEqual([sent.id]);
-    expect(ok(await gql(srv.url, INVITATIONS, { direction: 'INCOMING' }, a.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, { direction: 'OUTGOING' }, b.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, { direction: 'OUTGOING' }, a.token)).invitations.map((c: any) => c.id)).toEqual([sent.id]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, { direction: 'INCOMING' }, a.token)).invitations).toEqual([]);
 
-    const accepted = ok(await gql(srv.url, ACCEPT, { id: String(bRow!.id) }, b.token)).acceptInvitation;
+    const accepted = ok(await gql(env.srv.url, ACCEPT, { id: String(bRow!.id) }, b.token)).acceptInvitation;
     expect(accepted).toMatchObject({ id: String(bRow!.id), status: 'ACCEPTED', direction: 'INCOMING', user: { id: a.id, email: a.email } });
     const after = await pairRows(a, b);
     expect(after.a).toMatchObject({ status: 'ACCEPTED', direction: 'OUTGOING' });
     expect(after.b).toMatchObject({ status: 'ACCEPTED', direction: 'INCOMING' });
 
     // Both see each other, emails included, and no pending invitation remains.
-    const aContacts = ok(await gql(srv.url, CONTACTS, { status: 'ACCEPTED' }, a.token)).contacts;
+    const aContacts = ok(await gql(env.srv.url, CONTACTS, { status: 'ACCEPTED' }, a.token)).contacts;
     expect(aContacts).toEqual([expect.objectContaining({ status: 'ACCEPTED', user: expect.objectContaining({ id: b.id, email: b.email }) })]);
-    expect(ok(await gql(srv.url, CONTACTS, {}, b.token)).contacts.map((c: any) => c.user.id)).toEqual([a.id]);
-    expect(ok(await gql(srv.url, CONTACTS, { status: 'PENDING' }, b.token)).contacts).toEqual([]);
-    expect(ok(await gql(srv.url, INVITATIONS, {}, a.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, CONTACTS, {}, b.token)).contacts.map((c: any) => c.user.id)).toEqual([a.id]);
+    expect(ok(await gql(env.srv.url, CONTACTS, { status: 'PENDING' }, b.token)).contacts).toEqual([]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, {}, a.token)).invitations).toEqual([]);
   });
 
   it('accepts instead when the invitee invites the inviter back', async () => {
@@ -115,38 +104,38 @@ describe('invitations', () => {
     const [a, b] = await users$(2);
     ok(await invite(a, b));
     const { b: bRow } = await pairRows(a, b);
-    const declined = ok(await gql(srv.url, DECLINE, { id: String(bRow!.id) }, b.token)).declineInvitation;
+    const declined = ok(await gql(env.srv.url, DECLINE, { id: String(bRow!.id) }, b.token)).declineInvitation;
     expect(declined).toMatchObject({ id: String(bRow!.id), status: 'DECLINED', direction: 'INCOMING', user: { id: a.id, email: null } });
     const after = await pairRows(a, b);
     expect(after.a).toMatchObject({ status: 'DECLINED', direction: 'OUTGOING' });
     expect(after.b).toMatchObject({ status: 'DECLINED', direction: 'INCOMING' });
-    expect(ok(await gql(srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
-    expect(ok(await gql(srv.url, CONTACTS, { status: 'DECLINED' }, a.token)).contacts.map((c: any) => c.user.id)).toEqual([b.id]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, CONTACTS, { status: 'DECLINED' }, a.token)).contacts.map((c: any) => c.user.id)).toEqual([b.id]);
     // Accepting a declined invitation is no longer possible.
-    expect(errorOf(await gql(srv.url, ACCEPT, { id: String(bRow!.id) }, b.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(env.srv.url, ACCEPT, { id: String(bRow!.id) }, b.token)).code).toBe('NOT_FOUND');
 
     // The inviter tries again: both entries are pending again, same ids.
     expect(ok(await invite(a, b)).sendInvitation).toMatchObject({ id: String(after.a!.id), status: 'PENDING', direction: 'OUTGOING' });
     const again = await pairRows(a, b);
     expect(again.rows).toHaveLength(2);
     expect(again.b).toMatchObject({ id: bRow!.id, status: 'PENDING', direction: 'INCOMING' });
-    ok(await gql(srv.url, DECLINE, { id: String(bRow!.id) }, b.token));
+    ok(await gql(env.srv.url, DECLINE, { id: String(bRow!.id) }, b.token));
 
     // The one who declined may change their mind and invite in turn.
     expect(ok(await invite(b, a)).sendInvitation).toMatchObject({ status: 'PENDING', direction: 'OUTGOING' });
     const turned = await pairRows(a, b);
     expect(turned.a).toMatchObject({ status: 'PENDING', direction: 'INCOMING' });
-    ok(await gql(srv.url, ACCEPT, { id: String(turned.a!.id) }, a.token));
+    ok(await gql(env.srv.url, ACCEPT, { id: String(turned.a!.id) }, a.token));
     expect((await pairRows(a, b)).rows.map((r) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
   });
 
   it('cancels for both sides', async () => {
     const [a, b] = await users$(2);
     const sent = ok(await invite(a, b)).sendInvitation;
-    expect(ok(await gql(srv.url, CANCEL, { id: sent.id }, a.token)).cancelInvitation).toBe(true);
+    expect(ok(await gql(env.srv.url, CANCEL, { id: sent.id }, a.token)).cancelInvitation).toBe(true);
     expect((await pairRows(a, b)).rows).toEqual([]);
-    expect(ok(await gql(srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
-    expect(errorOf(await gql(srv.url, CANCEL, { id: sent.id }, a.token)).code).toBe('NOT_FOUND');
+    expect(ok(await gql(env.srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
+    expect(errorOf(await gql(env.srv.url, CANCEL, { id: sent.id }, a.token)).code).toBe('NOT_FOUND');
     // And the pair starts over cleanly.
     ok(await invite(a, b));
     expect((await pairRows(a, b)).rows).toHaveLength(2);
@@ -157,7 +146,7 @@ describe('invitations', () => {
     ok(await invite(a, b));
     const before = (await pairRows(a, b)).rows;
     expect(errorOf(await invite(a, b))).toEqual({ code: 'CONFLICT', field: 'userId' });
-    expect(errorOf(await gql(srv.url, SEND, { email: b.email }, a.token))).toEqual({ code: 'CONFLICT', field: 'email' });
+    expect(errorOf(await gql(env.srv.url, SEND, { email: b.email }, a.token))).toEqual({ code: 'CONFLICT', field: 'email' });
     expect((await pairRows(a, b)).rows).toEqual(before);
 
     await befriend(a, c);
@@ -171,25 +160,25 @@ describe('removeContact', () => {
   it('ends the relationship for both, and answers false when there is none', async () => {
     const [a, b, c] = await users$(3);
     await befriend(a, b);
-    expect(ok(await gql(srv.url, REMOVE, { userId: a.id }, b.token)).removeContact).toBe(true);
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: a.id }, b.token)).removeContact).toBe(true);
     expect((await pairRows(a, b)).rows).toEqual([]);
-    expect(ok(await gql(srv.url, CONTACTS, {}, a.token)).contacts).toEqual([]);
-    expect(ok(await gql(srv.url, REMOVE, { userId: a.id }, b.token)).removeContact).toBe(false);
-    expect(ok(await gql(srv.url, REMOVE, { userId: '999999999' }, b.token)).removeContact).toBe(false);
+    expect(ok(await gql(env.srv.url, CONTACTS, {}, a.token)).contacts).toEqual([]);
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: a.id }, b.token)).removeContact).toBe(false);
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: '999999999' }, b.token)).removeContact).toBe(false);
 
     // A pending invitation is not a contact: it stays (cancel or decline end it).
     ok(await invite(a, c));
     const pending = (await pairRows(a, c)).rows;
-    expect(ok(await gql(srv.url, REMOVE, { userId: c.id }, a.token)).removeContact).toBe(false);
-    expect(ok(await gql(srv.url, REMOVE, { userId: a.id }, c.token)).removeContact).toBe(false);
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: c.id }, a.token)).removeContact).toBe(false);
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: a.id }, c.token)).removeContact).toBe(false);
     expect((await pairRows(a, c)).rows).toEqual(pending);
   });
 
   it('clears a declined pair', async () => {
     const [a, b] = await users$(2);
     ok(await invite(a, b));
-    ok(await gql(srv.url, DECLINE, { id: String((await pairRows(a, b)).b!.id) }, b.token));
-    expect(ok(await gql(srv.url, REMOVE, { userId: b.id }, a.token)).removeContact).toBe(true);
+    ok(await gql(env.srv.url, DECLINE, { id: String((await pairRows(a, b)).b!.id) }, b.token));
+    expect(ok(await gql(env.srv.url, REMOVE, { userId: b.id }, a.token)).removeContact).toBe(true);
     expect((await pairRows(a, b)).rows).toEqual([]);
   });
 });
@@ -222,7 +211,7 @@ describe('authorisation', () => {
       [ACCEPT, inviterEntry, b],
     ];
     for (const [op, id, who] of attempts) {
-      const res = await gql(srv.url, op, { id }, who.token);
+      const res = await gql(env.srv.url, op, { id }, who.token);
       expect(errorOf(res), `${op} ${id} by ${who.id}`).toEqual({ code: 'NOT_FOUND', field: undefined });
       expect(res.data ?? null).toBeNull();
     }
@@ -243,7 +232,7 @@ describe('authorisation', () => {
       [BLOCK, { userId: '1' }],
       [UNBLOCK, { userId: '1' }],
     ];
-    for (const [op, vars] of ops) expect(errorOf(await gql(srv.url, op, vars)).code, op).toBe('UNAUTHENTICATED');
+    for (const [op, vars] of ops) expect(errorOf(await gql(env.srv.url, op, vars)).code, op).toBe('UNAUTHENTICATED');
   });
 });
 
@@ -258,17 +247,17 @@ describe('bad input', () => {
     ['an unknown user id', { userId: '999999999' }, 'NOT_FOUND', undefined],
     ['an unknown email', { email: uniqueEmail('nobody') }, 'NOT_FOUND', undefined],
   ])('sendInvitation refuses %s and writes nothing', async (_, vars, code, field) => {
-    const a = await registerUser(srv.url);
-    const res = await gql(srv.url, SEND, vars, a.token);
+    const a = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, SEND, vars, a.token);
     expect(errorOf(res)).toEqual({ code, field });
     expect(res.data ?? null).toBeNull();
     expect(await rowsOf(a)).toEqual([]);
   });
 
   it('refuses inviting yourself, by id or by email', async () => {
-    const a = await registerUser(srv.url);
-    expect(errorOf(await gql(srv.url, SEND, { userId: a.id }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
-    expect(errorOf(await gql(srv.url, SEND, { email: ` ${a.email.toUpperCase()} ` }, a.token))).toEqual({
+    const a = await registerUser(env.srv.url);
+    expect(errorOf(await gql(env.srv.url, SEND, { userId: a.id }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
+    expect(errorOf(await gql(env.srv.url, SEND, { email: ` ${a.email.toUpperCase()} ` }, a.token))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'email',
     });
@@ -276,23 +265,23 @@ describe('bad input', () => {
   });
 
   it('refuses malformed and unknown entry ids', async () => {
-    const a = await registerUser(srv.url);
+    const a = await registerUser(env.srv.url);
     for (const op of [ACCEPT, DECLINE, CANCEL]) {
-      expect(errorOf(await gql(srv.url, op, { id: 'abc' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
-      expect(errorOf(await gql(srv.url, op, { id: '-1' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
-      expect(errorOf(await gql(srv.url, op, { id: '99999999999' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
-      expect(errorOf(await gql(srv.url, op, { id: '999999999' }, a.token)).code).toBe('NOT_FOUND');
+      expect(errorOf(await gql(env.srv.url, op, { id: 'abc' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(errorOf(await gql(env.srv.url, op, { id: '-1' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(errorOf(await gql(env.srv.url, op, { id: '99999999999' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(errorOf(await gql(env.srv.url, op, { id: '999999999' }, a.token)).code).toBe('NOT_FOUND');
     }
   });
 
   it('refuses malformed user ids and yourself for remove, block and unblock', async () => {
-    const a = await registerUser(srv.url);
+    const a = await registerUser(env.srv.url);
     for (const op of [REMOVE, BLOCK, UNBLOCK]) {
-      expect(errorOf(await gql(srv.url, op, { userId: 'abc' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
-      expect(errorOf(await gql(srv.url, op, { userId: a.id }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
+      expect(errorOf(await gql(env.srv.url, op, { userId: 'abc' }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
+      expect(errorOf(await gql(env.srv.url, op, { userId: a.id }, a.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'userId' });
     }
-    expect(errorOf(await gql(srv.url, BLOCK, { userId: '999999999' }, a.token)).code).toBe('NOT_FOUND');
-    expect(errorOf(await gql(srv.url, CONTACTS, { status: 'FRIENDS' }, a.token))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(errorOf(await gql(env.srv.url, BLOCK, { userId: '999999999' }, a.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(env.srv.url, CONTACTS, { status: 'FRIENDS' }, a.token))).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(await rowsOf(a)).toEqual([]);
   });
 });
@@ -330,8 +319,8 @@ describe('concurrency', () => {
       ok(await invite(a, b));
       const before = await pairRows(a, b);
       const [accepted, cancelled] = await Promise.all([
-        gql(srv.url, ACCEPT, { id: String(before.b!.id) }, b.token),
-        gql(srv.url, CANCEL, { id: String(before.a!.id) }, a.token),
+        gql(env.srv.url, ACCEPT, { id: String(before.b!.id) }, b.token),
+        gql(env.srv.url, CANCEL, { id: String(before.a!.id) }, a.token),
       ]);
       const { rows } = await pairRows(a, b);
       if (accepted.errors) {
@@ -350,31 +339,31 @@ describe('blocking', () => {
   it('ends an existing contact, hides the blocker, and keeps the blocked user from inviting', async () => {
     const [a, b] = await users$(2, { firstname: `Blk${randomBytes(4).toString('hex')}` });
     await befriend(a, b);
-    const blocked = ok(await gql(srv.url, BLOCK, { userId: b.id }, a.token)).blockUser;
+    const blocked = ok(await gql(env.srv.url, BLOCK, { userId: b.id }, a.token)).blockUser;
     expect(blocked).toMatchObject({ status: 'BLOCKED', direction: 'OUTGOING', user: { id: b.id, email: null } });
     const { rows, a: aRow } = await pairRows(a, b);
     expect(rows).toHaveLength(1);
     expect(aRow).toMatchObject({ id: Number(blocked.id), status: 'BLOCKED' });
-    expect(ok(await gql(srv.url, CONTACTS, {}, b.token)).contacts).toEqual([]);
-    expect(ok(await gql(srv.url, CONTACTS, { status: 'BLOCKED' }, a.token)).contacts.map((c: any) => c.user.id)).toEqual([b.id]);
+    expect(ok(await gql(env.srv.url, CONTACTS, {}, b.token)).contacts).toEqual([]);
+    expect(ok(await gql(env.srv.url, CONTACTS, { status: 'BLOCKED' }, a.token)).contacts.map((c: any) => c.user.id)).toEqual([b.id]);
 
     // The blocked user cannot find or invite the blocker; the block itself is not revealed.
-    expect(ok(await gql(srv.url, SEARCH, { query: a.firstname }, b.token)).searchUsers.map((u: any) => u.id)).not.toContain(a.id);
-    expect(ok(await gql(srv.url, SEARCH, { query: a.email }, b.token)).searchUsers).toEqual([]);
+    expect(ok(await gql(env.srv.url, SEARCH, { query: a.firstname }, b.token)).searchUsers.map((u: any) => u.id)).not.toContain(a.id);
+    expect(ok(await gql(env.srv.url, SEARCH, { query: a.email }, b.token)).searchUsers).toEqual([]);
     expect(errorOf(await invite(b, a))).toEqual({ code: 'NOT_FOUND', field: undefined });
-    expect(errorOf(await gql(srv.url, SEND, { email: a.email }, b.token))).toEqual({ code: 'NOT_FOUND', field: undefined });
+    expect(errorOf(await gql(env.srv.url, SEND, { email: a.email }, b.token))).toEqual({ code: 'NOT_FOUND', field: undefined });
     // The blocker still finds the blocked user (to unblock them), but must unblock to invite.
-    expect(ok(await gql(srv.url, SEARCH, { query: b.email }, a.token)).searchUsers.map((u: any) => u.id)).toEqual([b.id]);
+    expect(ok(await gql(env.srv.url, SEARCH, { query: b.email }, a.token)).searchUsers.map((u: any) => u.id)).toEqual([b.id]);
     expect(errorOf(await invite(a, b))).toEqual({ code: 'CONFLICT', field: 'userId' });
     expect((await pairRows(a, b)).rows).toEqual(rows);
 
     // Blocking again changes nothing.
-    expect(ok(await gql(srv.url, BLOCK, { userId: b.id }, a.token)).blockUser).toMatchObject({ id: blocked.id, status: 'BLOCKED' });
+    expect(ok(await gql(env.srv.url, BLOCK, { userId: b.id }, a.token)).blockUser).toMatchObject({ id: blocked.id, status: 'BLOCKED' });
 
-    expect(ok(await gql(srv.url, UNBLOCK, { userId: b.id }, a.token)).unblockUser).toBe(true);
-    expect(ok(await gql(srv.url, UNBLOCK, { userId: b.id }, a.token)).unblockUser).toBe(false);
+    expect(ok(await gql(env.srv.url, UNBLOCK, { userId: b.id }, a.token)).unblockUser).toBe(true);
+    expect(ok(await gql(env.srv.url, UNBLOCK, { userId: b.id }, a.token)).unblockUser).toBe(false);
     expect((await pairRows(a, b)).rows).toEqual([]);
-    expect(ok(await gql(srv.url, SEARCH, { query: a.email }, b.token)).searchUsers.map((u: any) => u.id)).toEqual([a.id]);
+    expect(ok(await gql(env.srv.url, SEARCH, { query: a.email }, b.token)).searchUsers.map((u: any) => u.id)).toEqual([a.id]);
     expect(ok(await invite(b, a)).sendInvitation.status).toBe('PENDING');
   });
 
@@ -382,34 +371,34 @@ describe('blocking', () => {
     const [a, b, c] = await users$(3);
     ok(await invite(a, b));
     ok(await invite(c, a));
-    ok(await gql(srv.url, BLOCK, { userId: b.id }, a.token));
-    ok(await gql(srv.url, BLOCK, { userId: c.id }, a.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: c.id }, a.token));
     for (const other of [b, c]) {
       const { rows, a: aRow } = await pairRows(a, other);
       expect(rows).toHaveLength(1);
       expect(aRow!.status).toBe('BLOCKED');
     }
-    expect(ok(await gql(srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
-    expect(ok(await gql(srv.url, INVITATIONS, {}, c.token)).invitations).toEqual([]);
-    expect(ok(await gql(srv.url, UNBLOCK, { userId: a.id }, b.token)).unblockUser).toBe(false);
+    expect(ok(await gql(env.srv.url, INVITATIONS, {}, b.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, INVITATIONS, {}, c.token)).invitations).toEqual([]);
+    expect(ok(await gql(env.srv.url, UNBLOCK, { userId: a.id }, b.token)).unblockUser).toBe(false);
   });
 
   it('keeps both blocks when both sides block, and reports blocks either way', async () => {
     const [a, b, c] = await users$(3);
-    ok(await gql(srv.url, BLOCK, { userId: b.id }, a.token));
-    ok(await gql(srv.url, BLOCK, { userId: a.id }, b.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: a.id }, b.token));
     const { a: aRow, b: bRow } = await pairRows(a, b);
     expect([aRow?.status, bRow?.status]).toEqual(['BLOCKED', 'BLOCKED']);
 
     const [ia, ib, ic] = [a, b, c].map((u) => Number(u.id));
-    const isBlockedEitherWay = async (x: number, y: number) => (await blockedAmong(db.db, x, [y])).has(y);
+    const isBlockedEitherWay = async (x: number, y: number) => (await blockedAmong(env.db.db, x, [y])).has(y);
     expect(await isBlockedEitherWay(ia!, ib!)).toBe(true);
-    ok(await gql(srv.url, UNBLOCK, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, UNBLOCK, { userId: b.id }, a.token));
     expect(await isBlockedEitherWay(ia!, ib!)).toBe(true);
     expect(await isBlockedEitherWay(ib!, ia!)).toBe(true);
     await befriend(a, c);
     expect(await isBlockedEitherWay(ia!, ic!)).toBe(false);
-    ok(await gql(srv.url, BLOCK, { userId: a.id }, c.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: a.id }, c.token));
     expect(await isBlockedEitherWay(ia!, ic!)).toBe(true);
   });
 });
@@ -421,12 +410,12 @@ describe('searchUsers', () => {
   it('matches first or last name prefixes in any case, emails only exactly, never the viewer', async () => {
     const t = tag();
     const [viewer, ana, bea, other] = await Promise.all([
-      registerUser(srv.url, { firstname: `${t}Viewer` }),
-      registerUser(srv.url, { firstname: `${t}ana`, lastname: 'Lima' }),
-      registerUser(srv.url, { firstname: 'Bea', lastname: `${t}Bea` }),
-      registerUser(srv.url, { firstname: `x${t}`, lastname: `y${t}` }),
+      registerUser(env.srv.url, { firstname: `${t}Viewer` }),
+      registerUser(env.srv.url, { firstname: `${t}ana`, lastname: 'Lima' }),
+      registerUser(env.srv.url, { firstname: 'Bea', lastname: `${t}Bea` }),
+      registerUser(env.srv.url, { firstname: `x${t}`, lastname: `y${t}` }),
     ]);
-    const search = (query: string, first?: number) => gql(srv.url, SEARCH, { query, first }, viewer!.token);
+    const search = (query: string, first?: number) => gql(env.srv.url, SEARCH, { query, first }, viewer!.token);
 
     // Ordered by first name: "Bea" before "Sx…".
     expect(ids(await search(t.toUpperCase()))).toEqual([bea!.id, ana!.id]);
@@ -445,11 +434,11 @@ describe('searchUsers', () => {
   it('shows emails only of accepted contacts', async () => {
     const t = tag();
     const [viewer, friend, pending, stranger] = await Promise.all(
-      ['Viewer', 'Friend', 'Pending', 'Stranger'].map((n) => registerUser(srv.url, { firstname: `${t}${n}` })),
+      ['Viewer', 'Friend', 'Pending', 'Stranger'].map((n) => registerUser(env.srv.url, { firstname: `${t}${n}` })),
     );
     await befriend(viewer!, friend!);
     ok(await invite(viewer!, pending!));
-    const found = ok(await gql(srv.url, SEARCH, { query: t }, viewer!.token)).searchUsers;
+    const found = ok(await gql(env.srv.url, SEARCH, { query: t }, viewer!.token)).searchUsers;
     expect(found).toEqual([
       { id: friend!.id, firstname: friend!.firstname, lastname: friend!.lastname, email: friend!.email },
       { id: pending!.id, firstname: pending!.firstname, lastname: pending!.lastname, email: null },
@@ -460,9 +449,9 @@ describe('searchUsers', () => {
   it('treats %, _ and \\ literally', async () => {
     const t = tag();
     const [viewer, percent, underscore, backslash, plain] = await Promise.all(
-      ['V', '%p', '_u', '\\b', 'ab'].map((suffix) => registerUser(srv.url, { firstname: `${t}${suffix}` })),
+      ['V', '%p', '_u', '\\b', 'ab'].map((suffix) => registerUser(env.srv.url, { firstname: `${t}${suffix}` })),
     );
-    const search = async (query: string) => ids(await gql(srv.url, SEARCH, { query }, viewer!.token));
+    const search = async (query: string) => ids(await gql(env.srv.url, SEARCH, { query }, viewer!.token));
     expect(await search(`${t}%`)).toEqual([percent!.id]);
     expect(await search(`${t}_`)).toEqual([underscore!.id]);
     expect(await search(`${t}\\`)).toEqual([backslash!.id]);
@@ -473,8 +462,8 @@ describe('searchUsers', () => {
 
   it('returns 20 by default and caps first at 50', async () => {
     const t = tag();
-    const viewer = await registerUser(srv.url);
-    await db.db.insert(users).values(
+    const viewer = await registerUser(env.srv.url);
+    await env.db.db.insert(users).values(
       Array.from({ length: 55 }, (_, i) => ({
         firstname: `${t}${String(i).padStart(2, '0')}`,
         lastname: 'Many',
@@ -483,7 +472,7 @@ describe('searchUsers', () => {
       })),
     );
     const names = async (first?: number) =>
-      ok(await gql(srv.url, SEARCH, { query: t, first }, viewer.token)).searchUsers.map((u: any) => u.firstname);
+      ok(await gql(env.srv.url, SEARCH, { query: t, first }, viewer.token)).searchUsers.map((u: any) => u.firstname);
     const all = Array.from({ length: 55 }, (_, i) => `${t}${String(i).padStart(2, '0')}`);
     expect(await names()).toEqual(all.slice(0, 20));
     expect(await names(3)).toEqual(all.slice(0, 3));
@@ -491,13 +480,13 @@ describe('searchUsers', () => {
   });
 
   it('refuses a blank query and a first below 1', async () => {
-    const viewer = await registerUser(srv.url);
+    const viewer = await registerUser(env.srv.url);
     for (const query of ['', '   ']) {
-      expect(errorOf(await gql(srv.url, SEARCH, { query }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'query' });
+      expect(errorOf(await gql(env.srv.url, SEARCH, { query }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'query' });
     }
-    expect(errorOf(await gql(srv.url, SEARCH, { query: 'x'.repeat(256) }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'query' });
+    expect(errorOf(await gql(env.srv.url, SEARCH, { query: 'x'.repeat(256) }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'query' });
     for (const first of [0, -5]) {
-      expect(errorOf(await gql(srv.url, SEARCH, { query: 'a', first }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
+      expect(errorOf(await gql(env.srv.url, SEARCH, { query: 'a', first }, viewer.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
     }
   });
 });
@@ -505,8 +494,8 @@ describe('searchUsers', () => {
 describe('contacts list', () => {
   it('lists 100 contacts with their users in a bounded number of statements', async () => {
     const t = `Qc${randomBytes(4).toString('hex')}`;
-    const viewer = await registerUser(srv.url);
-    const others = await db.db
+    const viewer = await registerUser(env.srv.url);
+    const others = await env.db.db
       .insert(users)
       .values(
         Array.from({ length: 100 }, (_, i) => ({
@@ -518,16 +507,16 @@ describe('contacts list', () => {
       )
       .returning({ id: users.id, email: users.email });
     const me = Number(viewer.id);
-    await db.db.insert(contacts).values(
+    await env.db.db.insert(contacts).values(
       others.flatMap((o) => [
         { userId: me, contactId: o.id, status: 'ACCEPTED' as const, direction: 'OUTGOING' as const },
         { userId: o.id, contactId: me, status: 'ACCEPTED' as const, direction: 'INCOMING' as const },
       ]),
     );
 
-    const before = srv.server.database.queryCount;
-    const res = await gql(srv.url, `{ contacts { id user { id firstname email } } }`, {}, viewer.token);
-    const statements = srv.server.database.queryCount - before;
+    const before = env.srv.server.database.queryCount;
+    const res = await gql(env.srv.url, `{ contacts { id user { id firstname email } } }`, {}, viewer.token);
+    const statements = env.srv.server.database.queryCount - before;
     const list = ok(res).contacts;
     expect(list).toHaveLength(100);
     // Ordered by the other person's name, each with their email (accepted contacts).
@@ -545,7 +534,7 @@ describe('events', () => {
   let unlisten: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const listening = await db.sql.listen('parley_events', (payload) => {
+    const listening = await env.db.sql.listen('parley_events', (payload) => {
       const event = JSON.parse(payload) as RealtimeEvent;
       if (event.type === 'contact.updated') received.push(event);
     });
@@ -568,18 +557,18 @@ describe('events', () => {
     const { b: bRow } = await pairRows(a, b);
     expect(first).toMatchObject({ type: 'contact.updated', kind: 'INVITATION_RECEIVED', contactId: bRow!.id, ownerId: Number(b.id) });
     // Delivered on commit: the entry it names is already there.
-    expect(await db.db.select().from(contacts).where(eq(contacts.id, first!.contactId))).toHaveLength(1);
+    expect(await env.db.db.select().from(contacts).where(eq(contacts.id, first!.contactId))).toHaveLength(1);
 
     // Failures publish nothing: after these, the next event for a or b is the accept.
     expect(errorOf(await invite(a, b)).code).toBe('CONFLICT');
-    expect(errorOf(await gql(srv.url, ACCEPT, { id: sent.id }, a.token)).code).toBe('NOT_FOUND');
-    expect(errorOf(await gql(srv.url, CANCEL, { id: String(bRow!.id) }, c.token)).code).toBe('NOT_FOUND');
-    ok(await gql(srv.url, ACCEPT, { id: String(bRow!.id) }, b.token));
+    expect(errorOf(await gql(env.srv.url, ACCEPT, { id: sent.id }, a.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(env.srv.url, CANCEL, { id: String(bRow!.id) }, c.token)).code).toBe('NOT_FOUND');
+    ok(await gql(env.srv.url, ACCEPT, { id: String(bRow!.id) }, b.token));
     expect((await waitForEvents([a, b], 2)).slice(1)).toMatchObject([
       { type: 'contact.updated', kind: 'INVITATION_ACCEPTED', contactId: Number(sent.id), ownerId: Number(a.id), contact: { status: 'ACCEPTED' } },
     ]);
 
-    ok(await gql(srv.url, REMOVE, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, REMOVE, { userId: b.id }, a.token));
     expect((await waitForEvents([a, b], 3)).slice(2)).toMatchObject([
       { type: 'contact.updated', kind: 'CONTACT_REMOVED', contactId: bRow!.id, ownerId: Number(b.id), contact: { id: bRow!.id, userId: Number(b.id), contactId: Number(a.id) } },
     ]);
@@ -587,7 +576,7 @@ describe('events', () => {
     // Decline: the inviter hears of it with their own (still existing) entry.
     const again = ok(await invite(d, c)).sendInvitation;
     const cEntry = (await pairRows(d, c)).b!;
-    ok(await gql(srv.url, DECLINE, { id: String(cEntry.id) }, c.token));
+    ok(await gql(env.srv.url, DECLINE, { id: String(cEntry.id) }, c.token));
     expect((await waitForEvents([d, c], 2)).map((e) => [e.kind, e.ownerId, e.contactId])).toEqual([
       ['INVITATION_RECEIVED', Number(c.id), cEntry.id],
       ['INVITATION_DECLINED', Number(d.id), Number(again.id)],
@@ -595,7 +584,7 @@ describe('events', () => {
 
     // Cancel: the invitee hears of it with the id of their deleted entry.
     ok(await invite(d, c));
-    ok(await gql(srv.url, CANCEL, { id: again.id }, d.token));
+    ok(await gql(env.srv.url, CANCEL, { id: again.id }, d.token));
     expect((await waitForEvents([d, c], 4)).slice(2).map((e) => [e.kind, e.ownerId, e.contactId])).toEqual([
       ['INVITATION_RECEIVED', Number(c.id), cEntry.id],
       ['INVITATION_CANCELLED', Number(c.id), cEntry.id],
@@ -608,8 +597,8 @@ describe('events', () => {
     await befriend(a, b);
     const { b: bRow } = await pairRows(a, b);
     await waitForEvents([a, b], 2);
-    ok(await gql(srv.url, BLOCK, { userId: b.id }, a.token));
-    ok(await gql(srv.url, UNBLOCK, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, BLOCK, { userId: b.id }, a.token));
+    ok(await gql(env.srv.url, UNBLOCK, { userId: b.id }, a.token));
     ok(await invite(a, b)); // a sentinel: every earlier event has arrived once this one has
     const events = await waitForEvents([a, b], 4);
     expect(events.map((e) => [e.kind, e.ownerId])).toEqual([

@@ -1,39 +1,29 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { EVENTS_CHANNEL } from '../src/realtime/events.js';
 import { directChat, groupChat, MESSAGE_FIELDS, send } from './helpers/chat.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
-import { startServer, testDatabase, type TestServer } from './helpers/server.js';
+import { testDatabase, useServerAndDatabase } from './helpers/server.js';
 
-let srv: TestServer;
-let db: Database;
-beforeAll(async () => {
-  srv = await startServer();
-  db = testDatabase();
-});
-afterAll(async () => {
-  await srv?.stop();
-  await db?.close();
-});
+const env = useServerAndDatabase();
 
-const users = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => registerUser(srv.url, { firstname: `M${i}` })));
+const users = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => registerUser(env.srv.url, { firstname: `M${i}` })));
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { ${MESSAGE_FIELDS} } }`;
 const PAGE = `query($c: ID!, $first: Int, $after: String, $last: Int, $before: String) {
   messages(chatId: $c, first: $first, after: $after, last: $last, before: $before) {
     edges { cursor node { id content } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 const READ = `mutation($c: ID!, $m: ID) { markChatRead(chatId: $c, messageId: $m) { chatId lastReadMessageId readAt user { id } } }`;
 const countIn = async (chatId: string) =>
-  (await db.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.chatId, Number(chatId))))[0]!.n;
+  (await env.db.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.chatId, Number(chatId))))[0]!.n;
 
 describe('sendMessage', () => {
   it('stores trimmed content and returns the message', async () => {
     const [a, b] = await users(2);
-    const chatId = await directChat(srv.url, a!, b!);
-    const res = await gql(srv.url, SEND, { i: { chatId, content: '  hello  ', messageType: 'IMAGE' } }, a!.token);
+    const chatId = await directChat(env.srv.url, a!, b!);
+    const res = await gql(env.srv.url, SEND, { i: { chatId, content: '  hello  ', messageType: 'IMAGE' } }, a!.token);
     expect(res.data!.sendMessage).toMatchObject({ chatId, content: 'hello', messageType: 'IMAGE', isRead: false, sender: { id: a!.id } });
-    const chat = (await gql(srv.url, `query($id: ID!) { chat(id: $id) { lastMessage { id } unreadCount } }`, { id: chatId }, b!.token)).data!.chat;
+    const chat = (await gql(env.srv.url, `query($id: ID!) { chat(id: $id) { lastMessage { id } unreadCount } }`, { id: chatId }, b!.token)).data!.chat;
     expect(chat).toEqual({ lastMessage: { id: res.data!.sendMessage.id }, unreadCount: 1 });
   });
 
@@ -46,37 +36,37 @@ describe('sendMessage', () => {
     ['chatId', { content: 'hi', chatId: 'abc' }],
   ])('refuses a bad %s and stores nothing', async (field, patch) => {
     const [a, b] = await users(2);
-    const chatId = await directChat(srv.url, a!, b!);
-    const res = await gql(srv.url, SEND, { i: { chatId, ...patch } }, a!.token);
+    const chatId = await directChat(env.srv.url, a!, b!);
+    const res = await gql(env.srv.url, SEND, { i: { chatId, ...patch } }, a!.token);
     expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', field });
     expect(await countIn(chatId)).toBe(0);
   });
 
   it('accepts exactly 10,000 characters', async () => {
     const [a, b] = await users(2);
-    const chatId = await directChat(srv.url, a!, b!);
-    expect((await send(srv.url, a!, chatId, 'y'.repeat(10_000))).content).toHaveLength(10_000);
+    const chatId = await directChat(env.srv.url, a!, b!);
+    expect((await send(env.srv.url, a!, chatId, 'y'.repeat(10_000))).content).toHaveLength(10_000);
   });
 
   it('returns the first message for a retried clientMessageId, even concurrently', async () => {
     const [a, b] = await users(2);
-    const chatId = await directChat(srv.url, a!, b!);
-    const first = await send(srv.url, a!, chatId, 'once', 'key-1');
-    const retry = await send(srv.url, a!, chatId, 'once', 'key-1');
+    const chatId = await directChat(env.srv.url, a!, b!);
+    const first = await send(env.srv.url, a!, chatId, 'once', 'key-1');
+    const retry = await send(env.srv.url, a!, chatId, 'once', 'key-1');
     expect(retry.id).toBe(first.id);
-    const burst = await Promise.all(Array.from({ length: 5 }, () => send(srv.url, a!, chatId, 'burst', 'key-2')));
+    const burst = await Promise.all(Array.from({ length: 5 }, () => send(env.srv.url, a!, chatId, 'burst', 'key-2')));
     expect(new Set(burst.map((m) => m.id)).size).toBe(1);
     expect(await countIn(chatId)).toBe(2);
     // Another sender may use the same key; the same sender may not reuse it elsewhere.
-    expect((await send(srv.url, b!, chatId, 'mine', 'key-1')).id).not.toBe(first.id);
+    expect((await send(env.srv.url, b!, chatId, 'mine', 'key-1')).id).not.toBe(first.id);
     const [c] = await users(1);
-    const other = await directChat(srv.url, a!, c!);
-    expect(errorOf(await gql(srv.url, SEND, { i: { chatId: other, content: 'x', clientMessageId: 'key-1' } }, a!.token))).toEqual({ code: 'CONFLICT', field: 'clientMessageId' });
+    const other = await directChat(env.srv.url, a!, c!);
+    expect(errorOf(await gql(env.srv.url, SEND, { i: { chatId: other, content: 'x', clientMessageId: 'key-1' } }, a!.token))).toEqual({ code: 'CONFLICT', field: 'clientMessageId' });
   });
 
   it('commits 20 concurrent messages into one chat in id order', async () => {
     const [a, b, c] = await users(3);
-    const chatId = await groupChat(srv.url, a!, [b!, c!]);
+    const chatId = await groupChat(env.srv.url, a!, [b!, c!]);
     const listener = testDatabase();
     const seen: number[] = [];
     // NOTIFY delivers in commit order: the ids must arrive ascending.
@@ -85,7 +75,7 @@ describe('sendMessage', () => {
       if (e.type === 'message.added' && String(e.chatId) === chatId) seen.push(e.messageId);
     });
     const senders = [a!, b!, c!];
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(srv.url, senders[i % 3]!, chatId, `m${i}`)));
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(env.srv.url, senders[i % 3]!, chatId, `m${i}`)));
     await expect.poll(() => seen.length, { timeout: 5000 }).toBeGreaterThanOrEqual(20);
     await listener.close();
     const ids = seen.slice(-20);
@@ -101,9 +91,9 @@ describe('messages pagination', () => {
   beforeAll(async () => {
     const [x, y] = await users(2);
     a = x!;
-    chatId = await directChat(srv.url, x!, y!);
+    chatId = await directChat(env.srv.url, x!, y!);
     // Insert 250 directly (with the same columns sendMessage writes) to keep the test quick.
-    const rows = await db.db
+    const rows = await env.db.db
       .insert(messages)
       .values(Array.from({ length: 250 }, (_, i) => ({ chatId: Number(chatId), senderId: i % 2 ? Number(x!.id) : Number(y!.id), content: `n${i}` })))
       .returning({ id: messages.id });
@@ -114,7 +104,7 @@ describe('messages pagination', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 10; guard++) {
-      const page: any = (await gql(srv.url, PAGE, { c: chatId, first: 100, after }, a.token)).data!.messages;
+      const page: any = (await gql(env.srv.url, PAGE, { c: chatId, first: 100, after }, a.token)).data!.messages;
       seen.push(...page.edges.map((e: any) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
@@ -126,7 +116,7 @@ describe('messages pagination', () => {
     const pages: string[][] = [];
     let before: string | null = null;
     for (let guard = 0; guard < 10; guard++) {
-      const page: any = (await gql(srv.url, PAGE, { c: chatId, last: 60, before }, a.token)).data!.messages;
+      const page: any = (await gql(env.srv.url, PAGE, { c: chatId, last: 60, before }, a.token)).data!.messages;
       pages.push(page.edges.map((e: any) => e.node.id));
       if (!page.pageInfo.hasPreviousPage) break;
       before = page.pageInfo.startCursor;
@@ -136,7 +126,7 @@ describe('messages pagination', () => {
   });
 
   it('defaults to the newest 20 and refuses bad windows', async () => {
-    const page = (await gql(srv.url, PAGE, { c: chatId }, a.token)).data!.messages;
+    const page = (await gql(env.srv.url, PAGE, { c: chatId }, a.token)).data!.messages;
     expect(page.edges.map((e: any) => e.node.id)).toEqual(all.slice(-20));
     expect(page.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
     for (const [vars, field] of [
@@ -146,7 +136,7 @@ describe('messages pagination', () => {
       [{ after: 'nonsense' }, 'after'],
       [{ first: 5, before: page.pageInfo.startCursor }, 'first'],
     ] as const) {
-      expect(errorOf(await gql(srv.url, PAGE, { c: chatId, ...vars }, a.token)), JSON.stringify(vars)).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(errorOf(await gql(env.srv.url, PAGE, { c: chatId, ...vars }, a.token)), JSON.stringify(vars)).toEqual({ code: 'BAD_USER_INPUT', field });
     }
   });
 });
@@ -154,51 +144,51 @@ describe('messages pagination', () => {
 describe('markChatRead', () => {
   it('moves the marker forward only, maintains isRead and unread counts', async () => {
     const [a, b, c] = await users(3);
-    const chatId = await groupChat(srv.url, a!, [b!, c!]);
-    await gql(srv.url, READ, { c: chatId }, b!.token);
-    await gql(srv.url, READ, { c: chatId }, c!.token);
-    const m1 = await send(srv.url, a!, chatId, 'one');
-    const m2 = await send(srv.url, a!, chatId, 'two');
-    const unread = async (u: TestUser) => (await gql(srv.url, `query($id: ID!) { chat(id: $id) { unreadCount myLastReadMessageId } }`, { id: chatId }, u.token)).data!.chat;
+    const chatId = await groupChat(env.srv.url, a!, [b!, c!]);
+    await gql(env.srv.url, READ, { c: chatId }, b!.token);
+    await gql(env.srv.url, READ, { c: chatId }, c!.token);
+    const m1 = await send(env.srv.url, a!, chatId, 'one');
+    const m2 = await send(env.srv.url, a!, chatId, 'two');
+    const unread = async (u: TestUser) => (await gql(env.srv.url, `query($id: ID!) { chat(id: $id) { unreadCount myLastReadMessageId } }`, { id: chatId }, u.token)).data!.chat;
     expect((await unread(b!)).unreadCount).toBe(2);
 
-    const r1 = (await gql(srv.url, READ, { c: chatId, m: m1.id }, b!.token)).data!.markChatRead;
+    const r1 = (await gql(env.srv.url, READ, { c: chatId, m: m1.id }, b!.token)).data!.markChatRead;
     expect(r1).toMatchObject({ chatId, lastReadMessageId: m1.id, user: { id: b!.id } });
     expect(await unread(b!)).toEqual({ unreadCount: 1, myLastReadMessageId: m1.id });
     // Read by b only: not yet read by everyone else.
-    const isRead = async (id: string) => (await db.db.select({ r: messages.isRead }).from(messages).where(eq(messages.id, Number(id))))[0]!.r;
+    const isRead = async (id: string) => (await env.db.db.select({ r: messages.isRead }).from(messages).where(eq(messages.id, Number(id))))[0]!.r;
     expect(await isRead(m1.id)).toBe(false);
 
-    const rAll = (await gql(srv.url, READ, { c: chatId }, b!.token)).data!.markChatRead;
+    const rAll = (await gql(env.srv.url, READ, { c: chatId }, b!.token)).data!.markChatRead;
     expect(rAll.lastReadMessageId).toBe(m2.id);
     // Backwards is ignored.
-    const back = (await gql(srv.url, READ, { c: chatId, m: m1.id }, b!.token)).data!.markChatRead;
+    const back = (await gql(env.srv.url, READ, { c: chatId, m: m1.id }, b!.token)).data!.markChatRead;
     expect(back.lastReadMessageId).toBe(m2.id);
 
-    await gql(srv.url, READ, { c: chatId, m: m1.id }, c!.token);
+    await gql(env.srv.url, READ, { c: chatId, m: m1.id }, c!.token);
     expect(await isRead(m1.id)).toBe(true);
     expect(await isRead(m2.id)).toBe(false);
-    await gql(srv.url, READ, { c: chatId }, c!.token);
+    await gql(env.srv.url, READ, { c: chatId }, c!.token);
     expect(await isRead(m2.id)).toBe(true);
     expect((await unread(c!)).unreadCount).toBe(0);
   });
 
   it('refuses a message of another chat and malformed ids', async () => {
     const [a, b, c] = await users(3);
-    const chatId = await directChat(srv.url, a!, b!);
-    const other = await directChat(srv.url, a!, c!);
-    const foreign = await send(srv.url, a!, other, 'elsewhere');
-    expect(errorOf(await gql(srv.url, READ, { c: chatId, m: foreign.id }, b!.token)).code).toBe('NOT_FOUND');
-    expect(errorOf(await gql(srv.url, READ, { c: chatId, m: 'zz' }, b!.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'messageId' });
+    const chatId = await directChat(env.srv.url, a!, b!);
+    const other = await directChat(env.srv.url, a!, c!);
+    const foreign = await send(env.srv.url, a!, other, 'elsewhere');
+    expect(errorOf(await gql(env.srv.url, READ, { c: chatId, m: foreign.id }, b!.token)).code).toBe('NOT_FOUND');
+    expect(errorOf(await gql(env.srv.url, READ, { c: chatId, m: 'zz' }, b!.token))).toEqual({ code: 'BAD_USER_INPUT', field: 'messageId' });
   });
 });
 
 describe('access', () => {
   it('gives a non-participant NOT_FOUND from every chat and message operation', async () => {
     const [a, b, outsider] = await users(3);
-    const group = await groupChat(srv.url, a!, [b!]);
-    const direct = await directChat(srv.url, a!, b!);
-    const msg = await send(srv.url, a!, group, 'private');
+    const group = await groupChat(env.srv.url, a!, [b!]);
+    const direct = await directChat(env.srv.url, a!, b!);
+    const msg = await send(env.srv.url, a!, group, 'private');
     const ops: [string, Record<string, unknown>][] = [
       [`query($c: ID!) { chat(id: $c) { id } }`, { c: group }],
       [`query($c: ID!) { chat(id: $c) { id } }`, { c: direct }],
@@ -213,15 +203,15 @@ describe('access', () => {
       [`query($c: ID!) { chat(id: $c) { id } }`, { c: '99999999' }],
     ];
     for (const [query, vars] of ops) {
-      expect(errorOf(await gql(srv.url, query, vars, outsider!.token)).code, query).toBe('NOT_FOUND');
+      expect(errorOf(await gql(env.srv.url, query, vars, outsider!.token)).code, query).toBe('NOT_FOUND');
     }
-    const list = (await gql(srv.url, `{ chats { edges { node { id } } } }`, {}, outsider!.token)).data!.chats;
+    const list = (await gql(env.srv.url, `{ chats { edges { node { id } } } }`, {}, outsider!.token)).data!.chats;
     expect(list.edges).toEqual([]);
     expect(await countIn(group)).toBe(3);
   });
 
   it('needs a viewer', async () => {
-    expect(errorOf(await gql(srv.url, `{ chats { edges { cursor } } }`)).code).toBe('UNAUTHENTICATED');
-    expect(errorOf(await gql(srv.url, `mutation { sendMessage(input: { chatId: "1", content: "x" }) { id } }`)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, `{ chats { edges { cursor } } }`)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, `mutation { sendMessage(input: { chatId: "1", content: "x" }) { id } }`)).code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -47,4 +47,21 @@ export async function startServer(overrides: Partial<Config> = {}, databaseUrl =
 /** A direct connection for assertions about what is (and is not) stored. */
 export function testDatabase(): Database {
   return connectDatabase(inject('databaseUrl'), { max: 2 });
+}
+
+/**
+ * The usual file set-up: one server and one direct database connection for the whole file,
+ * started before its tests and stopped after them.
+ */
+export function useServerAndDatabase(overrides: Partial<Config> = {}) {
+  const env = {} as { srv: TestServer; db: Database };
+  beforeAll(async () => {
+    env.srv = await startServer(overrides);
+    env.db = testDatabase();
+  });
+  afterAll(async () => {
+    await env.srv?.stop();
+    await env.db?.close();
+  });
+  return env;
 }
