@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { directChat, send } from './helpers/chat.js';
 import { gql, registerUser, uniqueEmail } from './helpers/graphql.js';
 import { startServer, TEST_JWT_SECRET, type TestServer } from './helpers/server.js';
@@ -10,7 +11,7 @@ let srv: TestServer;
 beforeAll(async () => {
   srv = await startServer({
     ws: { maxPayloadBytes: 4096, initTimeoutMs: 500, maxSubscriptions: 3 },
-    limits: { depth: 4, cost: 5000, aliases: 15 },
+    limits: { depth: 4, cost: 25, aliases: 3 },
     loginLimits: { perEmail: 2, perIp: 100, windowSeconds: 60 },
   });
 });
@@ -98,6 +99,43 @@ describe('limits on the socket', () => {
     expect(sub.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(String((sub.errors[0] as any).message)).toMatch(/depth/i);
     await c.dispose();
+  });
+
+  it('applies the alias and cost limits over the socket too', async () => {
+    const u = await registerUser(srv.url);
+    const c = wsClient(srv.wsUrl, u.token);
+    const fields = 'id firstname lastname email phone country profilePicture createdAt';
+    for (const [query, pattern] of [
+      ['{ a: me { id } b: me { id } c: me { id } d: me { id } }', /alias/i],
+      [`{ a: me { ${fields} } b: me { ${fields} } c: me { ${fields} } }`, /cost/i],
+    ] as const) {
+      const sub = subscribe(c, query);
+      await until(() => sub.errors.length > 0, 5000, 'a refusal');
+      expect(sub.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      expect(String((sub.errors[0] as any).message)).toMatch(pattern);
+    }
+    await c.dispose();
+  });
+
+  it('refuses WebSocket upgrades from origins outside the allow-list', async () => {
+    const guarded = await startServer({ corsOrigins: ['http://app.example'] });
+    try {
+      const u = await registerUser(guarded.url);
+      const attempt = (origin: string) =>
+        new Promise<string>((resolve) => {
+          const socket = new WebSocket(guarded.wsUrl, 'graphql-transport-ws', { headers: { origin } });
+          socket.on('open', () => {
+            socket.close();
+            resolve('open');
+          });
+          socket.on('error', (err) => resolve(err.message));
+        });
+      expect(await attempt('http://evil.example')).toMatch(/401/);
+      expect(await attempt('http://app.example')).toBe('open');
+      expect((await gql(guarded.url, '{ me { id } }', {}, u.token)).data!.me.id).toBe(u.id);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('counts logins over the socket in the same rate limit', async () => {
