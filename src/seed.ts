@@ -15,9 +15,7 @@ import { createDataServices } from './services.js';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const database = await provisionConfiguredDatabase(config, log).catch((err: unknown) => {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n(The embedded database serves one process: stop the server before seeding, or set DATABASE_URL.)`);
-  });
+  const database = await provisionConfiguredDatabase(config, log);
   try {
     await runMigrations(database.url);
     const connection = connectDatabase(database.url, { max: 2 });

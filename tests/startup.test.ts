@@ -9,11 +9,15 @@ import { gql, uniqueEmail } from './helpers/graphql.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Runs `npm start` the way a newcomer does: no DATABASE_URL, so an embedded PostgreSQL. */
-function start(env: Record<string, string>) {
+function childEnv() {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  return { ...inherited, NODE_ENV: 'development', LOG_LEVEL: 'info' };
+}
+
+function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...inherited, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    env: { ...childEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,7 +48,7 @@ describe('npm start', () => {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts an embedded database, serves GraphQL, stops cleanly on SIGTERM, and reuses the data', { timeout: 120_000 }, async () => {
+  it('starts an embedded database, serves GraphQL, shares it with the seed, stops cleanly on SIGTERM, and reuses the data', { timeout: 120_000 }, async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-start-'));
     await fs.chmod(dataDir, 0o755);
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
@@ -59,6 +63,21 @@ describe('npm start', () => {
     });
     expect(reg.errors, JSON.stringify(reg)).toBeUndefined();
     expect(reg.data?.register.user.id, JSON.stringify(reg)).toBeTruthy();
+
+    // `npm run seed` beside the running server shares its embedded database.
+    const seed = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/seed.ts'], {
+      cwd: ROOT,
+      env: { ...childEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seedOutput = '';
+    seed.stdout!.on('data', (d) => (seedOutput += d));
+    seed.stderr!.on('data', (d) => (seedOutput += d));
+    expect(await new Promise((resolve) => seed.on('exit', resolve)), seedOutput).toBe(0);
+    expect(seedOutput).toContain('already running');
+    const demo = await gql(url, `mutation { login(email: "ana@parley.example", password: "parley-demo-123") { user { firstname } } }`);
+    expect(demo.data?.login.user.firstname).toBe('Ana');
+
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('Stopped cleanly');

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import postgres from 'postgres';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** True when another process (a running `npm start`) already serves this data folder. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,12 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(options.dir);
   const password = await readOrCreatePassword(path.dirname(databaseDir));
+  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`;
+  // One cluster serves a data folder: when it is already up (say `npm run seed` while the server
+  // runs), use it rather than fail, and leave stopping it to its owner.
+  if (existsSync(path.join(databaseDir, 'postmaster.pid')) && (await answers(url))) {
+    return { url, shared: true, stop: async () => {} };
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const recent: string[] = [];
   const log = (message: string) => {
@@ -51,10 +60,19 @@ export async function startEmbeddedPostgres(options: {
     );
   });
   if (fresh) await pg.createDatabase(DATABASE);
-  return {
-    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`,
-    stop: () => pg.stop(),
-  };
+  return { url, shared: false, stop: () => pg.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 async function readOrCreatePassword(dir: string): Promise<string> {

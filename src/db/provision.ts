@@ -24,7 +24,7 @@ export async function provisionDatabase(options: {
   const embedded = await startEmbeddedPostgres({ dir, port: options.embeddedPort, onLog: options.onLog });
   return {
     url: embedded.url,
-    description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${dir})`,
+    description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${dir}${embedded.shared ? ', already running' : ''})`,
     stop: embedded.stop,
   };
 }
