@@ -1,4 +1,6 @@
-import { and, eq, max, sql } from 'drizzle-orm';
+import DataLoader from 'dataloader';
+import { and, eq, inArray, max, sql } from 'drizzle-orm';
+import { alignByKey } from '../common/batch.js';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { chatParticipants, chats, messages, type ChatRow, type MessageRow } from '../db/schema.js';
@@ -55,6 +57,7 @@ export class RealtimeHub {
   private readonly chatWatchers = new Set<Subscriber<ChatEventPayload>>();
   private readonly contactWatchers = new Set<Subscriber<ContactEventPayload>>();
   private readonly memberships: MembershipCache;
+  private readonly messageRows: DataLoader<number, MessageRow | null>;
   private readonly typing: TypingTimers;
   private chain: Promise<void> = Promise.resolve();
 
@@ -64,6 +67,10 @@ export class RealtimeHub {
     options: { typingTimeoutMs: number },
   ) {
     this.memberships = new MembershipCache(db);
+    this.messageRows = new DataLoader(
+      async (ids) => alignByKey(ids, await db.select().from(messages).where(inArray(messages.id, [...ids])), (m) => m.id),
+      { cache: false },
+    );
     this.typing = new TypingTimers(options.typingTimeoutMs, (chatId, userId) =>
       this.enqueue(() => this.deliverTyping({ chatId, userId, isTyping: false, at: new Date() })),
     );
@@ -75,8 +82,10 @@ export class RealtimeHub {
 
   /** From the bridge: queue the event behind the ones before it. */
   receive(event: Published): void {
+    // Rows are fetched as events arrive, batched across a burst, while delivery keeps their order.
+    const row = event.type === 'message.added' && this.feeds.size > 0 ? this.messageRows.load(event.messageId) : undefined;
     this.enqueue(async () => {
-      await this.handle(event);
+      await this.handle(event, row);
       metrics.deliveryLag.observe(Math.max(0, Date.now() - event.ts) / 1000);
     });
   }
@@ -136,14 +145,14 @@ export class RealtimeHub {
     return subscriber.queue;
   }
 
-  private async handle(event: RealtimeEvent): Promise<void> {
+  private async handle(event: RealtimeEvent, prefetched?: Promise<MessageRow | null>): Promise<void> {
     switch (event.type) {
       case 'message.added': {
         if (this.feeds.size === 0) return;
         const members = await this.memberships.members(event.chatId);
         const targets = [...this.feeds].filter((f) => (f.chatId === null || f.chatId === event.chatId) && members.has(f.userId));
         if (targets.length === 0) return;
-        const [row] = await this.db.select().from(messages).where(eq(messages.id, event.messageId));
+        const row = await (prefetched ?? this.messageRows.load(event.messageId));
         if (!row) return;
         shareAcrossSubscribers(row, createSharedLoaders(this.db));
         for (const feed of targets) feed.deliver(row);
