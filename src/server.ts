@@ -35,7 +35,10 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-/** One HTTP server: GraphQL over HTTP on /graphql, health endpoints, graceful shutdown. */
+/**
+ * One HTTP server: GraphQL over HTTP and WebSocket on /graphql, GraphiQL, health and metrics
+ * endpoints, and a shutdown that closes sockets, the LISTEN bridge and the pool in order.
+ */
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
   const database = connectDatabase(options.databaseUrl);
@@ -77,7 +80,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    // A caller's request id is kept when it is a plain token, so it can be traced across services.
+    const given = headerValue(req.headers['x-request-id']);
+    const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
     res.once('finish', () => {
