@@ -112,7 +112,12 @@ export class RealtimeHub {
       this.feeds.delete(feed),
     );
     this.feeds.add(feed);
-    await feed.catchUp();
+    try {
+      await feed.catchUp();
+    } catch (err) {
+      void feed.queue.return();
+      throw err;
+    }
     return feed.queue;
   }
 

@@ -16,6 +16,8 @@ export class MessageFeed {
   readonly queue: AsyncQueue<MessageRow>;
   private readonly marks = new Map<number, number>();
   private buffer: MessageRow[] | null = [];
+  /** Catch-ups run one after another (a recovery may start while the first replay runs). */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     readonly userId: number,
@@ -33,7 +35,13 @@ export class MessageFeed {
     else this.emit(message);
   }
 
-  async catchUp(): Promise<void> {
+  catchUp(): Promise<void> {
+    const run = this.running.then(() => this.replay());
+    this.running = run.catch(() => {});
+    return run;
+  }
+
+  private async replay(): Promise<void> {
     this.buffer ??= [];
     try {
       for (;;) {
