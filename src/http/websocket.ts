@@ -12,6 +12,9 @@ import { buildContext, type ContextDeps } from '../context.js';
 import { originAllowed } from './cors.js';
 import { clientIp } from './request.js';
 
+// setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What a socket carries once `connection_init` has been accepted. */
 interface SocketState {
   token?: string;
@@ -69,7 +72,8 @@ export function attachWebSocketServer(options: WebSocketOptions) {
           const s = stateOf(ctx.extra.socket);
           s.token = token;
           // A socket lives no longer than its token; the client reconnects with a fresh one.
-          s.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.max(0, claims.expiresAt.getTime() - Date.now()));
+          const lifetime = Math.min(Math.max(0, claims.expiresAt.getTime() - Date.now()), MAX_TIMER_MS);
+          s.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), lifetime);
           s.expiryTimer.unref();
           return true;
         } catch {
