@@ -1,3 +1,4 @@
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -183,5 +184,42 @@ describe('limits on the socket', () => {
     await until(() => unknown.errors.length > 0, 5000, 'an error');
     expect(unknown.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'mee' } });
     await c.dispose();
+  });
+});
+
+describe('token refresh on a live socket', () => {
+  it('closes at expiry with 4403; the client reconnects with a fresh token and its subscription resumes', { timeout: 30_000 }, async () => {
+    const shortLived = await startServer({ accessTokenTtl: 2 });
+    try {
+      // Accounts come from the ordinary instance (15-minute tokens); Ben's refreshed ones are short.
+      const ana = await registerUser(srv.url);
+      const ben = await registerUser(srv.url);
+      const chatId = await directChat(shortLived.url, ana, ben);
+      let refreshToken = ben.refreshToken;
+      let connects = 0;
+      const closes: number[] = [];
+      const client = createClient({
+        url: shortLived.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 5,
+        retryWait: () => new Promise((r) => setTimeout(r, 100)),
+        // Lazy parameters: every (re)connection refreshes the session first, as an app would.
+        connectionParams: async () => {
+          connects++;
+          const res = await gql(shortLived.url, `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }`, { t: refreshToken });
+          refreshToken = res.data!.refreshToken.refreshToken;
+          return { authorization: `Bearer ${res.data!.refreshToken.accessToken}` };
+        },
+        on: { closed: (event) => closes.push((event as { code: number }).code) },
+      });
+      const sub = subscribe(client, `subscription($c: ID) { messageAdded(chatId: $c) { content } }`, { c: chatId });
+      await until(() => connects === 1 && shortLived.server.hub.stats.subscriptions === 1, 5000, 'the first connection');
+      await until(() => closes.includes(FORBIDDEN) && connects >= 2 && shortLived.server.hub.stats.subscriptions === 1, 10_000, 'expiry and reconnection');
+      await send(shortLived.url, ana, chatId, 'after the refresh');
+      expect((await sub.waitFor(1))[0]).toEqual({ messageAdded: { content: 'after the refresh' } });
+      await client.dispose();
+    } finally {
+      await shortLived.stop();
+    }
   });
 });
