@@ -26,7 +26,7 @@ async function main() {
       console.log(result.created ? `Demo data added to ${database.description}.` : `Demo data already present in ${database.description}; nothing changed.`);
       console.log(`\nLog in as any of these, password "${result.password}":`);
       for (const user of result.users) console.log(`  ${user.email.padEnd(24)} ${user.name}`);
-      console.log(`\nThen start the server (npm start) and open the explorer: http://localhost:${config.port}/graphiql`);
+      console.log(`\nWith the server running (npm start), open the explorer: http://localhost:${config.port}/graphiql`);
     } finally {
       await connection.close();
     }
