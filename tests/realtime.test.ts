@@ -94,6 +94,18 @@ describe('delivery to members only', () => {
     expect(removedFeed.events.map((e: any) => e.messageAdded.content)).toEqual(['before']);
   });
 
+  it('includes chats joined after subscribing when no chat id is given', async () => {
+    const [owner, joiner] = await users(2);
+    const feed = await subscribeReady(srv.server.hub, client(joiner!), MESSAGE_ADDED, {});
+    const chatId = await groupChat(srv.url, owner!, []);
+    await send(srv.url, owner!, chatId, 'before joining');
+    await gql(srv.url, `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { id } }`, { c: chatId, u: [joiner!.id] }, owner!.token);
+    await send(srv.url, owner!, chatId, 'after joining');
+    await feed.waitFor(2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(feed.events.map((e: any) => e.messageAdded.content)).toEqual(['R0 added R1', 'after joining']);
+  });
+
   it('announces chat and contact changes to the people concerned only', async () => {
     const [a, b, outsider] = await users(3);
     const hub = srv.server.hub;
