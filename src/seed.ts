@@ -21,7 +21,7 @@ async function main() {
     const connection = connectDatabase(database.url, { max: 2 });
     try {
       const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
-      const services = createDataServices({ db: connection.db, tokens, limiter: new LoginLimiter(config.loginLimits), config });
+      const services = createDataServices({ db: connection.db, tokens, limiter: new LoginLimiter(connection.db, config.loginLimits), config });
       const result = await seedDemoData(connection.db, services);
       console.log(result.created ? `Demo data added to ${database.description}.` : `Demo data already present in ${database.description}; nothing changed.`);
       console.log(`\nLog in as any of these, password "${result.password}":`);

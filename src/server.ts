@@ -43,7 +43,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const { config, log } = options;
   const database = connectDatabase(options.databaseUrl);
   const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
-  const limiter = new LoginLimiter(config.loginLimits);
+  const limiter = new LoginLimiter(database.db, config.loginLimits);
   const hub = new RealtimeHub(database.db, log, { typingTimeoutMs: config.typing.timeoutMs });
   const listenConnectionName = `parley-listen-${randomUUID().slice(0, 8)}`;
   const bridge = new EventBridge(options.databaseUrl, { onEvent: (e) => hub.receive(e), onReconnect: () => hub.recover() }, log, listenConnectionName);

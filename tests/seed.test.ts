@@ -14,7 +14,7 @@ let database: Database;
 const seed = () => {
   const { config } = srv;
   const tokens = new AccessTokens(TEST_JWT_SECRET, config.accessTokenTtl);
-  return seedDemoData(database.db, createDataServices({ db: database.db, tokens, limiter: new LoginLimiter(config.loginLimits), config }));
+  return seedDemoData(database.db, createDataServices({ db: database.db, tokens, limiter: new LoginLimiter(database.db, config.loginLimits), config }));
 };
 
 beforeAll(async () => {

@@ -1,17 +1,21 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../common/errors.js';
+import type { Db } from '../db/client.js';
+import { rateLimits } from '../db/schema.js';
 
 /**
  * Counts failed logins per email and per client address; only failures count, so ordinary
- * traffic from one address is never throttled. A success clears the email's count.
+ * traffic from one address is never throttled. A success clears the email's count. The counters
+ * live in PostgreSQL, so every instance shares them: attempts spread over instances add up.
  */
 export class LoginLimiter {
-  private readonly byEmail: RateLimiterMemory;
-  private readonly byIp: RateLimiterMemory;
+  private readonly byEmail: RateLimiterDrizzle;
+  private readonly byIp: RateLimiterDrizzle;
 
-  constructor(limits: { perEmail: number; perIp: number; windowSeconds: number }) {
-    this.byEmail = new RateLimiterMemory({ keyPrefix: 'login-email', points: limits.perEmail, duration: limits.windowSeconds });
-    this.byIp = new RateLimiterMemory({ keyPrefix: 'login-ip', points: limits.perIp, duration: limits.windowSeconds });
+  constructor(db: Db, limits: { perEmail: number; perIp: number; windowSeconds: number }) {
+    const store = { storeClient: db, schema: rateLimits, duration: limits.windowSeconds };
+    this.byEmail = new RateLimiterDrizzle({ ...store, keyPrefix: 'login-email', points: limits.perEmail });
+    this.byIp = new RateLimiterDrizzle({ ...store, keyPrefix: 'login-ip', points: limits.perIp });
   }
 
   /** Refuses an attempt when either budget is spent, before any password is checked. */

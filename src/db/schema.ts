@@ -169,6 +169,13 @@ export const messages = pgTable(
   ],
 );
 
+/** Counters of rate-limiter-flexible's RateLimiterDrizzle: shared by every instance. */
+export const rateLimits = pgTable('rate_limits', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: timestamp('expire', { withTimezone: true }),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
