@@ -32,7 +32,6 @@ export interface WebSocketOptions {
   validationRules: readonly ValidationRule[];
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
-  onSocketCount?: (open: number) => void;
 }
 
 /**
@@ -56,7 +55,6 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     if (!s) state.set(socket, (s = {}));
     return s;
   };
-  wss.on('connection', () => options.onSocketCount?.(wss.clients.size));
 
   const disposable = useServer(
     {
@@ -80,10 +78,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
           return false;
         }
       },
-      onClose: (ctx) => {
-        clearTimeout(state.get(ctx.extra.socket)?.expiryTimer);
-        options.onSocketCount?.(wss.clients.size);
-      },
+      onClose: (ctx) => clearTimeout(state.get(ctx.extra.socket)?.expiryTimer),
       onSubscribe: async (ctx, _id, payload) => {
         const s = stateOf(ctx.extra.socket);
         if ((s.operations ?? 0) >= config.ws.maxSubscriptions) {
