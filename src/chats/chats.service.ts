@@ -29,7 +29,7 @@ export class ChatsService {
       .where(window.cursor === null ? undefined : lt(chats.activitySeq, window.cursor))
       .orderBy(desc(chats.activitySeq))
       .limit(window.limit + 1);
-    return toPage(rows.map((r) => r.chat), window, (c) => c.activitySeq, CHAT_PAGE.kind, false);
+    return toPage(rows.map((r) => r.chat), window, (c) => c.activitySeq, CHAT_PAGE.kind);
   }
 
   /** Idempotent: one direct chat per pair, kept unique by the database even under races. */

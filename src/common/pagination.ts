@@ -74,16 +74,16 @@ export function pageWindow(
 
 /**
  * Turns `limit + 1` fetched rows into a page. `rows` come in the window's direction; the page
- * is returned in `forward` display order either way.
+ * is returned in forward (display) order either way.
  */
-export function toPage<T>(rows: T[], window: PageWindow, keyOf: (row: T) => number, kind: string, reverseForDisplay: boolean): Page<T> {
+export function toPage<T>(rows: T[], window: PageWindow, keyOf: (row: T) => number, kind: string): Page<T> {
+  const forward = window.direction === 'forward';
   const hasMore = rows.length > window.limit;
   const slice = rows.slice(0, window.limit);
-  const nodes = reverseForDisplay ? slice.reverse() : slice;
+  const nodes = forward ? slice : slice.reverse();
   const cursorOf = (node: T) => encodeCursor(kind, keyOf(node));
   const first = nodes[0];
   const last = nodes[nodes.length - 1];
-  const forward = window.direction === 'forward';
   return {
     nodes,
     cursorOf,

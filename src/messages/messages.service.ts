@@ -62,7 +62,7 @@ export class MessagesService {
       .where(and(eq(messages.chatId, chatId), bound))
       .orderBy(forward ? asc(messages.id) : desc(messages.id))
       .limit(window.limit + 1);
-    return toPage(rows, window, (m) => m.id, MESSAGE_PAGE.kind, !forward);
+    return toPage(rows, window, (m) => m.id, MESSAGE_PAGE.kind);
   }
 
   /**
