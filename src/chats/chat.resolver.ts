@@ -3,6 +3,7 @@ import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ChatRow, MessageRow, ParticipantRow, UserRow } from '../db/schema.js';
 import { Message } from '../messages/message.types.js';
+import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
 import type { ChatEventPayload } from '../realtime/hub.js';
 import { Chat, ChatConnection, ChatEvent, ChatParticipant } from './chat.types.js';
@@ -96,7 +97,7 @@ export class ChatResolver {
 export class ChatParticipantResolver {
   @FieldResolver(() => User)
   async user(@Root() participant: ParticipantRow, @Ctx() ctx: Context): Promise<UserRow> {
-    return (await ctx.loaders.userById.load(participant.userId))!;
+    return loadReferencedUser(ctx.loaders, participant.userId);
   }
 }
 

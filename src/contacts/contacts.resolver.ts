@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { notFound } from '../common/errors.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ContactRow, UserRow } from '../db/schema.js';
+import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
 import type { ContactEventPayload } from '../realtime/hub.js';
 import { Contact, ContactDirection, ContactEvent, ContactStatus } from './contact.type.js';
@@ -97,8 +97,6 @@ export class ContactResolver {
 
   @FieldResolver(() => User)
   async user(@Root() contact: ContactRow, @Ctx() ctx: Context): Promise<UserRow> {
-    const user = await ctx.loaders.userById.load(contact.contactId);
-    if (!user) throw notFound('User');
-    return user;
+    return loadReferencedUser(ctx.loaders, contact.contactId);
   }
 }

@@ -3,6 +3,7 @@ import { Chat } from '../chats/chat.types.js';
 import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ChatRow, MessageRow, UserRow } from '../db/schema.js';
+import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
 import type { TypingPayload } from '../realtime/hub.js';
 import { Message, MessageConnection, ReadReceipt, SendMessageInput, TypingEvent } from './message.types.js';
@@ -76,7 +77,7 @@ export class MessageResolver {
 
   @FieldResolver(() => User)
   async sender(@Root() message: MessageRow, @Ctx() ctx: Context): Promise<UserRow> {
-    return (await ctx.loaders.userById.load(message.senderId))!;
+    return loadReferencedUser(ctx.loaders, message.senderId);
   }
 
   @FieldResolver(() => Chat)
@@ -94,7 +95,7 @@ export class MessageResolver {
 export class ReadReceiptResolver {
   @FieldResolver(() => User)
   async user(@Root() receipt: ReadReceiptData, @Ctx() ctx: Context): Promise<UserRow> {
-    return (await ctx.loaders.userById.load(receipt.userId))!;
+    return loadReferencedUser(ctx.loaders, receipt.userId);
   }
 }
 
@@ -102,6 +103,6 @@ export class ReadReceiptResolver {
 export class TypingEventResolver {
   @FieldResolver(() => User)
   async user(@Root() event: TypingPayload, @Ctx() ctx: Context): Promise<UserRow> {
-    return (await ctx.loaders.userById.load(event.userId))!;
+    return loadReferencedUser(ctx.loaders, event.userId);
   }
 }

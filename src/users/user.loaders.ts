@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
+import { notFound } from '../common/errors.js';
 import type { Db } from '../db/client.js';
 import { contacts, users, type UserRow } from '../db/schema.js';
 
@@ -23,3 +24,10 @@ export function createUserLoaders(db: Db, viewerId: number | null) {
   };
 }
 export type UserLoaders = ReturnType<typeof createUserLoaders>;
+
+/** A user a row refers to (sender, participant, contact): foreign keys keep it there. */
+export async function loadReferencedUser(loaders: Pick<UserLoaders, 'userById'>, userId: number): Promise<UserRow> {
+  const user = await loaders.userById.load(userId);
+  if (!user) throw notFound('User');
+  return user;
+}
