@@ -159,9 +159,7 @@ export class RealtimeHub {
         if (targets.length === 0) return;
         const row = await (prefetched ?? this.messageRows.load(event.messageId));
         if (!row) return;
-        shareAcrossSubscribers(row, createSharedLoaders(this.db));
-        for (const feed of targets) feed.deliver(row);
-        return this.delivered(event.type, targets.length);
+        return this.handOut(event.type, row, targets.map((feed) => (message: MessageRow) => feed.deliver(message)));
       }
       case 'message.read': {
         if (this.reads.size === 0) return;
@@ -201,19 +199,16 @@ export class RealtimeHub {
   }
 
   private fanOut<T extends object>(set: Set<Subscriber<T>>, type: string, chatId: number | null, payload: T, audience: Set<number>): void {
-    shareAcrossSubscribers(payload, createSharedLoaders(this.db));
-    let count = 0;
-    for (const s of set) {
-      if (!audience.has(s.userId)) continue;
-      if (chatId !== null && s.chatId !== null && s.chatId !== chatId) continue;
-      s.queue.push(payload);
-      count++;
-    }
-    if (count) this.delivered(type, count);
+    const targets = [...set].filter((s) => audience.has(s.userId) && (chatId === null || s.chatId === null || s.chatId === chatId));
+    this.handOut(type, payload, targets.map((s) => (p: T) => s.queue.push(p)));
   }
 
-  private delivered(type: string, count: number): void {
-    metrics.eventsDelivered.inc({ type }, count);
+  /** Gives one payload to its subscribers, who share the viewer-independent loaders for it. */
+  private handOut<T extends object>(type: string, payload: T, targets: ((payload: T) => void)[]): void {
+    if (targets.length === 0) return;
+    shareAcrossSubscribers(payload, createSharedLoaders(this.db));
+    for (const give of targets) give(payload);
+    metrics.eventsDelivered.inc({ type }, targets.length);
   }
 
   private async newestMessageId(): Promise<number> {
