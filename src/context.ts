@@ -33,15 +33,16 @@ function buildLoaders(db: Db, viewerId: number | null) {
 export type Loaders = ReturnType<typeof buildLoaders>;
 
 /** The loaders whose answers do not depend on who is asking. */
-export type SharedLoaders = Pick<Loaders, 'userById' | 'chatById' | 'participantsByChat' | 'messageById'>;
+const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const;
+export type SharedLoaders = Pick<Loaders, (typeof SHARED)[number]>;
 
 export function createLoaders(db: Db, viewerId: number | null, shared?: SharedLoaders): Loaders {
   return { ...buildLoaders(db, viewerId), ...shared };
 }
 
 export function createSharedLoaders(db: Db): SharedLoaders {
-  const { userById, chatById, participantsByChat, messageById } = createLoaders(db, null);
-  return { userById, chatById, participantsByChat, messageById };
+  const all = createLoaders(db, null);
+  return Object.fromEntries(SHARED.map((name) => [name, all[name]])) as SharedLoaders;
 }
 
 export interface ContextDeps {

@@ -18,6 +18,7 @@ import { attachWebSocketServer } from './http/websocket.js';
 import { registry, trackInstance } from './observability/metrics.js';
 import { operationMetricsPlugin } from './observability/operation-metrics.js';
 import { clientIp } from './http/request.js';
+import { currentPosition } from './chatlog/read.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
@@ -44,10 +45,19 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const database = connectDatabase(options.databaseUrl);
   const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
   const limiter = new LoginLimiter(database.db, config.loginLimits);
-  const hub = new RealtimeHub(database.db, log, { typingTimeoutMs: config.typing.timeoutMs });
+  // The log follower and its deliveries have connections of their own: they never queue behind requests.
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { max: 3, applicationName: 'parley-realtime' });
+  const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
   const listenConnectionName = `parley-listen-${randomUUID().slice(0, 8)}`;
-  const bridge = new EventBridge(options.databaseUrl, { onEvent: (e) => hub.receive(e), onReconnect: () => hub.recover() }, log, listenConnectionName);
+  const bridge = new EventBridge(
+    options.databaseUrl,
+    { onWake: () => hub.wake(), onTyping: (signal) => hub.typingSignal(signal), onReconnect: () => hub.wake() },
+    log,
+    listenConnectionName,
+  );
+  // Listen first, then join the log "now": a change committed in between is read either way.
   await bridge.start();
+  hub.start(await currentPosition(database.db));
   const services = createServices({ db: database.db, tokens, limiter, config, hub });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
@@ -159,7 +169,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       });
       await apollo.stop();
       await bridge.stop();
-      await database.close();
+      await Promise.all([realtimeDatabase.close(), database.close()]);
     },
   };
 }

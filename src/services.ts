@@ -3,6 +3,7 @@ import { AuthService } from './auth/auth.service.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { Config } from './config.js';
 import { ChatsService } from './chats/chats.service.js';
+import { SyncService } from './chatlog/sync.service.js';
 import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
 import { MessagesService } from './messages/messages.service.js';
@@ -19,8 +20,8 @@ interface DataServiceDeps {
 }
 
 /**
- * The services that need only the database: they write and publish their events with
- * `pg_notify`, so scripts (such as the demo seed) use them without a server or realtime hub.
+ * The services that need only the database: they write their changes and log entries in one
+ * transaction, so scripts (such as the demo seed) use them without a server or realtime hub.
  */
 export function createDataServices(deps: DataServiceDeps) {
   return {
@@ -30,6 +31,7 @@ export function createDataServices(deps: DataServiceDeps) {
     chats: new ChatsService(deps.db),
     messages: new MessagesService(deps.db),
     typing: new TypingService(deps.db, deps.config.typing),
+    sync: new SyncService(deps.db),
   };
 }
 export type DataServices = ReturnType<typeof createDataServices>;

@@ -53,8 +53,8 @@ describe('/metrics', () => {
   it('counts operations, a published and a delivered message, sockets and subscriptions', async () => {
     const [a, b] = await Promise.all([registerUser(srv.url), registerUser(srv.url)]);
     const chatId = await directChat(srv.url, a, b);
-    const published = await sample('parley_events_published_total', 'type="message.added"');
-    const delivered = await sample('parley_events_delivered_total', 'type="message.added"');
+    const published = await sample('parley_events_published_total', 'type="MESSAGE_ADDED"');
+    const delivered = await sample('parley_events_delivered_total', 'type="MESSAGE_ADDED"');
     const client = wsClient(srv.wsUrl, b.token);
     const sub = await subscribeReady(srv.server.hub, client, `subscription($c: ID) { messageAdded(chatId: $c) { id } }`, { c: chatId });
     expect(await sample('parley_subscriptions_active')).toBeGreaterThanOrEqual(1);
@@ -62,8 +62,8 @@ describe('/metrics', () => {
 
     await send(srv.url, a, chatId, 'counted');
     await sub.waitFor(1);
-    expect(await sample('parley_events_published_total', 'type="message.added"')).toBeGreaterThanOrEqual(published + 1);
-    expect(await sample('parley_events_delivered_total', 'type="message.added"')).toBeGreaterThanOrEqual(delivered + 1);
+    expect(await sample('parley_events_published_total', 'type="MESSAGE_ADDED"')).toBeGreaterThanOrEqual(published + 1);
+    expect(await sample('parley_events_delivered_total', 'type="MESSAGE_ADDED"')).toBeGreaterThanOrEqual(delivered + 1);
     expect(await sample('parley_graphql_operations_total', 'operation="anonymous",type="mutation",outcome="success"')).toBeGreaterThan(0);
     expect(await sample('parley_event_delivery_lag_seconds_count')).toBeGreaterThan(0);
     await client.dispose();

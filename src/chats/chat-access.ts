@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { badInput, forbidden, notFound } from '../common/errors.js';
-import type { DbOrTx } from '../db/client.js';
+import type { DbOrTx, Tx } from '../db/client.js';
+import { lockChat } from '../db/locks.js';
 import { chatParticipants, chats, type ChatRow, type ParticipantRow } from '../db/schema.js';
 
 export interface Membership {
@@ -10,18 +11,26 @@ export interface Membership {
 
 /**
  * The one authorisation rule for chats: only participants see a chat or anything in it, and to
- * everyone else it does not exist. With `lock`, the chat row is locked for the transaction,
- * which serialises messages and membership changes per chat.
+ * everyone else it does not exist.
  */
-export async function requireMember(db: DbOrTx, chatId: number, userId: number, options: { lock?: boolean } = {}): Promise<Membership> {
-  const query = db
+export async function requireMember(db: DbOrTx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
+  const [row] = await db
     .select({ chat: chats, participant: chatParticipants })
     .from(chats)
     .innerJoin(chatParticipants, and(eq(chatParticipants.chatId, chats.id), eq(chatParticipants.userId, userId)))
     .where(eq(chats.id, chatId));
-  const [row] = options.lock ? await query.for('update', { of: chats }) : await query;
-  if (!row) throw notFound('Chat');
+  if (!row) throw notFound(what);
   return row;
+}
+
+/**
+ * For a change to a chat: takes the chat's lock, then reads the membership. The read comes after
+ * the lock is granted, so it sees every change committed before — a member removed meanwhile is
+ * refused, and a role passed on meanwhile is the one checked.
+ */
+export async function lockAsMember(tx: Tx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
+  await lockChat(tx, chatId);
+  return requireMember(tx, chatId, userId, what);
 }
 
 /** Group administration: only the owner renames, adds and removes. */

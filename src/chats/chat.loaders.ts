@@ -1,8 +1,14 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
-import { chatParticipants, chats, messages, type ChatRow, type ParticipantRow } from '../db/schema.js';
+import { chatMemberships, chatParticipants, chats, messages, type ChatRow, type MembershipRow, type ParticipantRow } from '../db/schema.js';
+
+/** A chat's unread count for the viewer, counting messages up to `upTo` (all when null). */
+export interface UnreadKey {
+  chatId: number;
+  upTo: number | null;
+}
 
 /** Batched reads behind the Chat type's fields: a page of chats costs a few statements. */
 export function createChatLoaders(db: Db, viewerId: number | null) {
@@ -19,23 +25,44 @@ export function createChatLoaders(db: Db, viewerId: number | null) {
         .orderBy(asc(chatParticipants.joinedAt), asc(chatParticipants.id));
       return chatIds.map((id) => rows.filter((r) => r.chatId === id));
     }),
-    /** Messages from others after the viewer's read marker. */
-    unreadCountByChat: new DataLoader<number, number>(async (chatIds) => {
-      if (viewerId === null) return chatIds.map(() => 0);
+    /** Every membership period of a chat, for who was in it at a log entry. */
+    membershipsByChat: new DataLoader<number, MembershipRow[]>(async (chatIds) => {
       const rows = await db
-        .select({ chatId: messages.chatId, count: sql<number>`count(*)::int` })
-        .from(messages)
-        .innerJoin(chatParticipants, and(eq(chatParticipants.chatId, messages.chatId), eq(chatParticipants.userId, viewerId)))
-        .where(
-          and(
-            inArray(messages.chatId, [...chatIds]),
-            ne(messages.senderId, viewerId),
-            gt(messages.id, sql`coalesce(${chatParticipants.lastReadMessageId}, 0)`),
-          ),
-        )
-        .groupBy(messages.chatId);
-      const counts = new Map(rows.map((r) => [r.chatId, r.count]));
-      return chatIds.map((id) => counts.get(id) ?? 0);
+        .select()
+        .from(chatMemberships)
+        .where(inArray(chatMemberships.chatId, [...chatIds]))
+        .orderBy(asc(chatMemberships.joinedAt), asc(chatMemberships.id));
+      return chatIds.map((id) => rows.filter((r) => r.chatId === id));
     }),
+    /**
+     * Messages after the viewer's read marker that count as unread: from others, not SYSTEM,
+     * not deleted. Edits change no id, so an edited message never counts again.
+     */
+    unreadCountByChat: new DataLoader<UnreadKey, number, string>(
+      async (keys) => {
+        if (viewerId === null) return keys.map(() => 0);
+        const rows = await db
+          .select({ chatId: sql<number>`k.chat_id`, upTo: sql<number | null>`k.up_to`, count: sql<number>`count(${messages.id})::int` })
+          .from(sql`unnest(${sql.param(keys.map((k) => k.chatId))}::int[], ${sql.param(keys.map((k) => k.upTo))}::bigint[]) as k(chat_id, up_to)`)
+          .innerJoin(chatParticipants, and(sql`${chatParticipants.chatId} = k.chat_id`, eq(chatParticipants.userId, viewerId)))
+          .innerJoin(
+            messages,
+            and(
+              sql`${messages.chatId} = k.chat_id`,
+              sql`(k.up_to is null or ${messages.id} <= k.up_to)`,
+              gt(messages.id, sql`coalesce(${chatParticipants.lastReadMessageId}, 0)`),
+              ne(messages.senderId, viewerId),
+              ne(messages.messageType, 'SYSTEM'),
+              isNull(messages.deletedAt),
+            ),
+          )
+          .groupBy(sql`k.chat_id`, sql`k.up_to`);
+        const counts = new Map(rows.map((r) => [unreadKey({ chatId: r.chatId, upTo: r.upTo === null ? null : Number(r.upTo) }), r.count]));
+        return keys.map((k) => counts.get(unreadKey(k)) ?? 0);
+      },
+      { cacheKeyFn: (k) => unreadKey(k) },
+    ),
   };
 }
+
+const unreadKey = (k: UnreadKey) => `${k.chatId}:${k.upTo ?? ''}`;

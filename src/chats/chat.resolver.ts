@@ -1,12 +1,15 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
-import type { ChatRow, MessageRow, ParticipantRow, UserRow } from '../db/schema.js';
+import { messageAsOf, type ChatView, type EntryView, type MessageView } from '../chatlog/views.js';
+import type { ChatRow, ParticipantRow, UserRow } from '../db/schema.js';
 import { Message } from '../messages/message.types.js';
 import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
-import type { ChatEventPayload } from '../realtime/hub.js';
+import { clamp, participantsOf, unreadKeyOf } from './chat-as-of.js';
 import { Chat, ChatConnection, ChatEvent, ChatParticipant } from './chat.types.js';
+
+type ChatEventPayload = NonNullable<EntryView['chatEvent']>;
 
 @Resolver(() => Chat)
 export class ChatResolver {
@@ -72,24 +75,25 @@ export class ChatResolver {
   }
 
   @FieldResolver(() => [ChatParticipant])
-  participants(@Root() chat: ChatRow, @Ctx() ctx: Context): Promise<ParticipantRow[]> {
-    return ctx.loaders.participantsByChat.load(chat.id);
+  participants(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<ParticipantRow[]> {
+    return participantsOf(chat, ctx.loaders);
   }
 
-  @FieldResolver(() => Message, { nullable: true })
-  async lastMessage(@Root() chat: ChatRow, @Ctx() ctx: Context): Promise<MessageRow | null> {
-    return chat.lastMessageId === null ? null : ctx.loaders.messageById.load(chat.lastMessageId);
+  @FieldResolver(() => Message, { nullable: true, description: 'The newest message that is not deleted.' })
+  async lastMessage(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<MessageView | null> {
+    const row = chat.lastMessageId === null ? null : await ctx.loaders.messageById.load(chat.lastMessageId);
+    return row && { ...(await messageAsOf(row, chat.asOf, ctx.loaders)), chatAsOf: chat.asOf ? chat : undefined };
   }
 
-  @FieldResolver(() => Int, { description: "Messages from others after the viewer's read marker." })
-  unreadCount(@Root() chat: ChatRow, @Ctx() ctx: Context): Promise<number> {
-    return ctx.loaders.unreadCountByChat.load(chat.id);
+  @FieldResolver(() => Int, { description: "Messages from others after the viewer's read marker; SYSTEM and deleted messages never count." })
+  unreadCount(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.unreadCountByChat.load(unreadKeyOf(chat));
   }
 
   @FieldResolver(() => ID, { nullable: true })
-  async myLastReadMessageId(@Root() chat: ChatRow, @Ctx() ctx: Context): Promise<number | null> {
+  async myLastReadMessageId(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<number | null> {
     const participants = await ctx.loaders.participantsByChat.load(chat.id);
-    return participants.find((p) => p.userId === ctx.viewerId)?.lastReadMessageId ?? null;
+    return clamp(participants.find((p) => p.userId === ctx.viewerId)?.lastReadMessageId ?? null, chat.asOf);
   }
 }
 
@@ -104,7 +108,7 @@ export class ChatParticipantResolver {
 @Resolver(() => ChatEvent)
 export class ChatEventResolver {
   @FieldResolver(() => Chat)
-  chat(@Root() event: ChatEventPayload): ChatRow {
+  chat(@Root() event: ChatEventPayload): ChatView {
     return event.chat;
   }
 

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../common/pagination.js';
-import type { ChatEventKind } from '../realtime/events.js';
+import { ChatEventKind } from '../chatlog/kinds.js';
 import { User } from '../users/user.type.js';
 
 export enum ParticipantRole {
@@ -22,6 +22,9 @@ export class Chat {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => Date, { description: 'When the chat was created or last received a message: `chats` is sorted by it, newest first.' })
+  lastActivityAt!: Date;
 }
 
 @ObjectType()
@@ -41,21 +44,14 @@ export class ChatParticipant {
 
 export const ChatConnection = connectionTypes(Chat, 'Chat');
 
-export enum ChatEventKindEnum {
-  CREATED = 'CREATED',
-  RENAMED = 'RENAMED',
-  PARTICIPANT_ADDED = 'PARTICIPANT_ADDED',
-  PARTICIPANT_REMOVED = 'PARTICIPANT_REMOVED',
-  PARTICIPANT_LEFT = 'PARTICIPANT_LEFT',
-}
-registerEnumType(ChatEventKindEnum, { name: 'ChatEventKind' });
+registerEnumType(ChatEventKind, { name: 'ChatEventKind' });
 
 @ObjectType({ description: 'A change to a chat the viewer belongs (or belonged) to.' })
 export class ChatEvent {
-  @Field(() => ChatEventKindEnum)
+  @Field(() => ChatEventKind)
   kind!: ChatEventKind;
 
-  @Field(() => Chat)
+  @Field(() => Chat, { description: 'The chat as the change left it.' })
   chat!: Chat;
 
   @Field(() => User, { nullable: true, description: 'Who the change is about (added, removed, left) or who made it.' })

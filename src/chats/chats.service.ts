@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { ChatEventKind } from '../chatlog/kinds.js';
+import { appendChatEntry, closeMembership, openMemberships } from '../chatlog/write.js';
 import { blockedAmong } from '../contacts/blocks.js';
 import { badInput, notFound } from '../common/errors.js';
 import { parseIntId, parseIntIds } from '../common/ids.js';
@@ -7,8 +9,7 @@ import { validate } from '../common/validation.js';
 import type { Db, Tx } from '../db/client.js';
 import { chatParticipants, chats, users, type ChatRow } from '../db/schema.js';
 import { appendMessage } from '../messages/message-log.js';
-import { publish, type ChatEventKind } from '../realtime/events.js';
-import { requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
+import { lockAsMember, requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
 import { CHAT_PAGE, directKey, groupName, listNames, MAX_GROUP_SIZE, participantIdsRule } from './chat.rules.js';
 
 export class ChatsService {
@@ -48,7 +49,7 @@ export class ChatsService {
         { chatId: created.id, userId: viewerId },
         { chatId: created.id, userId: otherId },
       ]);
-      await this.announce(tx, 'CREATED', created.id, viewerId);
+      await this.announce(tx, ChatEventKind.CREATED, created.id, viewerId, [viewerId, otherId]);
       return created;
     });
   }
@@ -63,10 +64,10 @@ export class ChatsService {
         { chatId: chat!.id, userId: viewerId, role: 'OWNER' as const },
         ...memberIds.map((userId) => ({ chatId: chat!.id, userId, role: 'MEMBER' as const })),
       ]);
+      await this.announce(tx, ChatEventKind.CREATED, chat!.id, viewerId, [viewerId, ...memberIds]);
       const actor = await this.nameOf(tx, viewerId);
       await this.systemMessage(tx, chat!.id, viewerId, `${actor} created the group "${name}"`);
       if (memberIds.length) await this.systemMessage(tx, chat!.id, viewerId, `${actor} added ${listNames(memberIds.map((id) => names.get(id)!))}`);
-      await this.announce(tx, 'CREATED', chat!.id, viewerId);
       return (await this.reload(tx, chat!.id))!;
     });
   }
@@ -75,10 +76,10 @@ export class ChatsService {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const name = validate(groupName, nameArg, 'name');
     return this.db.transaction(async (tx) => {
-      requireGroupOwner(await requireMember(tx, chatId, viewerId, { lock: true }));
+      requireGroupOwner(await lockAsMember(tx, chatId, viewerId));
       await tx.update(chats).set({ name }).where(eq(chats.id, chatId));
+      await this.announce(tx, ChatEventKind.RENAMED, chatId, viewerId);
       await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} renamed the group to "${name}"`);
-      await this.announce(tx, 'RENAMED', chatId, viewerId);
       return (await this.reload(tx, chatId))!;
     });
   }
@@ -88,7 +89,7 @@ export class ChatsService {
     const requested = parseIntIds(userIdsArg, 'userIds');
     if (requested.length === 0) throw badInput('userIds', 'userIds must not be empty');
     return this.db.transaction(async (tx) => {
-      const membership = await requireMember(tx, chatId, viewerId, { lock: true });
+      const membership = await lockAsMember(tx, chatId, viewerId);
       requireGroupOwner(membership);
       const { chat } = membership;
       const current = await tx.select({ userId: chatParticipants.userId }).from(chatParticipants).where(eq(chatParticipants.chatId, chatId));
@@ -99,7 +100,7 @@ export class ChatsService {
       const names = await this.requireReachable(tx, viewerId, added);
       // History before joining does not count as unread for newcomers.
       await tx.insert(chatParticipants).values(added.map((userId) => ({ chatId, userId, lastReadMessageId: chat.lastMessageId })));
-      for (const userId of added) await this.announce(tx, 'PARTICIPANT_ADDED', chatId, userId);
+      for (const userId of added) await this.announce(tx, ChatEventKind.PARTICIPANT_ADDED, chatId, userId, [userId]);
       await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} added ${listNames(added.map((id) => names.get(id)!))}`);
       return (await this.reload(tx, chatId))!;
     });
@@ -110,23 +111,26 @@ export class ChatsService {
     const userId = parseIntId(userIdArg, 'userId');
     if (userId === viewerId) throw badInput('userId', 'Use leaveChat to leave a chat');
     return this.db.transaction(async (tx) => {
-      requireGroupOwner(await requireMember(tx, chatId, viewerId, { lock: true }));
+      requireGroupOwner(await lockAsMember(tx, chatId, viewerId));
       const [removed] = await tx
         .delete(chatParticipants)
         .where(and(eq(chatParticipants.chatId, chatId), eq(chatParticipants.userId, userId)))
         .returning();
       if (!removed) throw notFound('Participant');
-      await this.announce(tx, 'PARTICIPANT_REMOVED', chatId, userId);
+      await this.announce(tx, ChatEventKind.PARTICIPANT_REMOVED, chatId, userId, [], [userId]);
       await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} removed ${await this.nameOf(tx, userId)}`);
       return (await this.reload(tx, chatId))!;
     });
   }
 
-  /** Any member may leave a group; an owner who leaves hands ownership to the longest-standing member. */
+  /**
+   * Any member may leave a group; an owner who leaves hands ownership to the longest-standing
+   * member. The last one out deletes the group and its history; the log keeps only that they left.
+   */
   async leave(viewerId: number, chatIdArg: string): Promise<boolean> {
     const chatId = parseIntId(chatIdArg, 'chatId');
     return this.db.transaction(async (tx) => {
-      const membership = await requireMember(tx, chatId, viewerId, { lock: true });
+      const membership = await lockAsMember(tx, chatId, viewerId);
       requireGroup(membership);
       await tx.delete(chatParticipants).where(eq(chatParticipants.id, membership.participant.id));
       const [heir] = await tx
@@ -135,16 +139,12 @@ export class ChatsService {
         .where(eq(chatParticipants.chatId, chatId))
         .orderBy(asc(chatParticipants.joinedAt), asc(chatParticipants.id))
         .limit(1);
-      if (!heir) {
-        // Nobody is left to see it.
-        await tx.delete(chats).where(eq(chats.id, chatId));
-        return true;
-      }
-      if (membership.participant.role === 'OWNER') {
+      if (heir && membership.participant.role === 'OWNER') {
         await tx.update(chatParticipants).set({ role: 'OWNER' }).where(eq(chatParticipants.id, heir.id));
       }
-      await this.announce(tx, 'PARTICIPANT_LEFT', chatId, viewerId);
-      await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} left`);
+      await this.announce(tx, ChatEventKind.PARTICIPANT_LEFT, chatId, viewerId, [], [viewerId]);
+      if (heir) await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} left`);
+      else await tx.delete(chats).where(eq(chats.id, chatId));
       return true;
     });
   }
@@ -169,11 +169,14 @@ export class ChatsService {
   }
 
   /**
-   * Membership events go out before the change's SYSTEM message: instances refresh their
-   * membership cache on the former, so the latter reaches exactly the new membership.
+   * Logs a change to the chat, and the memberships it opens or closes at that very entry: the
+   * ones let in hear it and everything after; the ones let out hear it and nothing after. It
+   * goes before the change's SYSTEM message, which then reaches exactly the new membership.
    */
-  private announce(tx: Tx, kind: ChatEventKind, chatId: number, userId: number) {
-    return publish(tx, { type: 'chat.updated', kind, chatId, userId });
+  private async announce(tx: Tx, kind: ChatEventKind, chatId: number, userId: number, joining: number[] = [], leaving: number[] = []) {
+    const entry = await appendChatEntry(tx, chatId, { kind: 'CHAT_CHANGED', userId, data: { kind } });
+    await openMemberships(tx, chatId, joining, entry.id);
+    if (leaving.length) await closeMembership(tx, chatId, leaving, entry.id);
   }
 
   private async reload(tx: Tx, chatId: number) {

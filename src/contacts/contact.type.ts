@@ -1,3 +1,4 @@
+import { ContactEventKind } from '../chatlog/kinds.js';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../users/user.type.js';
 
@@ -42,19 +43,12 @@ export class Contact {
   updatedAt!: Date;
 }
 
-export enum ContactEventKindEnum {
-  INVITATION_RECEIVED = 'INVITATION_RECEIVED',
-  INVITATION_ACCEPTED = 'INVITATION_ACCEPTED',
-  INVITATION_DECLINED = 'INVITATION_DECLINED',
-  INVITATION_CANCELLED = 'INVITATION_CANCELLED',
-  CONTACT_REMOVED = 'CONTACT_REMOVED',
-}
-registerEnumType(ContactEventKindEnum, { name: 'ContactEventKind' });
+registerEnumType(ContactEventKind, { name: 'ContactEventKind' });
 
 @ObjectType({ description: "A change to one of the viewer's contact entries, made by the other person." })
 export class ContactEvent {
-  @Field(() => ContactEventKindEnum)
-  kind!: ContactEventKindEnum;
+  @Field(() => ContactEventKind)
+  kind!: ContactEventKind;
 
   @Field(() => Contact, { description: "The viewer's entry as the change left it (as it was, when the change removed it)." })
   contact!: Contact;

@@ -3,7 +3,7 @@ import { requireViewer, type Context } from '../context.js';
 import type { ContactRow, UserRow } from '../db/schema.js';
 import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
-import type { ContactEventPayload } from '../realtime/hub.js';
+import type { EntryView } from '../chatlog/views.js';
 import { Contact, ContactDirection, ContactEvent, ContactStatus } from './contact.type.js';
 import { primeFromOwnEntries } from './contacts.loaders.js';
 import { SEARCH_DEFAULT_FIRST, SEARCH_MAX_FIRST } from './contacts.service.js';
@@ -90,7 +90,7 @@ export class ContactResolver {
     description: "Changes the other person makes to the viewer's contact entries.",
     subscribe: ({ context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context)),
   })
-  contactUpdated(@Root() event: ContactEventPayload, @Ctx() ctx: Context): ContactEventPayload {
+  contactUpdated(@Root() event: NonNullable<EntryView['contactEvent']>, @Ctx() ctx: Context): NonNullable<EntryView['contactEvent']> {
     ctx.renewLoaders(event);
     return event;
   }

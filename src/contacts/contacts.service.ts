@@ -4,7 +4,9 @@ import { parseIntId } from '../common/ids.js';
 import { email as emailRule, text, validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
 import { contacts, users, type ContactRow, type UserRow } from '../db/schema.js';
-import { publish, type ContactEventKind } from '../realtime/events.js';
+import { ContactEventKind } from '../chatlog/kinds.js';
+import { appendUserEntry } from '../chatlog/write.js';
+import { lockUsers } from '../db/locks.js';
 
 export const SEARCH_DEFAULT_FIRST = 20;
 export const SEARCH_MAX_FIRST = 50;
@@ -31,16 +33,14 @@ interface Pair {
  * Contacts and invitations. Every entry is owned by one user (`user_id`) and names the other
  * person (`contact_id`); a relationship is a pair of entries, one per side, kept consistent here.
  *
- * Concurrency: every change to a pair runs in one transaction that first locks both users' rows
- * (`FOR NO KEY UPDATE`, in id order, so two transactions never wait on each other crosswise).
- * Two changes to the same pair therefore run one after the other, and the second one sees what
- * the first one committed: A inviting B while B invites A ends with one side's invitation being
- * accepted by the other's, never with two pending invitations. `NO KEY UPDATE` does not conflict
- * with the `KEY SHARE` locks foreign-key checks take, so other writes naming these users (messages,
- * participants) are not held up.
+ * Concurrency: every change to a pair runs in one transaction that first takes both users' locks
+ * (src/db/locks.ts, in id order, so two transactions never wait on each other crosswise). Two
+ * changes to the same pair therefore run one after the other, and the second one sees what the
+ * first one committed: A inviting B while B invites A ends with one side's invitation being
+ * accepted by the other's, never with two pending invitations.
  *
- * Events: one `contact.updated` per counterpart whose entry a change concerns, published inside
- * the changing transaction. The actor learns the outcome from the mutation's answer.
+ * Events: one CONTACT_CHANGED log entry per counterpart whose entry a change concerns, written
+ * inside the changing transaction. The actor learns the outcome from the mutation's answer.
  */
 export class ContactsService {
   constructor(private readonly db: Db) {}
@@ -126,7 +126,7 @@ export class ContactsService {
       const now = new Date();
       const sent = await setEntry(tx, viewerId, otherId, 'PENDING', 'OUTGOING', now);
       const received = await setEntry(tx, otherId, viewerId, 'PENDING', 'INCOMING', now);
-      await announce(tx, received, 'INVITATION_RECEIVED');
+      await announce(tx, received, ContactEventKind.INVITATION_RECEIVED);
       return sent;
     });
   }
@@ -147,7 +147,7 @@ export class ContactsService {
       const now = new Date();
       const declined = await setEntry(tx, viewerId, mine.contactId, 'DECLINED', 'INCOMING', now);
       const inviters = await setEntry(tx, mine.contactId, viewerId, 'DECLINED', 'OUTGOING', now);
-      await announce(tx, inviters, 'INVITATION_DECLINED');
+      await announce(tx, inviters, ContactEventKind.INVITATION_DECLINED);
       return declined;
     });
   }
@@ -155,7 +155,7 @@ export class ContactsService {
   /** `id` is the inviter's own (outgoing, pending) entry; both entries go. */
   cancelInvitation(viewerId: number, id: string): Promise<boolean> {
     return this.withOwnInvitation(viewerId, id, 'OUTGOING', async (tx, mine, theirs) => {
-      await endPair(tx, mine, theirs, 'INVITATION_CANCELLED');
+      await endPair(tx, mine, theirs, ContactEventKind.INVITATION_CANCELLED);
       return true;
     });
   }
@@ -170,7 +170,7 @@ export class ContactsService {
       const pair = await lockPair(tx, viewerId, otherId);
       const mine = pair?.mine;
       if (!mine || (mine.status !== 'ACCEPTED' && mine.status !== 'DECLINED')) return false;
-      await endPair(tx, mine, pair.theirs, 'CONTACT_REMOVED');
+      await endPair(tx, mine, pair.theirs, ContactEventKind.CONTACT_REMOVED);
       return true;
     });
   }
@@ -257,17 +257,13 @@ function parseOtherUserId(viewerId: number, userId: string): number {
 }
 
 /**
- * Locks both users' rows in id order, then reads both entries of the pair. Null when either
- * user does not exist.
+ * Takes both users' locks, then reads both entries of the pair. Null when either user does not
+ * exist.
  */
 async function lockPair(tx: Tx, ownerId: number, otherId: number): Promise<Pair | null> {
-  const locked = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(inArray(users.id, [ownerId, otherId]))
-    .orderBy(asc(users.id))
-    .for('no key update');
-  if (locked.length < 2) return null;
+  await lockUsers(tx, [ownerId, otherId]);
+  const found = await tx.select({ id: users.id }).from(users).where(inArray(users.id, [ownerId, otherId]));
+  if (found.length < 2) return null;
   const rows = await tx.select().from(contacts).where(bothEntriesOf(ownerId, otherId));
   return { mine: rows.find((r) => r.userId === ownerId), theirs: rows.find((r) => r.userId === otherId) };
 }
@@ -302,7 +298,7 @@ async function acceptPair(tx: Tx, mine: ContactRow): Promise<ContactRow> {
   const now = new Date();
   const accepted = await setEntry(tx, mine.userId, mine.contactId, 'ACCEPTED', 'INCOMING', now);
   const inviters = await setEntry(tx, mine.contactId, mine.userId, 'ACCEPTED', 'OUTGOING', now);
-  await announce(tx, inviters, 'INVITATION_ACCEPTED');
+  await announce(tx, inviters, ContactEventKind.INVITATION_ACCEPTED);
   return accepted;
 }
 
@@ -320,11 +316,11 @@ async function dropEntry(tx: Tx, entry: ContactRow, kind: ContactEventKind) {
 
 /** What the owner of a deleted entry is told when the other side blocks them. */
 function removalKind(entry: ContactRow): ContactEventKind {
-  if (entry.status !== 'PENDING') return 'CONTACT_REMOVED';
-  return entry.direction === 'INCOMING' ? 'INVITATION_CANCELLED' : 'INVITATION_DECLINED';
+  if (entry.status !== 'PENDING') return ContactEventKind.CONTACT_REMOVED;
+  return entry.direction === 'INCOMING' ? ContactEventKind.INVITATION_CANCELLED : ContactEventKind.INVITATION_DECLINED;
 }
 
-function announce(tx: Tx, entry: ContactRow, kind: ContactEventKind): Promise<void> {
+async function announce(tx: Tx, entry: ContactRow, kind: ContactEventKind): Promise<void> {
   const contact = { ...entry, createdAt: entry.createdAt.toISOString(), updatedAt: entry.updatedAt.toISOString() };
-  return publish(tx, { type: 'contact.updated', kind, contactId: entry.id, ownerId: entry.userId, contact });
+  await appendUserEntry(tx, entry.userId, { kind: 'CONTACT_CHANGED', data: { kind, contact } });
 }

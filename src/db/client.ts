@@ -15,7 +15,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+export interface ConnectOptions {
+  max?: number;
+  applicationName?: string;
+  /**
+   * Caps on one statement and on a transaction left idle. A transaction that stays open holds
+   * back the chat log's high-water mark and with it every delivery (src/chatlog/position.ts),
+   * so none of Parley's may stay open for long.
+   */
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+}
+
+export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
   let queryCount = 0;
   const sql = postgres(url, {
     max: options.max ?? 10,
@@ -23,7 +35,11 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     debug: () => {
       queryCount += 1;
     },
-    connection: { application_name: 'parley' },
+    connection: {
+      application_name: options.applicationName ?? 'parley',
+      statement_timeout: options.statementTimeoutMs ?? 15_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 15_000,
+    },
   });
   const db = drizzle(sql, { schema });
   return {

@@ -6,6 +6,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgSequence,
   pgTable,
@@ -152,12 +153,14 @@ export const messages = pgTable(
     senderId: integer('sender_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    content: text('content').notNull(),
+    // Null once deleted: a tombstone keeps its place in history, never its text.
+    content: text('content'),
     messageType: messageType('message_type').notNull().default('TEXT'),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
     isRead: boolean('is_read').notNull().default(false),
     clientMessageId: varchar('client_message_id', { length: 100 }),
     editedAt: timestamp('edited_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
     index('messages_chat_id_idx').on(t.chatId, t.id),
@@ -165,7 +168,94 @@ export const messages = pgTable(
     uniqueIndex('messages_sender_client_id_key')
       .on(t.senderId, t.clientMessageId)
       .where(sql`${t.clientMessageId} IS NOT NULL`),
-    check('messages_content_length', sql`char_length(${t.content}) BETWEEN 1 AND 10000`),
+    check(
+      'messages_content_or_tombstone',
+      sql`(${t.deletedAt} IS NULL AND char_length(${t.content}) BETWEEN 1 AND 10000) OR (${t.deletedAt} IS NOT NULL AND ${t.content} IS NULL)`,
+    ),
+  ],
+);
+
+/** Earlier versions of edited messages, oldest first; purged with the message. */
+export const messageEdits = pgTable(
+  'message_edits',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    // The text as it was until `edited_at`, when an edit replaced it.
+    content: text('content').notNull(),
+    editedAt: timestamp('edited_at', { withTimezone: true }).notNull(),
+    // The log entry of that edit: the message showed `content` at every position before it.
+    logId: bigint('log_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('message_edits_message_idx').on(t.messageId, t.id)],
+);
+
+export const logKind = pgEnum('log_kind', [
+  'MESSAGE_ADDED',
+  'MESSAGE_EDITED',
+  'MESSAGE_DELETED',
+  'REACTIONS_CHANGED',
+  'READ_MARKER',
+  'CHAT_CHANGED',
+  'CONTACT_CHANGED',
+]);
+
+/**
+ * The chat log: one entry per change someone can see, written in the transaction that makes the
+ * change. Entries are consumed in (xid, id) order and only below the oldest running transaction
+ * (see src/chatlog/position.ts), which makes a position after which "everything" is exact.
+ * Chat entries also carry the chat as it was at the entry (name, newest visible message, newest
+ * message), so that an entry shows nothing that happened after it.
+ */
+export const chatLog = pgTable(
+  'chat_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    xid: bigint('xid', { mode: 'number' })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text)::bigint`),
+    // Null for entries about one user only (contacts): `user_id` is then who hears it.
+    chatId: integer('chat_id'),
+    // Who the entry is about: the reader, the participant added or removed, the actor.
+    userId: integer('user_id'),
+    kind: logKind('kind').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    data: jsonb('data'),
+    chatName: varchar('chat_name', { length: 100 }),
+    lastMessageId: bigint('last_message_id', { mode: 'number' }),
+    topMessageId: bigint('top_message_id', { mode: 'number' }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('chat_log_position_idx').on(t.xid, t.id),
+    index('chat_log_chat_position_idx').on(t.chatId, t.xid, t.id),
+    index('chat_log_user_position_idx').on(t.userId, t.xid, t.id).where(sql`${t.chatId} IS NULL`),
+    uniqueIndex('chat_log_message_added_key').on(t.messageId).where(sql`${t.kind} = 'MESSAGE_ADDED'`),
+  ],
+);
+
+/**
+ * Who belonged to a chat at which log positions: a period runs from the entry that let the user
+ * in to the one that let them out (both included). Within a chat, entry ids follow commit order,
+ * so "member at entry E" is exact, whenever the question is asked.
+ */
+export const chatMemberships = pgTable(
+  'chat_memberships',
+  {
+    id: serial('id').primaryKey(),
+    chatId: integer('chat_id').notNull(),
+    userId: integer('user_id').notNull(),
+    fromLogId: bigint('from_log_id', { mode: 'number' }).notNull(),
+    untilLogId: bigint('until_log_id', { mode: 'number' }),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('chat_memberships_chat_idx').on(t.chatId, t.fromLogId),
+    index('chat_memberships_user_idx').on(t.userId, t.chatId),
+    uniqueIndex('chat_memberships_open_key').on(t.chatId, t.userId).where(sql`${t.untilLogId} IS NULL`),
   ],
 );
 
@@ -181,3 +271,6 @@ export type ContactRow = typeof contacts.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
 export type ParticipantRow = typeof chatParticipants.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
+export type MessageEditRow = typeof messageEdits.$inferSelect;
+export type LogRow = typeof chatLog.$inferSelect;
+export type MembershipRow = typeof chatMemberships.$inferSelect;

@@ -2,12 +2,12 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subs
 import { Chat } from '../chats/chat.types.js';
 import { toConnection, type Connection } from '../common/pagination.js';
 import { requireViewer, type Context } from '../context.js';
-import type { ChatRow, MessageRow, UserRow } from '../db/schema.js';
+import type { ChatView, MessageView, ReceiptView } from '../chatlog/views.js';
+import type { MessageEditRow, MessageRow, UserRow } from '../db/schema.js';
 import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
 import type { TypingPayload } from '../realtime/hub.js';
-import { Message, MessageConnection, ReadReceipt, SendMessageInput, TypingEvent } from './message.types.js';
-import type { ReadReceiptData } from './messages.service.js';
+import { Message, MessageConnection, MessageEdit, ReadReceipt, SendMessageInput, TypingEvent } from './message.types.js';
 
 @Resolver(() => Message)
 export class MessageResolver {
@@ -30,12 +30,24 @@ export class MessageResolver {
     return ctx.services.messages.send(requireViewer(ctx), input);
   }
 
+  @Mutation(() => Message, { description: 'The sender only, never a SYSTEM message; the earlier text stays readable in `edits`.' })
+  editMessage(@Arg('id', () => ID) id: string, @Arg('content', () => String) content: string, @Ctx() ctx: Context): Promise<MessageRow> {
+    return ctx.services.messages.edit(requireViewer(ctx), id, content);
+  }
+
+  @Mutation(() => Message, {
+    description: "The sender, or a group's owner. Leaves a tombstone (`deletedAt` set, `content` null); the text and earlier versions are purged. Deleting again returns the same tombstone.",
+  })
+  deleteMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<MessageRow> {
+    return ctx.services.messages.delete(requireViewer(ctx), id);
+  }
+
   @Mutation(() => ReadReceipt, { description: 'Up to the newest message when messageId is omitted; never moves backwards.' })
   markChatRead(
     @Arg('chatId', () => ID) chatId: string,
     @Arg('messageId', () => ID, { nullable: true }) messageId: string | null,
     @Ctx() ctx: Context,
-  ): Promise<ReadReceiptData> {
+  ): Promise<ReceiptView> {
     return ctx.services.messages.markRead(requireViewer(ctx), chatId, messageId);
   }
 
@@ -49,11 +61,11 @@ export class MessageResolver {
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageAdded(requireViewer(context as Context), args.chatId, args.after),
   })
   messageAdded(
-    @Root() message: MessageRow,
+    @Root() message: MessageView,
     @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
     @Arg('after', () => ID, { nullable: true }) _after: string | null,
     @Ctx() ctx: Context,
-  ): MessageRow {
+  ): MessageView {
     ctx.renewLoaders(message);
     return message;
   }
@@ -61,7 +73,7 @@ export class MessageResolver {
   @Subscription(() => ReadReceipt, {
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageRead(requireViewer(context as Context), args.chatId),
   })
-  messageRead(@Root() receipt: ReadReceiptData, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): ReadReceiptData {
+  messageRead(@Root() receipt: ReceiptView, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): ReceiptView {
     ctx.renewLoaders(receipt);
     return receipt;
   }
@@ -81,8 +93,16 @@ export class MessageResolver {
   }
 
   @FieldResolver(() => Chat)
-  async chat(@Root() message: MessageRow, @Ctx() ctx: Context): Promise<ChatRow> {
-    return (await ctx.loaders.chatById.load(message.chatId))!;
+  async chat(@Root() message: MessageView, @Ctx() ctx: Context): Promise<ChatView> {
+    return message.chatAsOf ?? (await ctx.loaders.chatById.load(message.chatId))!;
+  }
+
+  @FieldResolver(() => [MessageEdit], { description: 'Earlier versions, oldest first; empty once deleted.' })
+  async edits(@Root() message: MessageView, @Ctx() ctx: Context): Promise<MessageEditRow[]> {
+    if (message.editedAt === null || message.deletedAt !== null) return [];
+    const edits = await ctx.loaders.editsByMessage.load(message.id);
+    const asOf = message.asOf;
+    return asOf ? edits.filter((e) => e.logId <= asOf.logId) : edits;
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -94,8 +114,13 @@ export class MessageResolver {
 @Resolver(() => ReadReceipt)
 export class ReadReceiptResolver {
   @FieldResolver(() => User)
-  async user(@Root() receipt: ReadReceiptData, @Ctx() ctx: Context): Promise<UserRow> {
+  async user(@Root() receipt: ReceiptView, @Ctx() ctx: Context): Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, receipt.userId);
+  }
+
+  @FieldResolver(() => Chat)
+  async chat(@Root() receipt: ReceiptView, @Ctx() ctx: Context): Promise<ChatView> {
+    return receipt.chat ?? (await ctx.loaders.chatById.load(receipt.chatId))!;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Chat } from '../chats/chat.types.js';
 import { connectionTypes } from '../common/pagination.js';
 import { User } from '../users/user.type.js';
 
@@ -21,8 +22,8 @@ export class Message {
   @Field(() => User)
   sender!: User;
 
-  @Field(() => String)
-  content!: string;
+  @Field(() => String, { nullable: true, description: 'Null once the message is deleted.' })
+  content!: string | null;
 
   @Field(() => MessageType)
   messageType!: MessageType;
@@ -36,8 +37,20 @@ export class Message {
   @Field(() => String, { nullable: true, description: "The sender's idempotency key; visible to the sender only." })
   clientMessageId!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the current text was written by an edit; null if never edited.' })
   editedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Set once deleted: the message is then a tombstone without content.' })
+  deletedAt!: Date | null;
+}
+
+@ObjectType({ description: 'An earlier version of an edited message.' })
+export class MessageEdit {
+  @Field(() => String, { description: 'The text as it was until `editedAt`.' })
+  content!: string;
+
+  @Field(() => Date, { description: 'When an edit replaced this text.' })
+  editedAt!: Date;
 }
 
 export const MessageConnection = connectionTypes(Message, 'Message');
@@ -70,6 +83,9 @@ export class ReadReceipt {
 
   @Field(() => Date, { nullable: true })
   readAt!: Date | null;
+
+  @Field(() => Chat, { description: "The chat with the reader's unread count as the receipt left it." })
+  chat!: Chat;
 }
 
 @ObjectType({ description: 'Someone in a chat started or stopped typing.' })

@@ -1,14 +1,15 @@
-import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
-import { requireMember } from '../chats/chat-access.js';
-import { conflict, isUniqueViolation, notFound } from '../common/errors.js';
+import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql } from 'drizzle-orm';
+import { lockAsMember, requireMember } from '../chats/chat-access.js';
+import type { ReceiptView } from '../chatlog/views.js';
+import { appendChatEntry } from '../chatlog/write.js';
+import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../common/errors.js';
 import { parseId, parseIntId } from '../common/ids.js';
 import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagination.js';
 import { validate } from '../common/validation.js';
-import type { Db, DbOrTx } from '../db/client.js';
-import { chatParticipants, messages, type MessageRow } from '../db/schema.js';
-import { publish } from '../realtime/events.js';
+import type { Db, DbOrTx, Tx } from '../db/client.js';
+import { chatParticipants, chats, messageEdits, messages, type MessageRow } from '../db/schema.js';
 import { appendMessage } from './message-log.js';
-import { MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -17,12 +18,6 @@ export interface SendMessageData {
   clientMessageId?: string | null;
 }
 
-export interface ReadReceiptData {
-  chatId: number;
-  userId: number;
-  lastReadMessageId: number | null;
-  readAt: Date | null;
-}
 
 export class MessagesService {
   constructor(private readonly db: Db) {}
@@ -32,7 +27,7 @@ export class MessagesService {
     const data = validate(sendMessageRules, input);
     try {
       return await this.db.transaction(async (tx) => {
-        await requireMember(tx, chatId, viewerId, { lock: true });
+        await lockAsMember(tx, chatId, viewerId);
         if (data.clientMessageId) {
           const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
           if (earlier) return sameChatOrConflict(earlier, chatId);
@@ -47,6 +42,49 @@ export class MessagesService {
       }
       throw err;
     }
+  }
+
+  /**
+   * The sender rewrites their message; the text it replaces stays readable as an earlier
+   * version. Edits never make a message unread again (unread counts go by id).
+   */
+  async edit(viewerId: number, idArg: string, contentArg: string): Promise<MessageRow> {
+    const { content } = validate(editMessageRules, { content: contentArg });
+    return this.changeMessage(viewerId, idArg, async (tx, message) => {
+      if (message.deletedAt) throw badInput('id', 'A deleted message cannot be edited');
+      if (message.messageType === 'SYSTEM') throw forbidden('System messages cannot be edited');
+      if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');
+      if (message.content === content) return message;
+      const editedAt = new Date();
+      const [edited] = await tx.update(messages).set({ content, editedAt }).where(eq(messages.id, message.id)).returning();
+      const entry = await appendChatEntry(tx, message.chatId, { kind: 'MESSAGE_EDITED', messageId: message.id, userId: viewerId });
+      await tx.insert(messageEdits).values({ messageId: message.id, content: message.content!, editedAt, logId: entry.id });
+      return edited!;
+    });
+  }
+
+  /**
+   * The sender, or a group's owner, deletes a message: its text and earlier versions are purged
+   * from storage and a tombstone keeps its place. Deleting it again returns the same tombstone.
+   */
+  async delete(viewerId: number, idArg: string): Promise<MessageRow> {
+    return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
+      if (message.deletedAt) return message;
+      const owner = membership.chat.isGroup && membership.participant.role === 'OWNER';
+      if (message.senderId !== viewerId && !owner) throw forbidden('Only the sender or the group owner can delete a message');
+      const [tombstone] = await tx.update(messages).set({ content: null, deletedAt: new Date() }).where(eq(messages.id, message.id)).returning();
+      await tx.delete(messageEdits).where(eq(messageEdits.messageId, message.id));
+      if (membership.chat.lastMessageId === message.id) {
+        // The chat's last message is its newest one that is not deleted.
+        const [newest] = await tx
+          .select({ id: max(messages.id) })
+          .from(messages)
+          .where(and(eq(messages.chatId, message.chatId), isNull(messages.deletedAt)));
+        await tx.update(chats).set({ lastMessageId: newest?.id ?? null }).where(eq(chats.id, message.chatId));
+      }
+      await appendChatEntry(tx, message.chatId, { kind: 'MESSAGE_DELETED', messageId: message.id, userId: viewerId });
+      return tombstone!;
+    });
   }
 
   /** History, oldest to newest within a page; `last`/`before` page backwards from the newest. */
@@ -67,34 +105,28 @@ export class MessagesService {
 
   /**
    * Moves the viewer's read marker forward (never back) to `messageId` or the newest message,
-   * marks as read the messages that every other participant has now read, and announces the
-   * receipt.
+   * marks as read the messages that every other participant has now read, and logs the receipt.
    */
-  async markRead(viewerId: number, chatIdArg: string, messageIdArg: string | null | undefined): Promise<ReadReceiptData> {
+  async markRead(viewerId: number, chatIdArg: string, messageIdArg: string | null | undefined): Promise<ReceiptView> {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const requested = messageIdArg == null ? null : parseId(messageIdArg, 'messageId');
     return this.db.transaction(async (tx) => {
-      const { chat } = await requireMember(tx, chatId, viewerId);
-      let target = chat.lastMessageId;
-      if (requested !== null) {
-        const [m] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.id, requested), eq(messages.chatId, chatId)));
-        if (!m) throw notFound('Message');
-        target = m.id;
-      }
-      const [before] = await tx
-        .select({ marker: chatParticipants.lastReadMessageId, at: chatParticipants.lastReadAt })
-        .from(chatParticipants)
-        .where(and(eq(chatParticipants.chatId, chatId), eq(chatParticipants.userId, viewerId)))
-        .for('update');
-      const previous = before!.marker ?? 0;
-      if (target === null || target <= previous) {
-        return { chatId, userId: viewerId, lastReadMessageId: before!.marker, readAt: before!.at };
+      const { participant } = await lockAsMember(tx, chatId, viewerId);
+      const [target] = await tx
+        .select({ id: max(messages.id) })
+        .from(messages)
+        .where(and(eq(messages.chatId, chatId), requested === null ? undefined : eq(messages.id, requested)));
+      if (requested !== null && !target?.id) throw notFound('Message');
+      const previous = participant.lastReadMessageId ?? 0;
+      const to = target?.id ?? null;
+      if (to === null || to <= previous) {
+        return { chatId, userId: viewerId, lastReadMessageId: participant.lastReadMessageId, readAt: participant.lastReadAt };
       }
       const readAt = new Date();
       await tx
         .update(chatParticipants)
-        .set({ lastReadMessageId: target, lastReadAt: readAt })
-        .where(and(eq(chatParticipants.chatId, chatId), eq(chatParticipants.userId, viewerId)));
+        .set({ lastReadMessageId: to, lastReadAt: readAt })
+        .where(eq(chatParticipants.id, participant.id));
       // Only messages the marker just passed can change state.
       await tx
         .update(messages)
@@ -103,7 +135,7 @@ export class MessagesService {
           and(
             eq(messages.chatId, chatId),
             gt(messages.id, previous),
-            lte(messages.id, target),
+            lte(messages.id, to),
             eq(messages.isRead, false),
             sql`not exists (
               select 1 from ${chatParticipants} p
@@ -111,8 +143,27 @@ export class MessagesService {
                 and coalesce(p.last_read_message_id, 0) < ${messages.id})`,
           ),
         );
-      await publish(tx, { type: 'message.read', chatId, userId: viewerId, lastReadMessageId: target, readAt: readAt.toISOString() });
-      return { chatId, userId: viewerId, lastReadMessageId: target, readAt };
+      await appendChatEntry(tx, chatId, { kind: 'READ_MARKER', userId: viewerId, data: { lastReadMessageId: to, readAt: readAt.toISOString() } });
+      return { chatId, userId: viewerId, lastReadMessageId: to, readAt };
+    });
+  }
+
+  /**
+   * Runs a change to one message under its chat's lock, with the message read again after the
+   * lock (it may have changed meanwhile). Outsiders learn nothing: NOT_FOUND.
+   */
+  private async changeMessage(
+    viewerId: number,
+    idArg: string,
+    change: (tx: Tx, message: MessageRow, membership: Awaited<ReturnType<typeof lockAsMember>>) => Promise<MessageRow>,
+  ): Promise<MessageRow> {
+    const id = parseId(idArg, 'id');
+    const [found] = await this.db.select({ chatId: messages.chatId }).from(messages).where(eq(messages.id, id));
+    if (!found) throw notFound('Message');
+    return this.db.transaction(async (tx) => {
+      const membership = await lockAsMember(tx, found.chatId, viewerId, 'Message');
+      const [message] = await tx.select().from(messages).where(eq(messages.id, id));
+      return change(tx, message!, membership);
     });
   }
 

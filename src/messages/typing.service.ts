@@ -3,7 +3,7 @@ import { requireMember } from '../chats/chat-access.js';
 import { rateLimited } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import type { Db } from '../db/client.js';
-import { publish } from '../realtime/events.js';
+import { publishTyping } from '../realtime/events.js';
 
 /** Typing indicators: published, never stored, and limited per user and chat. */
 export class TypingService {
@@ -25,7 +25,7 @@ export class TypingService {
       if (res instanceof RateLimiterRes) throw rateLimited(Math.ceil(res.msBeforeNext / 1000));
       throw res;
     }
-    await publish(this.db, { type: 'typing', chatId, userId: viewerId, isTyping, at: new Date().toISOString() });
+    await publishTyping(this.db, { chatId, userId: viewerId, isTyping, at: new Date().toISOString() });
     return true;
   }
 }

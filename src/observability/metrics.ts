@@ -45,7 +45,7 @@ export const metrics = {
   }),
   eventsPublished: new client.Counter({
     name: 'parley_events_published_total',
-    help: 'Events published with pg_notify, by type',
+    help: 'Chat log entries written and typing signals sent, by kind',
     labelNames: ['type'] as const,
     registers: [registry],
   }),
@@ -60,9 +60,19 @@ export const metrics = {
     help: 'Times the LISTEN connection was restored after a loss',
     registers: [registry],
   }),
+  logEntriesRead: new client.Counter({
+    name: 'parley_log_entries_read_total',
+    help: 'Chat log entries this instance read',
+    registers: [registry],
+  }),
+  logHeldBack: new client.Counter({
+    name: 'parley_log_held_back_total',
+    help: 'Reads of the chat log that found committed entries waiting behind a transaction still running',
+    registers: [registry],
+  }),
   deliveryLag: new client.Histogram({
     name: 'parley_event_delivery_lag_seconds',
-    help: 'From publishing an event to handing it to local subscribers',
+    help: 'From the change (its transaction start) to handing its entry to local subscribers',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),

@@ -1,11 +1,13 @@
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { metrics } from '../observability/metrics.js';
-import { EVENTS_CHANNEL, type Published } from './events.js';
+import { EVENTS_CHANNEL, parseSignal, WAKE, type TypingSignal } from './events.js';
 
 export interface BridgeHandlers {
-  onEvent(event: Published): void;
-  /** The LISTEN connection came back: notifications sent meanwhile are lost and must be re-read. */
+  /** The log has new entries. */
+  onWake(): void;
+  onTyping(signal: TypingSignal): void;
+  /** The LISTEN connection came back: wake-ups sent meanwhile are lost, so read the log. */
   onReconnect(): void;
 }
 
@@ -13,7 +15,7 @@ const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 
 /**
  * One LISTEN connection per instance, never one per subscriber. When the connection drops it
- * is re-established (with backoff, for as long as it takes), and the hub is told to recover.
+ * is re-established (with backoff, for as long as it takes), and the hub reads the log.
  */
 export class EventBridge {
   private sql: postgres.Sql | undefined;
@@ -75,7 +77,7 @@ export class EventBridge {
     this.retryTimer = setTimeout(() => {
       this.listen().then(
         () => {
-          this.log.warn('LISTEN connection restored; re-reading missed events');
+          this.log.warn('LISTEN connection restored; reading the log');
           metrics.listenReconnects.inc();
           this.handlers.onReconnect();
         },
@@ -90,10 +92,9 @@ export class EventBridge {
   }
 
   private receive(payload: string): void {
-    try {
-      this.handlers.onEvent(JSON.parse(payload) as Published);
-    } catch (err) {
-      this.log.error({ err, payload }, 'unreadable event');
-    }
+    const signal = parseSignal(payload);
+    if (signal === WAKE) this.handlers.onWake();
+    else if (signal) this.handlers.onTyping(signal);
+    else this.log.warn('unreadable notification');
   }
 }

@@ -1,16 +1,18 @@
-import DataLoader from 'dataloader';
-import { and, eq, inArray, max, sql } from 'drizzle-orm';
-import { alignByKey } from '../common/batch.js';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.js';
-import { chatParticipants, chats, messages, type ChatRow, type MessageRow } from '../db/schema.js';
-import { AsyncQueue } from './async-queue.js';
+import type { LogKind } from '../chatlog/kinds.js';
+import { readForViewer } from '../chatlog/read.js';
+import { type Position } from '../chatlog/position.js';
+import { viewEntries, type EntryView } from '../chatlog/views.js';
 import { createSharedLoaders } from '../context.js';
+import type { Db } from '../db/client.js';
+import type { LogRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
+import { Audience } from './audience.js';
+import { AsyncQueue } from './async-queue.js';
 import { shareAcrossSubscribers } from './event-scope.js';
-import type { ChatEventKind, ContactEventKind, ContactSnapshot, Published, RealtimeEvent } from './events.js';
-import { MembershipCache } from './memberships.js';
-import { MessageFeed } from './message-feed.js';
+import type { TypingSignal } from './events.js';
+import { LogFeed, type FeedSpec } from './feed.js';
+import { LogFollower } from './log-follower.js';
 import { TypingTimers } from './typing-timers.js';
 
 export interface TypingPayload {
@@ -19,101 +21,91 @@ export interface TypingPayload {
   isTyping: boolean;
   at: Date;
 }
-export interface ReadPayload {
-  chatId: number;
-  userId: number;
-  lastReadMessageId: number | null;
-  readAt: Date | null;
-}
-export interface ChatEventPayload {
-  kind: ChatEventKind;
-  chat: ChatRow;
-  userId: number;
-}
-export interface ContactEventPayload {
-  kind: ContactEventKind;
-  contact: Omit<ContactSnapshot, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
-}
 
-interface Subscriber<T> {
+interface TypingSubscriber {
   userId: number;
   chatId: number | null;
-  queue: AsyncQueue<T>;
+  queue: AsyncQueue<TypingPayload>;
 }
 
 export interface HubStats {
   subscriptions: number;
 }
 
+export interface HubOptions {
+  typingTimeoutMs: number;
+  batchSize?: number;
+  sweepMs?: number;
+}
+
 /**
- * Routes events from the bridge to this instance's subscribers. Events are handled one at a
- * time in arrival (commit) order; each row is loaded once per event, and every delivery is
- * authorised against the chat's membership at that moment.
+ * Hands the chat log to this instance's subscribers. The follower reads each entry once per
+ * instance; a batch's views are loaded once, with loaders its subscribers share; every entry
+ * goes to exactly the users who were members of its chat at that entry, found through an index
+ * of subscribers by user. Typing, which is not logged, goes to the chat's current members.
  */
 export class RealtimeHub {
-  private readonly feeds = new Set<MessageFeed>();
-  private readonly reads = new Set<Subscriber<ReadPayload>>();
-  private readonly typers = new Set<Subscriber<TypingPayload>>();
-  private readonly chatWatchers = new Set<Subscriber<ChatEventPayload>>();
-  private readonly contactWatchers = new Set<Subscriber<ContactEventPayload>>();
-  private readonly memberships: MembershipCache;
-  private readonly messageRows: DataLoader<number, MessageRow | null>;
+  private readonly feeds = new Map<number, Set<LogFeed>>();
+  private readonly typers = new Map<number, Set<TypingSubscriber>>();
+  private readonly audience: Audience;
   private readonly typing: TypingTimers;
-  private chain: Promise<void> = Promise.resolve();
+  private follower: LogFollower | undefined;
+  /** The position of the last batch handed out: a new feed replays up to it, then goes live. */
+  private position: Position = { xid: 0, id: 0 };
+  private count = 0;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-    options: { typingTimeoutMs: number },
+    private readonly options: HubOptions,
   ) {
-    this.memberships = new MembershipCache(db);
-    this.messageRows = new DataLoader(
-      async (ids) => alignByKey(ids, await db.select().from(messages).where(inArray(messages.id, [...ids])), (m) => m.id),
-      { cache: false },
-    );
+    this.audience = new Audience(db);
     this.typing = new TypingTimers(options.typingTimeoutMs, (chatId, userId) =>
-      this.enqueue(() => this.deliverTyping({ chatId, userId, isTyping: false, at: new Date() })),
+      this.deliverTyping({ chatId, userId, isTyping: false, at: new Date() }).catch((err: unknown) => this.log.error({ err }, 'typing delivery failed')),
     );
   }
 
   get stats(): HubStats {
-    return { subscriptions: this.feeds.size + this.reads.size + this.typers.size + this.chatWatchers.size + this.contactWatchers.size };
+    return { subscriptions: this.count };
   }
 
-  /** From the bridge: queue the event behind the ones before it. */
-  receive(event: Published): void {
-    // Rows are fetched as events arrive, batched across a burst, while delivery keeps their order.
-    const row = event.type === 'message.added' && this.feeds.size > 0 ? this.messageRows.load(event.messageId) : undefined;
-    this.enqueue(async () => {
-      await this.handle(event, row);
-      metrics.deliveryLag.observe(Math.max(0, Date.now() - event.ts) / 1000);
+  /** Starts following the log from `from` (where the instance joins: "now"). */
+  start(from: Position): void {
+    this.position = from;
+    this.follower = new LogFollower(this.db, from, (entries, reached) => this.handOut(entries, reached), this.log, {
+      batchSize: this.options.batchSize ?? 500,
+      sweepMs: this.options.sweepMs ?? 1000,
     });
+    this.follower.wake();
   }
 
-  private enqueue(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch((err: unknown) => this.log.error({ err }, 'event delivery failed'));
+  /** A NOTIFY said the log has new entries (or the LISTEN connection came back). */
+  wake(): void {
+    this.follower?.wake();
   }
 
-  /** From the bridge, after the LISTEN connection came back: re-read what may have been missed. */
-  recover(): void {
-    this.memberships.clear();
-    for (const feed of this.feeds) {
-      feed.catchUp().catch((err: unknown) => {
-        this.log.error({ err }, 'message feed recovery failed');
-        feed.queue.fail(new Error('Lost events could not be recovered; subscribe again'));
-      });
-    }
+  typingSignal(signal: TypingSignal): void {
+    if (signal.isTyping) this.typing.start(signal.chatId, signal.userId);
+    else this.typing.stop(signal.chatId, signal.userId);
+    this.deliverTyping({ ...signal, at: new Date(signal.at) }).catch((err: unknown) => this.log.error({ err }, 'typing delivery failed'));
   }
 
-  /** `messageAdded`: replays stored messages after `after` (when given), then goes live. */
-  async messageFeed(userId: number, chatId: number | null, after: number | null): Promise<AsyncQueue<MessageRow>> {
-    const since = after ?? (await this.newestMessageId());
-    const feed: MessageFeed = new MessageFeed(userId, chatId, since, (marks, from, limit) => this.readSince(userId, chatId, marks, from, limit), () =>
-      this.feeds.delete(feed),
-    );
-    this.feeds.add(feed);
+  /**
+   * A subscription to log entries: replays those after `after` (when given) up to where live
+   * delivery stands, then continues live. No gap, no duplicate: see LogFeed.
+   */
+  async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
+    const upTo = this.position;
+    const feed = new LogFeed<T>(userId, spec, after ?? upTo, () => this.remove(this.feeds, userId, feed as LogFeed));
+    this.add(this.feeds, userId, feed as LogFeed);
     try {
-      await feed.catchUp();
+      await feed.replay(async (from, to, limit) => {
+        const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
+        const loaders = createSharedLoaders(this.db);
+        const views = await viewEntries(entries, loaders);
+        for (const view of views) shareView(view, loaders);
+        return views;
+      }, upTo);
     } catch (err) {
       void feed.queue.return();
       throw err;
@@ -121,115 +113,73 @@ export class RealtimeHub {
     return feed.queue;
   }
 
-  readFeed(userId: number, chatId: number | null) {
-    return this.watch(this.reads, userId, chatId);
-  }
-
-  typingFeed(userId: number, chatId: number | null) {
-    return this.watch(this.typers, userId, chatId);
-  }
-
-  chatFeed(userId: number) {
-    return this.watch(this.chatWatchers, userId, null);
-  }
-
-  contactFeed(userId: number) {
-    return this.watch(this.contactWatchers, userId, null);
-  }
-
-  close(): void {
-    this.typing.clear();
-    for (const set of [this.feeds, this.reads, this.typers, this.chatWatchers, this.contactWatchers]) {
-      for (const s of [...set]) void s.queue.return();
-    }
-  }
-
-  private watch<T>(set: Set<Subscriber<T>>, userId: number, chatId: number | null): AsyncQueue<T> {
-    const subscriber: Subscriber<T> = { userId, chatId, queue: new AsyncQueue<T>(() => set.delete(subscriber)) };
-    set.add(subscriber);
+  typingFeed(userId: number, chatId: number | null): AsyncQueue<TypingPayload> {
+    const subscriber: TypingSubscriber = { userId, chatId, queue: new AsyncQueue(() => this.remove(this.typers, userId, subscriber)) };
+    this.add(this.typers, userId, subscriber);
     return subscriber.queue;
   }
 
-  private async handle(event: RealtimeEvent, prefetched?: Promise<MessageRow | null>): Promise<void> {
-    switch (event.type) {
-      case 'message.added': {
-        if (this.feeds.size === 0) return;
-        const members = await this.memberships.members(event.chatId);
-        const targets = [...this.feeds].filter((f) => (f.chatId === null || f.chatId === event.chatId) && members.has(f.userId));
-        if (targets.length === 0) return;
-        const row = await (prefetched ?? this.messageRows.load(event.messageId));
-        if (!row) return;
-        return this.handOut(event.type, row, targets.map((feed) => (message: MessageRow) => feed.deliver(message)));
+  close(): void {
+    this.follower?.stop();
+    this.typing.clear();
+    for (const index of [this.feeds, this.typers] as Map<number, Set<{ queue: AsyncQueue<unknown> }>>[]) {
+      for (const set of index.values()) for (const s of [...set]) void s.queue.return();
+    }
+  }
+
+  private async handOut(entries: LogRow[], reached: Position): Promise<void> {
+    await this.audience.prepare(entries);
+    // Views are loaded only for entries someone here hears, once, with loaders all share.
+    const heard = entries.filter((e) => this.audience.of(e).some((userId) => this.feeds.has(userId)));
+    const loaders = createSharedLoaders(this.db);
+    const views = heard.length ? await viewEntries(heard, loaders) : [];
+    // From here to the end nothing waits: a feed registered from now on starts at `reached`.
+    this.position = reached;
+    const now = Date.now();
+    for (const view of views) {
+      shareView(view, loaders);
+      let delivered = 0;
+      for (const userId of this.audience.of(view.entry)) {
+        for (const feed of this.feeds.get(userId) ?? []) if (feed.offer(view)) delivered++;
       }
-      case 'message.read': {
-        if (this.reads.size === 0) return;
-        const payload: ReadPayload = { ...event, readAt: new Date(event.readAt) };
-        return this.fanOut(this.reads, event.type, event.chatId, payload, await this.memberships.members(event.chatId));
-      }
-      case 'typing': {
-        const payload: TypingPayload = { ...event, at: new Date(event.at) };
-        if (event.isTyping) this.typing.start(event.chatId, event.userId);
-        else this.typing.stop(event.chatId, event.userId);
-        return this.deliverTyping(payload);
-      }
-      case 'chat.updated': {
-        this.memberships.invalidate(event.chatId);
-        if (this.chatWatchers.size === 0) return;
-        const [chat] = await this.db.select().from(chats).where(eq(chats.id, event.chatId));
-        if (!chat) return;
-        const audience = new Set(await this.memberships.members(event.chatId));
-        // The one removed (or who left) hears of it too.
-        audience.add(event.userId);
-        return this.fanOut(this.chatWatchers, event.type, null, { kind: event.kind, chat, userId: event.userId }, audience);
-      }
-      case 'contact.updated': {
-        const contact = { ...event.contact, createdAt: new Date(event.contact.createdAt), updatedAt: new Date(event.contact.updatedAt) };
-        return this.fanOut(this.contactWatchers, event.type, null, { kind: event.kind, contact }, new Set([event.ownerId]));
+      if (delivered) {
+        metrics.eventsDelivered.inc({ type: view.kind }, delivered);
+        metrics.deliveryLag.observe(Math.max(0, now - view.at.getTime()) / 1000);
       }
     }
   }
 
   private async deliverTyping(payload: TypingPayload): Promise<void> {
     if (this.typers.size === 0) return;
-    return this.memberships.members(payload.chatId).then((members) => {
+    for (const userId of await this.audience.current(payload.chatId)) {
       // Never one's own typing.
-      const audience = new Set([...members].filter((id) => id !== payload.userId));
-      return this.fanOut(this.typers, 'typing', payload.chatId, payload, audience);
-    });
+      if (userId === payload.userId) continue;
+      for (const s of this.typers.get(userId) ?? []) {
+        if (s.chatId === null || s.chatId === payload.chatId) s.queue.push(payload);
+      }
+    }
   }
 
-  private fanOut<T extends object>(set: Set<Subscriber<T>>, type: string, chatId: number | null, payload: T, audience: Set<number>): void {
-    const targets = [...set].filter((s) => audience.has(s.userId) && (chatId === null || s.chatId === null || s.chatId === chatId));
-    this.handOut(type, payload, targets.map((s) => (p: T) => s.queue.push(p)));
+  private add<S>(index: Map<number, Set<S>>, userId: number, s: S): void {
+    let set = index.get(userId);
+    if (!set) index.set(userId, (set = new Set()));
+    set.add(s);
+    this.count++;
   }
 
-  /** Gives one payload to its subscribers, who share the viewer-independent loaders for it. */
-  private handOut<T extends object>(type: string, payload: T, targets: ((payload: T) => void)[]): void {
-    if (targets.length === 0) return;
-    shareAcrossSubscribers(payload, createSharedLoaders(this.db));
-    for (const give of targets) give(payload);
-    metrics.eventsDelivered.inc({ type }, targets.length);
-  }
-
-  private async newestMessageId(): Promise<number> {
-    const [row] = await this.db.select({ id: max(messages.id) }).from(messages);
-    return row?.id ?? 0;
-  }
-
-  /** Stored messages past the feed's marks, in chats the user belongs to now. */
-  private readSince(userId: number, chatId: number | null, marks: ReadonlyMap<number, number>, since: number, limit: number) {
-    const markedChats = [...marks.keys()];
-    const markValues = [...marks.values()];
-    const mark = markedChats.length
-      ? sql`coalesce((select k.mark from unnest(${sql.param(markedChats)}::int[], ${sql.param(markValues)}::bigint[]) as k(chat_id, mark) where k.chat_id = ${messages.chatId}), ${since})`
-      : sql`${since}`;
-    return this.db
-      .select({ message: messages })
-      .from(messages)
-      .innerJoin(chatParticipants, and(eq(chatParticipants.chatId, messages.chatId), eq(chatParticipants.userId, userId)))
-      .where(and(chatId === null ? undefined : eq(messages.chatId, chatId), sql`${messages.id} > ${mark}`))
-      .orderBy(messages.id)
-      .limit(limit)
-      .then((rows) => rows.map((r) => r.message));
+  private remove<S>(index: Map<number, Set<S>>, userId: number, s: S): void {
+    const set = index.get(userId);
+    if (!set?.delete(s)) return;
+    this.count--;
+    if (set.size === 0) index.delete(userId);
   }
 }
+
+/** The view's payload objects share the batch's viewer-independent loaders. */
+function shareView(view: EntryView, loaders: ReturnType<typeof createSharedLoaders>): void {
+  for (const part of [view, view.message, view.receipt, view.chatEvent, view.contactEvent]) {
+    if (part) shareAcrossSubscribers(part, loaders);
+  }
+}
+
+export const feedKinds = (...kinds: LogKind[]): ReadonlySet<LogKind> => new Set(kinds);

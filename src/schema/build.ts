@@ -4,6 +4,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
+import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
@@ -18,6 +19,8 @@ export const resolvers = [
   ReadReceiptResolver,
   TypingEventResolver,
   ChatEventResolver,
+  SyncResolver,
+  ChatChangedUpdateResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
@@ -36,7 +39,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
       // insists on a pub/sub, so it gets one that refuses to be used.
       pubSub: {
         publish: () => {
-          throw new Error('Publish through realtime/events.ts');
+          throw new Error('Changes are announced through the chat log (src/chatlog/write.ts)');
         },
         subscribe: () => {
           throw new Error('Subscriptions subscribe through the realtime hub');

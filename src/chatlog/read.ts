@@ -1,0 +1,117 @@
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
+import { CHAT_KINDS, type LogKind } from './kinds.js';
+import { HIGH_WATER, markPosition, type Position } from './position.js';
+import { toLogRow } from './write.js';
+
+/** The high-water mark now: every entry below it is final. */
+export async function highWater(db: DbOrTx): Promise<number> {
+  const [row] = await db.execute<{ hw: string }>(sql`select ${HIGH_WATER} as hw`);
+  return Number(row!.hw);
+}
+
+/** The position of "everything final now": what a client reads before it loads its state. */
+export async function currentPosition(db: DbOrTx): Promise<Position> {
+  return markPosition(await highWater(db));
+}
+
+export interface Batch {
+  /** Final entries after the position asked for, in log order. */
+  entries: LogRow[];
+  highWater: number;
+  /** Committed entries wait behind a transaction still running: read again soon. */
+  heldBack: boolean;
+}
+
+/** What an instance reads next: every final entry after `from`, whoever it is for. */
+export async function readBatch(db: DbOrTx, from: Position, limit: number): Promise<Batch> {
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    with h as (select ${HIGH_WATER} as hw)
+    select h.hw as "_hw", exists (select 1 from chat_log b where b.xid >= h.hw) as "_held", l.*
+    from h left join lateral (
+      select * from chat_log
+      where (xid, id) > (${from.xid}, ${from.id}) and xid < h.hw
+      order by xid, id
+      limit ${limit}
+    ) l on true`);
+  const first = rows[0]!;
+  return {
+    entries: rows.filter((r) => r.id != null).map(toLogRow),
+    highWater: Number(first._hw),
+    heldBack: Boolean(first._held),
+  };
+}
+
+export interface ViewerRead {
+  after: Position;
+  /** Read no further than this (a feed's replay stops where live delivery took over). */
+  upTo?: Position;
+  /** The high-water mark to read below; the current one when omitted. */
+  below?: number;
+  chatId?: number | null;
+  kinds: readonly LogKind[];
+  limit: number;
+}
+
+/**
+ * Final entries `viewerId` hears, after a position, in log order: entries of a chat while they
+ * were in it (the entry that let them out included), and entries about them alone.
+ */
+export async function readForViewer(db: DbOrTx, viewerId: number, read: ViewerRead): Promise<LogRow[]> {
+  const below = read.below ?? (await highWater(db));
+  const window = and(
+    sql`(${chatLog.xid}, ${chatLog.id}) > (${read.after.xid}, ${read.after.id})`,
+    read.upTo ? sql`(${chatLog.xid}, ${chatLog.id}) <= (${read.upTo.xid}, ${read.upTo.id})` : undefined,
+    lt(chatLog.xid, below),
+    inArray(chatLog.kind, [...read.kinds]),
+  );
+  const chatKinds = read.kinds.some((k) => CHAT_KINDS.includes(k));
+  const userKinds = read.kinds.some((k) => !CHAT_KINDS.includes(k)) && read.chatId == null;
+  const queries: Promise<LogRow[]>[] = [];
+  if (chatKinds) {
+    queries.push(
+      db
+        .select({ entry: chatLog })
+        .from(chatLog)
+        .innerJoin(
+          chatMemberships,
+          and(
+            eq(chatMemberships.chatId, chatLog.chatId),
+            eq(chatMemberships.userId, viewerId),
+            sql`${chatLog.id} >= ${chatMemberships.fromLogId}`,
+            or(isNull(chatMemberships.untilLogId), sql`${chatLog.id} <= ${chatMemberships.untilLogId}`),
+          ),
+        )
+        .where(and(window, read.chatId == null ? undefined : eq(chatLog.chatId, read.chatId)))
+        .orderBy(asc(chatLog.xid), asc(chatLog.id))
+        .limit(read.limit)
+        .then((rows) => rows.map((r) => r.entry)),
+    );
+  }
+  if (userKinds) {
+    queries.push(
+      db
+        .select()
+        .from(chatLog)
+        .where(and(window, isNull(chatLog.chatId), eq(chatLog.userId, viewerId)))
+        .orderBy(asc(chatLog.xid), asc(chatLog.id))
+        .limit(read.limit),
+    );
+  }
+  const results = await Promise.all(queries);
+  if (results.length === 1) return results[0]!;
+  return results
+    .flat()
+    .sort((a, b) => a.xid - b.xid || a.id - b.id)
+    .slice(0, read.limit);
+}
+
+/** Where a message's entry stands in the log: `messageAdded(after:)` resumes from there. */
+export async function positionOfMessage(db: DbOrTx, messageId: number): Promise<Position | null> {
+  const [row] = await db
+    .select({ xid: chatLog.xid, id: chatLog.id })
+    .from(chatLog)
+    .where(and(eq(chatLog.kind, 'MESSAGE_ADDED'), eq(chatLog.messageId, messageId)));
+  return row ?? null;
+}

@@ -1,0 +1,77 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { chatMemberships, type LogRow } from '../db/schema.js';
+import { metrics } from '../observability/metrics.js';
+import { EVENTS_CHANNEL, WAKE } from '../realtime/events.js';
+import type { EntryData, LogKind } from './kinds.js';
+
+type NewEntry<K extends LogKind> = { kind: K; userId?: number | null; messageId?: number | null } & (EntryData[K] extends null
+  ? { data?: null }
+  : { data: EntryData[K] });
+
+/**
+ * Appends an entry about a chat, with the chat as it is after the change (its name, newest
+ * visible message, newest message), and wakes every instance when the transaction commits. The
+ * caller holds the chat's lock (src/db/locks.ts) and has already made the change.
+ */
+export async function appendChatEntry<K extends LogKind>(tx: Tx, chatId: number, entry: NewEntry<K>): Promise<LogRow> {
+  const rows = await tx.execute(sql`
+    with e as (
+      insert into chat_log (chat_id, user_id, kind, message_id, data, chat_name, last_message_id, last_activity_at, top_message_id)
+      select c.id, ${entry.userId ?? null}, ${entry.kind}, ${entry.messageId ?? null}, ${json(entry.data)}, c.name, c.last_message_id, c.last_activity_at,
+             (select max(m.id) from messages m where m.chat_id = c.id)
+      from chats c where c.id = ${chatId}
+      returning *
+    )
+    select e.*, pg_notify(${EVENTS_CHANNEL}, ${WAKE}) from e`);
+  if (rows.length !== 1) throw new Error(`Chat ${chatId} not found for a log entry`);
+  metrics.eventsPublished.inc({ type: entry.kind });
+  return toLogRow(rows[0]!);
+}
+
+/** Appends an entry that only `userId` hears (their contact entries). */
+export async function appendUserEntry<K extends LogKind>(tx: Tx, userId: number, entry: NewEntry<K>): Promise<LogRow> {
+  const rows = await tx.execute(sql`
+    with e as (
+      insert into chat_log (user_id, kind, data) values (${userId}, ${entry.kind}, ${json(entry.data)})
+      returning *
+    )
+    select e.*, pg_notify(${EVENTS_CHANNEL}, ${WAKE}) from e`);
+  metrics.eventsPublished.inc({ type: entry.kind });
+  return toLogRow(rows[0]!);
+}
+
+/** Users become members as of entry `logId` (the one that lets them in, included). */
+export async function openMemberships(tx: Tx, chatId: number, userIds: number[], logId: number): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx.insert(chatMemberships).values(userIds.map((userId) => ({ chatId, userId, fromLogId: logId })));
+}
+
+/** A membership ends with entry `logId` (the one that lets the user out, included). */
+export async function closeMembership(tx: Tx, chatId: number, userIds: number[], logId: number): Promise<void> {
+  await tx
+    .update(chatMemberships)
+    .set({ untilLogId: logId })
+    .where(and(eq(chatMemberships.chatId, chatId), inArray(chatMemberships.userId, userIds), isNull(chatMemberships.untilLogId)));
+}
+
+const json = (data: unknown) => (data == null ? null : sql`${JSON.stringify(data)}::jsonb`);
+
+/** A raw `chat_log` row (int8 columns arrive as strings) as drizzle would map it. */
+export function toLogRow(raw: Record<string, unknown>): LogRow {
+  const num = (v: unknown) => (v == null ? null : Number(v));
+  return {
+    id: Number(raw.id),
+    xid: Number(raw.xid),
+    chatId: num(raw.chat_id),
+    userId: num(raw.user_id),
+    kind: raw.kind as LogKind,
+    messageId: num(raw.message_id),
+    at: new Date(raw.at as string | Date),
+    data: raw.data ?? null,
+    chatName: (raw.chat_name as string | null) ?? null,
+    lastMessageId: num(raw.last_message_id),
+    topMessageId: num(raw.top_message_id),
+    lastActivityAt: raw.last_activity_at == null ? null : new Date(raw.last_activity_at as string | Date),
+  };
+}

@@ -1,0 +1,23 @@
+import { sql } from 'drizzle-orm';
+import type { Tx } from './client.js';
+
+/**
+ * Transaction-level advisory locks that put writers of one chat (or one user's contacts) in
+ * line. Take them before the transaction's first write, on purpose: PostgreSQL gives a
+ * transaction its id at its first write (a row lock counts), and the chat log orders entries by
+ * transaction id (src/chatlog/position.ts). A writer that waits here before it has an id gets a
+ * larger one than every writer that went before it, so for one chat or one user, log order is
+ * commit order. Advisory locks take no transaction id; `SELECT ... FOR UPDATE` would.
+ */
+const CHAT = 1;
+const USER = 2;
+
+export async function lockChat(tx: Tx, chatId: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${CHAT}, ${chatId})`);
+}
+
+/** Locks several users, in id order so that two writers never wait on each other crosswise. */
+export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
+  const ids = [...new Set(userIds)].sort((a, b) => a - b);
+  await tx.execute(sql`select count(pg_advisory_xact_lock(${USER}, u)) from (select unnest(${sql.param(ids)}::int[]) as u order by 1) as ordered`);
+}

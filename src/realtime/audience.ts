@@ -1,0 +1,46 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { chatMemberships, type LogRow, type MembershipRow } from '../db/schema.js';
+
+const MAX_CACHED_CHATS = 10_000;
+
+/**
+ * Who hears an entry: the members of its chat at that entry, from the membership periods. The
+ * periods say when each membership began and ended in log positions, so an answer read at any
+ * time is right for any entry; the cache only has to know every period that exists, and a batch
+ * that changes a chat's membership reloads that chat before anything in it is delivered.
+ */
+export class Audience {
+  private readonly periods = new Map<number, MembershipRow[]>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Loads the periods a batch needs. */
+  async prepare(entries: LogRow[]): Promise<void> {
+    const stale = new Set<number>();
+    for (const e of entries) {
+      if (e.chatId !== null && (e.kind === 'CHAT_CHANGED' || !this.periods.has(e.chatId))) stale.add(e.chatId);
+    }
+    if (stale.size === 0) return;
+    if (this.periods.size + stale.size > MAX_CACHED_CHATS) this.periods.clear();
+    const rows = await this.db.select().from(chatMemberships).where(inArray(chatMemberships.chatId, [...stale]));
+    for (const chatId of stale) this.periods.set(chatId, []);
+    for (const row of rows) this.periods.get(row.chatId)!.push(row);
+  }
+
+  /** The users who hear an entry (after `prepare` for its batch). */
+  of(entry: LogRow): number[] {
+    if (entry.chatId === null) return entry.userId === null ? [] : [entry.userId];
+    const periods = this.periods.get(entry.chatId) ?? [];
+    return periods.filter((p) => p.fromLogId <= entry.id && (p.untilLogId === null || entry.id <= p.untilLogId)).map((p) => p.userId);
+  }
+
+  /** Members now, as far as this instance has read: for typing, which is not logged. */
+  async current(chatId: number): Promise<number[]> {
+    if (!this.periods.has(chatId)) {
+      const rows = await this.db.select().from(chatMemberships).where(inArray(chatMemberships.chatId, [chatId]));
+      if (!this.periods.has(chatId)) this.periods.set(chatId, rows);
+    }
+    return this.periods.get(chatId)!.filter((p) => p.untilLogId === null).map((p) => p.userId);
+  }
+}

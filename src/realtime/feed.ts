@@ -1,0 +1,72 @@
+import type { LogKind } from '../chatlog/kinds.js';
+import { isAfter, type Position } from '../chatlog/position.js';
+import type { EntryView } from '../chatlog/views.js';
+import { AsyncQueue } from './async-queue.js';
+
+/** What one subscription hears, and what it receives for each entry. */
+export interface FeedSpec<T> {
+  kinds: ReadonlySet<LogKind>;
+  /** Only this chat's entries; every chat of the subscriber when null. */
+  chatId: number | null;
+  /** The payload for the subscriber; null to skip the entry (e.g. its chat is gone). */
+  payload(view: EntryView): T | null;
+}
+
+/** Reads the subscriber's entries in (after, upTo], in log order, a page at a time. */
+export type ReplayPage = (after: Position, upTo: Position, limit: number) => Promise<EntryView[]>;
+
+const PAGE = 500;
+/** Live entries held while a replay runs; past this the subscriber must resume with its cursor. */
+const MAX_BUFFERED = 10_000;
+
+/**
+ * One subscription to the log. Its position is the last entry it was given (or skipped), so
+ * replay, live delivery and recovery are one rule: give an entry only if it is after the
+ * position. While the replay of what came before runs, live entries wait in a buffer.
+ */
+export class LogFeed<T = unknown> {
+  readonly queue: AsyncQueue<T>;
+  private position: Position;
+  private buffer: EntryView[] | null = [];
+
+  constructor(
+    readonly userId: number,
+    readonly spec: FeedSpec<T>,
+    start: Position,
+    onClose: () => void,
+  ) {
+    this.position = start;
+    this.queue = new AsyncQueue(onClose);
+  }
+
+  /** A live entry the subscriber hears; true when it is one the subscription asked for. */
+  offer(view: EntryView): boolean {
+    if (!this.spec.kinds.has(view.kind) || (this.spec.chatId !== null && view.chatId !== this.spec.chatId)) return false;
+    if (!this.buffer) this.emit(view);
+    else if (this.buffer.length < MAX_BUFFERED) this.buffer.push(view);
+    else this.queue.fail(new Error('Too far behind; resubscribe from your last cursor'));
+    return true;
+  }
+
+  /** Gives what came after the start position up to `upTo`, then what arrived meanwhile. */
+  async replay(read: ReplayPage, upTo: Position): Promise<void> {
+    try {
+      while (!this.queue.closed && isAfter(upTo, this.position)) {
+        const page = await read(this.position, upTo, PAGE);
+        for (const view of page) this.emit(view);
+        if (page.length < PAGE) break;
+      }
+    } finally {
+      const waiting = this.buffer ?? [];
+      this.buffer = null;
+      for (const view of waiting) this.emit(view);
+    }
+  }
+
+  private emit(view: EntryView): void {
+    if (!isAfter(view.position, this.position)) return;
+    this.position = view.position;
+    const payload = this.spec.payload(view);
+    if (payload !== null) this.queue.push(payload);
+  }
+}
