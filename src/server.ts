@@ -29,6 +29,8 @@ export interface ParleyServer {
   database: Database;
   hub: RealtimeHub;
   bridge: EventBridge;
+  /** Names this instance's database connections: `parley-<role>-<instanceId>` in pg_stat_activity. */
+  instanceId: string;
   /** The `application_name` of this instance's LISTEN connection. */
   listenConnectionName: string;
   /** Resolves with the bound port (useful with port 0). */
@@ -42,13 +44,14 @@ export interface ParleyServer {
  */
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
-  const database = connectDatabase(options.databaseUrl);
+  const instanceId = randomUUID().slice(0, 8);
+  const database = connectDatabase(options.databaseUrl, { applicationName: `parley-pool-${instanceId}` });
   const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
   const limiter = new LoginLimiter(database.db, config.loginLimits);
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
-  const realtimeDatabase = connectDatabase(options.databaseUrl, { max: 3, applicationName: 'parley-realtime' });
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
-  const listenConnectionName = `parley-listen-${randomUUID().slice(0, 8)}`;
+  const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(
     options.databaseUrl,
     { onWake: () => hub.wake(), onTyping: (signal) => hub.typingSignal(signal), onReconnect: () => hub.wake() },
@@ -153,6 +156,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     database,
     hub,
     bridge,
+    instanceId,
     listenConnectionName,
     listen: (port, host) =>
       new Promise((resolve, reject) => {

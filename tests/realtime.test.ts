@@ -57,11 +57,20 @@ describe('delivery to members only', () => {
     const reads = await bReads.waitFor(2);
     expect(reads.some((r: any) => r.messageRead.user.id === b!.id && r.messageRead.lastReadMessageId === m.id)).toBe(true);
 
-    // Give stray deliveries time to arrive before asserting there were none.
-    await new Promise((r) => setTimeout(r, 300));
-    for (const spy of spies) expect(spy.events).toEqual([]);
-    // Never one's own typing.
-    expect(aTyping.events).toEqual([]);
+    // Sentinels in the outsider's own chat: once they arrive, anything earlier would have.
+    const [friend] = await users(1);
+    const own = await directChat(srv.url, friend!, outsider!);
+    const sentinel = await send(srv.url, friend!, own, 'sentinel');
+    await gql(srv.url, `mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: own }, friend!.token);
+    await gql(srv.url, `mutation($c: ID!) { markChatRead(chatId: $c) { chatId } }`, { c: own }, friend!.token);
+    const [spyMessages, spyTyping, spyReads] = spies;
+    expect((await spyMessages!.waitFor(1)).map((e: any) => e.messageAdded.id)).toEqual([sentinel.id]);
+    expect((await spyTyping!.waitFor(1)).map((e: any) => e.typing.chatId)).toEqual([own]);
+    expect((await spyReads!.waitFor(1)).map((e: any) => e.messageRead.chatId)).toEqual([own]);
+    // Never one's own typing: B's typing arrives, A's own never did.
+    await gql(srv.url, `mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: chatId }, b!.token);
+    await aTyping.waitFor(1);
+    expect(new Set(aTyping.events.map((e: any) => e.typing.user.id))).toEqual(new Set([b!.id]));
   });
 
   it('refuses a chat filter the viewer does not belong to', async () => {
@@ -90,8 +99,11 @@ describe('delivery to members only', () => {
     await send(srv.url, owner!, chatId, 'after');
     await staysFeed.waitFor(3); // before, the SYSTEM "removed" message, after
     expect((await removedEvents.waitFor(1))[0]).toEqual({ chatUpdated: { kind: 'PARTICIPANT_REMOVED', chat: { id: chatId, name: 'Group' }, user: { id: removed!.id } } });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(removedFeed.events.map((e: any) => e.messageAdded.content)).toEqual(['before']);
+    // A sentinel in another chat of theirs, sent after: once it arrives, anything earlier would have.
+    const elsewhere = await directChat(srv.url, stays!, removed!);
+    await send(srv.url, stays!, elsewhere, 'sentinel');
+    await removedFeed.waitFor(2);
+    expect(removedFeed.events.map((e: any) => e.messageAdded.content)).toEqual(['before', 'sentinel']);
   });
 
   it('includes chats joined after subscribing when no chat id is given', async () => {
@@ -101,8 +113,8 @@ describe('delivery to members only', () => {
     await send(srv.url, owner!, chatId, 'before joining');
     await gql(srv.url, `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { id } }`, { c: chatId, u: [joiner!.id] }, owner!.token);
     await send(srv.url, owner!, chatId, 'after joining');
+    // In log order: anything from before joining would come first.
     await feed.waitFor(2);
-    await new Promise((r) => setTimeout(r, 200));
     expect(feed.events.map((e: any) => e.messageAdded.content)).toEqual(['R0 added R1', 'after joining']);
   });
 
@@ -122,9 +134,11 @@ describe('delivery to members only', () => {
     ]);
     await gql(srv.url, `mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: b!.id }, a!.token);
     expect((await bContacts.waitFor(1))[0]).toMatchObject({ contactUpdated: { kind: 'INVITATION_RECEIVED', contact: { status: 'PENDING', direction: 'INCOMING', user: { id: a!.id, email: null } } } });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(spyChats.events).toEqual([]);
-    expect(spyContacts.events).toEqual([]);
+    // Sentinels of the outsider's own: once they arrive, anything earlier would have.
+    await directChat(srv.url, b!, outsider!);
+    await gql(srv.url, `mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: outsider!.id }, b!.token);
+    expect((await spyChats.waitFor(1)).map((e: any) => e.chatUpdated.kind)).toEqual(['CREATED']);
+    expect((await spyContacts.waitFor(1)).map((e: any) => e.contactUpdated.kind)).toEqual(['INVITATION_RECEIVED']);
   });
 });
 
@@ -153,10 +167,10 @@ describe('replay with after', () => {
     })();
     const sub = subscribe(client(b!), MESSAGE_ADDED, { c: chatId, after: first[9]!.id });
     await sending;
-    const events = await sub.waitFor(40, 10_000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(sub.events.map((e: any) => e.messageAdded.content)).toEqual(Array.from({ length: 40 }, (_, i) => `n${i + 11}`));
-    expect(events).toHaveLength(40);
+    // A sentinel: once it arrives, any duplicate would have arrived before it.
+    await send(srv.url, a!, chatId, 'n51');
+    await sub.waitFor(41, 10_000);
+    expect(sub.events.map((e: any) => e.messageAdded.content)).toEqual(Array.from({ length: 41 }, (_, i) => `n${i + 11}`));
   });
 });
 
@@ -192,12 +206,11 @@ describe('LISTEN connection loss', () => {
     const killed = await db.sql`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = ${srv.server.listenConnectionName}`;
     expect(killed.length).toBe(1);
     await sending;
+    // A sentinel: once it arrives, any duplicate would have arrived before it.
+    sent.push((await send(srv.url, a!, chatId, 'sentinel')).id);
     for (const sub of subs) {
-      const events = await sub.waitFor(40, 15_000);
-      const ids = events.map((e: any) => e.messageAdded.id);
-      expect(ids).toEqual(sent);
+      await sub.waitFor(41, 15_000);
+      expect(sub.events.map((e: any) => e.messageAdded.id)).toEqual(sent);
     }
-    await new Promise((r) => setTimeout(r, 300));
-    for (const sub of subs) expect(sub.events).toHaveLength(40);
   });
 });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LogKind } from '../chatlog/kinds.js';
-import { readForViewer } from '../chatlog/read.js';
+import { currentPosition, readForViewer } from '../chatlog/read.js';
 import { type Position } from '../chatlog/position.js';
 import { viewEntries, type EntryView } from '../chatlog/views.js';
 import { createSharedLoaders } from '../context.js';
@@ -91,12 +91,15 @@ export class RealtimeHub {
   }
 
   /**
-   * A subscription to log entries: replays those after `after` (when given) up to where live
-   * delivery stands, then continues live. No gap, no duplicate: see LogFeed.
+   * A subscription to log entries: replays those after `after` up to where live delivery
+   * stands, then continues live. No gap, no duplicate: see LogFeed. Without `after` it starts
+   * at the log's "now" — not at this instance's position, which may trail it a little and would
+   * hand out changes a client loading its state at this moment already has.
    */
   async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
+    const start = after ?? (await currentPosition(this.db));
     const upTo = this.position;
-    const feed = new LogFeed<T>(userId, spec, after ?? upTo, () => this.remove(this.feeds, userId, feed as LogFeed));
+    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed));
     this.add(this.feeds, userId, feed as LogFeed);
     try {
       await feed.replay(async (from, to, limit) => {
