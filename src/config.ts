@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   WS_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
 
 export interface Config {
@@ -59,6 +61,8 @@ export interface Config {
   trustProxy: boolean;
   typing: { timeoutMs: number; points: number; windowSeconds: number };
   ws: { maxPayloadBytes: number; initTimeoutMs: number; maxSubscriptions: number };
+  /** Caps on Parley's own database work: an open transaction holds back every delivery. */
+  db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -100,5 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
     ws: { maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES, initTimeoutMs: e.WS_INIT_TIMEOUT_MS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS },
+    db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
   };
 }

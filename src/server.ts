@@ -45,11 +45,12 @@ export interface ParleyServer {
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
   const instanceId = randomUUID().slice(0, 8);
-  const database = connectDatabase(options.databaseUrl, { applicationName: `parley-pool-${instanceId}` });
+  const limits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
+  const database = connectDatabase(options.databaseUrl, { ...limits, applicationName: `parley-pool-${instanceId}` });
   const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
   const limiter = new LoginLimiter(database.db, config.loginLimits);
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
-  const realtimeDatabase = connectDatabase(options.databaseUrl, { max: 3, applicationName: `parley-realtime-${instanceId}` });
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...limits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(
