@@ -13,7 +13,8 @@ const CHAT = `query($id: ID!) { chat(id: $id) { unreadCount lastActivityAt lastM
 
 const stored = async (id: string) => (await parley.db.db.select().from(messages).where(eq(messages.id, Number(id))))[0]!;
 const versions = async (id: string) => parley.db.db.select().from(messageEdits).where(eq(messageEdits.messageId, Number(id)));
-const logSize = async () => (await parley.db.db.select({ n: sql<number>`count(*)::int` }).from(chatLog))[0]!.n;
+/** Entries of one chat: other test files write to the same log meanwhile. */
+const logSize = async (chatId: string) => (await parley.db.db.select({ n: sql<number>`count(*)::int` }).from(chatLog).where(eq(chatLog.chatId, Number(chatId))))[0]!.n;
 const chatOf = async (viewer: Actor, id: string) => (await viewer.must(CHAT, { id })).chat;
 
 describe('editMessage', () => {
@@ -36,9 +37,9 @@ describe('editMessage', () => {
     expect((await chatOf(ben!, chatId)).unreadCount).toBe(0);
 
     // The same text again changes nothing.
-    const before = await logSize();
+    const before = await logSize(chatId);
     expect((await ana!.must(EDIT, { id: m.id, c: 'hello!' })).editMessage.edits).toHaveLength(2);
-    expect(await logSize()).toBe(before);
+    expect(await logSize(chatId)).toBe(before);
     // Members read the history too.
     const seen = await ben!.must(`query($c: ID!) { messages(chatId: $c) { edges { node { ${FIELDS} } } } }`, { c: chatId });
     expect(seen.messages.edges[0].node).toMatchObject({ content: 'hello!', edits: [{ content: 'helo' }, { content: 'hello' }] });
@@ -50,7 +51,7 @@ describe('editMessage', () => {
     const m = await owner!.send(groupId, 'original');
     const system = (await member!.must(`query($c: ID!) { messages(chatId: $c, first: 1) { edges { node { id messageType } } } }`, { c: groupId })).messages.edges[0].node;
     expect(system.messageType).toBe('SYSTEM');
-    const before = { m: await stored(m.id), system: await stored(system.id), log: await logSize() };
+    const before = { m: await stored(m.id), system: await stored(system.id), log: await logSize(groupId) };
 
     expect(errorOf(await member!.gql(EDIT, { id: m.id, c: 'hijacked' })).code).toBe('FORBIDDEN');
     expect(errorOf(await owner!.gql(EDIT, { id: system.id, c: 'rewritten' })).code).toBe('FORBIDDEN');
@@ -68,7 +69,7 @@ describe('editMessage', () => {
     expect(await stored(m.id)).toEqual(before.m);
     expect(await stored(system.id)).toEqual(before.system);
     expect(await versions(m.id)).toEqual([]);
-    expect(await logSize()).toBe(before.log);
+    expect(await logSize(groupId)).toBe(before.log);
   });
 });
 
@@ -89,9 +90,9 @@ describe('deleteMessage', () => {
     expect(JSON.stringify(await parley.db.db.select().from(chatLog).where(eq(chatLog.messageId, Number(m.id))))).not.toContain('secret');
 
     // Again: the same tombstone, and nothing more in the log.
-    const before = await logSize();
+    const before = await logSize(chatId);
     expect((await ana!.must(DELETE, { id: m.id })).deleteMessage).toEqual(tombstone);
-    expect(await logSize()).toBe(before);
+    expect(await logSize(chatId)).toBe(before);
     expect(errorOf(await ana!.gql(EDIT, { id: m.id, c: 'back' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 
