@@ -16,6 +16,7 @@ const cursorOf = async (viewer: Actor) => (await viewer.must(`{ updateCursor }`)
 
 /** Every update after `after`, paging `first` at a time, and the cursor it ends at. */
 async function allUpdates(viewer: Actor, after: string, first = 3) {
+  await parley.settled();
   const updates: any[] = [];
   let cursor = after;
   for (;;) {

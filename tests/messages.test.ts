@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { directChat, groupChat, MESSAGE_FIELDS, send } from './helpers/chat.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
+import { settled } from './helpers/log.js';
 import { testDatabase, useServerAndDatabase } from './helpers/server.js';
 
 const env = useServerAndDatabase();
@@ -70,6 +71,7 @@ describe('sendMessage', () => {
     const senders = [a!, b!, c!];
     const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(env.srv.url, senders[i % 3]!, chatId, `m${i}`)));
     // The log hands entries out in its own order; within a chat that must be message id order.
+    await settled(env.db);
     const page = await gql(env.srv.url, `query($a: String!) { updates(after: $a) { updates { ... on MessageAddedUpdate { message { id } } } } }`, { a: cursor }, b!.token);
     const ids = page.data!.updates.updates.map((u: any) => Number(u.message.id));
     expect(ids).toEqual([...ids].sort((x, y) => x - y));

@@ -21,6 +21,7 @@ const key = (u: any) =>
   `${u.__typename}:${u.message?.id ?? u.receipt?.lastReadMessageId ?? ''}:${u.kind ?? ''}:${u.user?.id ?? u.receipt?.user.id ?? ''}`;
 
 async function allUpdates(viewer: Actor, after: string) {
+  await parley.settled();
   const updates: any[] = [];
   let cursor = after;
   for (;;) {

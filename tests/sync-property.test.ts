@@ -58,6 +58,7 @@ async function load(viewer: Actor): Promise<State> {
 
 /** Applies the log after `cursor`, as a client's cache would. */
 async function catchUp(viewer: Actor, state: State, cursor: string) {
+  await parley.settled();
   let after = cursor;
   for (;;) {
     const page = (await viewer.must(`query($a: String!, $n: Int) { updates(after: $a, first: $n) { cursor hasMore updates { ${UPDATE} } } }`, { a: after, n: 20 })).updates;

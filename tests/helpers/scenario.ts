@@ -5,6 +5,7 @@ import type { Database } from '../../src/db/client.js';
 import { MESSAGE_FIELDS } from './chat.js';
 import { gql, registerUser, type GraphQLResponse, type TestUser } from './graphql.js';
 import { startServer, testDatabase, type TestServer } from './server.js';
+import { settled } from './log.js';
 import { subscribeReady, wsClient, type Subscription } from './ws.js';
 
 /** A signed-in user bound to a server: what a test does as them reads as a scenario. */
@@ -29,6 +30,8 @@ export interface Parley {
   newGroup(owner: Actor, members: Actor[], name?: string): Promise<string>;
   /** Another instance on the same database, stopped after the file. */
   newInstance(overrides?: Partial<Config>): Promise<TestServer>;
+  /** Waits until every change made so far is final in the chat log (see helpers/log.ts). */
+  settled(): Promise<void>;
 }
 
 /** One server (and direct database connection) per test file, with factories for its scenarios. */
@@ -92,6 +95,7 @@ export function useParley(overrides: Partial<Config> = {}): Parley {
       });
       return data.createGroupChat.id;
     },
+    settled: () => settled(db),
     async newInstance(more = {}) {
       const instance = await startServer({ ...overrides, ...more });
       instances.push(instance);
