@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Logger } from 'pino';
-import { AccessTokens, bearerToken } from './auth/access-tokens.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { bearerToken } from './auth/access-tokens.js';
+import { REVOCATIONS_CHANNEL } from './auth/revoked-sessions.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createErrorFormatter } from './common/format-error.js';
 import type { Config } from './config.js';
 import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
+import { ChannelListener } from './db/listener.js';
 import { applyCors } from './http/cors.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
@@ -21,7 +22,7 @@ import { clientIp } from './http/request.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
-import { createServices } from './services.js';
+import { createAuthDeps, createServices } from './services.js';
 
 export interface ParleyServer {
   httpServer: http.Server;
@@ -30,6 +31,8 @@ export interface ParleyServer {
   bridge: EventBridge;
   /** The `application_name` of this instance's LISTEN connection. */
   listenConnectionName: string;
+  /** The `application_name` of this instance's connection listening for revoked sessions. */
+  revocationsConnectionName: string;
   /** Resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -42,13 +45,22 @@ export interface ParleyServer {
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
   const database = connectDatabase(options.databaseUrl);
-  const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
-  const limiter = new LoginLimiter(database.db, config.loginLimits);
+  const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
   const hub = new RealtimeHub(database.db, log, { typingTimeoutMs: config.typing.timeoutMs });
-  const listenConnectionName = `parley-listen-${randomUUID().slice(0, 8)}`;
+  const instance = randomUUID().slice(0, 8);
+  const listenConnectionName = `parley-listen-${instance}`;
   const bridge = new EventBridge(options.databaseUrl, { onEvent: (e) => hub.receive(e), onReconnect: () => hub.recover() }, log, listenConnectionName);
   await bridge.start();
-  const services = createServices({ db: database.db, tokens, limiter, config, hub });
+  const revocationsConnectionName = `parley-revocations-${instance}`;
+  const revocations = new ChannelListener(
+    options.databaseUrl,
+    REVOCATIONS_CHANNEL,
+    { onNotify: (payload) => revoked.receive(payload), onListen: () => revoked.reload(database.db) },
+    log,
+    revocationsConnectionName,
+  );
+  await revocations.start();
+  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const armor = new ApolloArmor({
@@ -99,13 +111,14 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
             buildContext(contextDeps, {
               token: bearerToken(headerValue(req.headers.authorization)),
               ip: clientIp(req, config.trustProxy),
+              userAgent: headerValue(req.headers['user-agent']),
               requestId,
             }),
         });
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz': {
-        const checks = await readiness(database, bridge);
+        const checks = await readiness(database, [bridge, revocations]);
         return sendJson(res, checks.ready ? 200 : 503, checks);
       }
       case '/metrics':
@@ -130,6 +143,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     schema,
     config,
     tokens,
+    revoked,
     contextDeps,
     validationRules: protection.validationRules,
     formatError,
@@ -144,6 +158,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     hub,
     bridge,
     listenConnectionName,
+    revocationsConnectionName,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -159,18 +174,19 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       });
       await apollo.stop();
       await bridge.stop();
+      await revocations.stop();
       await database.close();
     },
   };
 }
 
-/** Ready when the database answers and this instance's LISTEN connection is up. */
-async function readiness(database: Database, bridge: EventBridge) {
+/** Ready when the database answers and this instance's LISTEN connections are up. */
+async function readiness(database: Database, listeners: { connected: boolean }[]) {
   const db = await Promise.race([
     database.sql`select 1`.then(() => true, () => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
   ]);
-  const listen = bridge.connected;
+  const listen = listeners.every((l) => l.connected);
   return { ready: db && listen, database: db ? 'up' : 'down', listen: listen ? 'up' : 'down' };
 }
 

@@ -5,6 +5,7 @@ import { parseId, parseIntId } from '../common/ids.js';
 import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagination.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx } from '../db/client.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, messages, type MessageRow } from '../db/schema.js';
 import { publish } from '../realtime/events.js';
 import { appendMessage } from './message-log.js';
@@ -25,9 +26,10 @@ export interface ReadReceiptData {
 }
 
 export class MessagesService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
+    await this.limits.consume('message', viewerId);
     const chatId = parseIntId(input.chatId, 'chatId');
     const data = validate(sendMessageRules, input);
     try {

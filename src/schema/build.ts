@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { SessionsResolver } from '../auth/sessions.resolver.js';
 import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
@@ -18,6 +19,7 @@ export const resolvers = [
   ReadReceiptResolver,
   TypingEventResolver,
   ChatEventResolver,
+  SessionsResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
