@@ -47,18 +47,15 @@ export interface Reservation {
 }
 
 /**
- * Takes from every counter at once. When any is spent, what the others took is given back (a
- * refused attempt costs nothing elsewhere) and the call fails with RATE_LIMITED, `retryAfter`
- * being the longest wait.
+ * Takes from every counter at once. When any is spent, every point taken is given back (a
+ * refused attempt costs nothing, here or elsewhere) and the call fails with RATE_LIMITED,
+ * `retryAfter` being the longest wait.
  */
 export async function reserve(reservations: Reservation[]): Promise<void> {
   const outcomes = await Promise.allSettled(reservations.map((r) => r.counter.take(r.key, r.points)));
-  const taken = reservations.filter((_, i) => {
-    const o = outcomes[i]!;
-    return o.status === 'fulfilled' && o.value.ok;
-  });
-  if (taken.length === reservations.length) return;
-  await refund(taken);
+  if (outcomes.every((o) => o.status === 'fulfilled' && o.value.ok)) return;
+  // A refused take has counted its points too.
+  await refund(reservations.filter((_, i) => outcomes[i]!.status === 'fulfilled'));
   for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
   const waits = outcomes.map((o) => (o.status === 'fulfilled' && !o.value.ok ? o.value.msBeforeNext : 0));
   throw rateLimited(Math.max(1, Math.ceil(Math.max(...waits) / 1000)));

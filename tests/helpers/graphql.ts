@@ -28,7 +28,7 @@ export async function gql<T = Record<string, any>>(
 }
 
 /** The first error's code (and field), for terse assertions. */
-export const errorOf = (res: GraphQLResponse) => ({
+export const errorOf = (res: Pick<GraphQLResponse, 'errors'>) => ({
   code: res.errors?.[0]?.extensions?.code,
   field: res.errors?.[0]?.extensions?.field,
 });
