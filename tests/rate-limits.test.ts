@@ -5,6 +5,7 @@ import { errorOf, fromAddress, gql, registerUser, uniqueAddress, uniqueEmail, ty
 import { startServer, testDatabase, type TestServer } from './helpers/server.js';
 import { execute, wsClient } from './helpers/ws.js';
 import type { Database } from '../src/db/client.js';
+import { metrics } from '../src/observability/metrics.js';
 
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`;
 const INVITE = `mutation($u: ID) { sendInvitation(userId: $u) { id } }`;
@@ -83,11 +84,13 @@ describe.each<Transport>(['http', 'ws'])('limits over %s, shared by two instance
     ok(await run(via, b, INVITE, { u: targets[2]!.id }, other!.token));
   });
 
-  it('limits searches per user', async () => {
+  it('limits searches per user, and counts the refusals', async () => {
     const [searcher, other] = await users(2);
     ok(await run(via, a, SEARCH, { q: 'Test' }, searcher!.token));
     ok(await run(via, b, SEARCH, { q: 'Test' }, searcher!.token));
+    const refused = await refusals('search');
     expectLimited(await run(via, a, SEARCH, { q: 'Test' }, searcher!.token));
+    expect(await refusals('search')).toBe(refused + 1);
     ok(await run(via, b, SEARCH, { q: 'Test' }, other!.token));
   });
 
@@ -128,6 +131,10 @@ describe.each<Transport>(['http', 'ws'])('limits over %s, shared by two instance
     expect(await storedIn(chatId)).toBe(SUSTAINED.points + 1);
   });
 });
+
+async function refusals(limit: string): Promise<number> {
+  return (await metrics.rateLimited.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+}
 
 async function storedIn(chatId: string): Promise<number> {
   const [row] = await db.db.execute<{ n: number }>(sql`select count(*)::int as n from messages where chat_id = ${Number(chatId)}`);

@@ -4,6 +4,7 @@ import { groupChat, send } from './helpers/chat.js';
 import { fromAddress, registerUser, uniqueAddress } from './helpers/graphql.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { rawSocket, subscribeReady, until, wsClient } from './helpers/ws.js';
+import { metrics } from '../src/observability/metrics.js';
 
 const TOO_MANY = 4429;
 const TRY_AGAIN_LATER = 1013;
@@ -28,6 +29,10 @@ async function connect(server: TestServer, token: string, address = uniqueAddres
   return { raw, outcome };
 }
 
+async function refusals(reason: string): Promise<number> {
+  return (await metrics.socketsRefused.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
+
 async function closeAll(sockets: { raw: ReturnType<typeof rawSocket> }[]) {
   for (const { raw } of sockets) raw.socket.close();
   await Promise.all(sockets.map(({ raw }) => raw.closed));
@@ -38,8 +43,10 @@ describe('socket caps', () => {
     const [u, v] = await Promise.all([registerUser(srv.url), registerUser(srv.url)]);
     const open = [await connect(srv, u.token), await connect(srv, u.token)];
     expect(open.map((s) => s.outcome)).toEqual(['ack', 'ack']);
+    const refused = await refusals('user_cap');
     const third = await connect(srv, u.token);
     expect(third.outcome).toEqual({ code: TOO_MANY, reason: 'Too many connections for this user' });
+    expect(await refusals('user_cap')).toBe(refused + 1);
     const other = await connect(srv, v.token);
     expect(other.outcome).toBe('ack');
     // Once one closes, the user may connect again.

@@ -35,7 +35,7 @@ export class LoginLimiter {
       { counter: this.byEmailIp, key: JSON.stringify([key, ip]) },
       { counter: this.byIp, key: ip },
     ];
-    await reserve(taken);
+    await reserve('login', taken);
     return new LoginAttempt(taken, { counter: this.byEmail, key });
   }
 }
@@ -49,7 +49,7 @@ export class LoginAttempt {
   /** The account has never been signed into from this address: the per-email budget applies. */
   async fromNewAddress(): Promise<void> {
     try {
-      await reserve([this.perEmail]);
+      await reserve('login', [this.perEmail]);
     } catch (err) {
       await refund(this.taken);
       throw err;

@@ -16,9 +16,11 @@ export interface SocketCaps {
   maxSockets: number;
 }
 
-interface Refusal {
+export interface Refusal {
   code: number;
   reason: string;
+  /** The metrics label. */
+  cause: string;
 }
 
 interface Entry {
@@ -45,8 +47,8 @@ export class SocketRegistry {
 
   /** A new socket, before `connection_init`: refused when the instance or its address is full. */
   admit(socket: WebSocket, ip: string): Refusal | null {
-    if (this.entries.size >= this.caps.maxSockets) return { code: SocketClose.TryAgainLater, reason: 'Server full, try again later' };
-    if ((this.perIp.get(ip) ?? 0) >= this.caps.maxSocketsPerIp) return { code: SocketClose.TooManyConnections, reason: 'Too many connections from this address' };
+    if (this.entries.size >= this.caps.maxSockets) return { code: SocketClose.TryAgainLater, reason: 'Server full, try again later', cause: 'instance_cap' };
+    if ((this.perIp.get(ip) ?? 0) >= this.caps.maxSocketsPerIp) return { code: SocketClose.TooManyConnections, reason: 'Too many connections from this address', cause: 'address_cap' };
     this.entries.set(socket, { ip });
     increment(this.perIp, ip, 1);
     socket.once('close', () => this.remove(socket));
@@ -56,8 +58,8 @@ export class SocketRegistry {
   /** The socket's token was accepted: refused when the user already has the most sockets allowed. */
   authenticate(socket: WebSocket, userId: number, sessionId: string): Refusal | null {
     const entry = this.entries.get(socket);
-    if (!entry) return { code: SocketClose.TryAgainLater, reason: 'Connection closed' };
-    if ((this.perUser.get(userId) ?? 0) >= this.caps.maxSocketsPerUser) return { code: SocketClose.TooManyConnections, reason: 'Too many connections for this user' };
+    if (!entry) return { code: SocketClose.TryAgainLater, reason: 'Connection closed', cause: 'closed' };
+    if ((this.perUser.get(userId) ?? 0) >= this.caps.maxSocketsPerUser) return { code: SocketClose.TooManyConnections, reason: 'Too many connections for this user', cause: 'user_cap' };
     Object.assign(entry, { userId, sessionId });
     increment(this.perUser, userId, 1);
     let sockets = this.perSession.get(sessionId);

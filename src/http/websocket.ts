@@ -3,15 +3,16 @@ import type http from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type AccessTokens } from '../auth/access-tokens.js';
 import type { RevokedSessions } from '../auth/revoked-sessions.js';
 import { ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
+import { metrics } from '../observability/metrics.js';
 import { originAllowed } from './cors.js';
 import { clientIp } from './request.js';
-import { SocketClose, SocketRegistry } from './socket-registry.js';
+import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
 import { serveSocket, type SocketExtra } from './ws-transport.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
@@ -78,7 +79,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
       const refusal = registry.authenticate(socket, claims.userId, claims.sessionId);
       if (refusal) {
         // Closed first, this code is the one the client sees (graphql-ws's 4403 comes second).
-        socket.close(refusal.code, refusal.reason);
+        refuse(socket, refusal);
         return false;
       }
       const s = stateOf(socket);
@@ -122,12 +123,12 @@ export function attachWebSocketServer(options: WebSocketOptions) {
 
   wss.on('connection', (socket, request) => {
     const refusal = registry.admit(socket, clientIp(request, config.trustProxy));
-    if (refusal) return socket.close(refusal.code, refusal.reason);
+    if (refusal) return refuse(socket, refusal);
     serveSocket(server, socket, request, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAliveMs: KEEP_ALIVE_MS, log });
   });
 
   const stopClosingRevoked = options.revoked.onRevoked((sessionIds) => {
-    for (const socket of registry.socketsOf(sessionIds)) socket.close(SocketClose.Forbidden, 'Session ended');
+    for (const socket of registry.socketsOf(sessionIds)) refuse(socket, { code: SocketClose.Forbidden, reason: 'Session ended', cause: 'session_revoked' });
   });
 
   return {
@@ -141,6 +142,11 @@ export function attachWebSocketServer(options: WebSocketOptions) {
       log.debug('WebSocket server closed');
     },
   };
+}
+
+function refuse(socket: WebSocket, refusal: Refusal): void {
+  metrics.socketsRefused.inc({ reason: refusal.cause });
+  socket.close(refusal.code, refusal.reason);
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { metrics } from '../observability/metrics.js';
 import { SocketClose } from './socket-registry.js';
 
 /** What every graphql-ws context carries as `extra`. */
@@ -53,6 +54,7 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, requ
         socket.send(data);
         if (socket.bufferedAmount > options.maxBufferedBytes) {
           options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
+          metrics.socketsRefused.inc({ reason: 'slow_reader' });
           socket.close(SocketClose.TryAgainLater, 'Client too slow: reconnect');
           finish(SocketClose.TryAgainLater, 'Client too slow');
         }

@@ -4,6 +4,7 @@ import { rateLimited } from '../common/errors.js';
 import type { RateLimitsConfig, RateWindow } from '../config.js';
 import type { Db } from '../db/client.js';
 import { rateLimits } from '../db/schema.js';
+import { metrics } from '../observability/metrics.js';
 
 export type LimitName = keyof RateLimitsConfig;
 
@@ -51,12 +52,13 @@ export interface Reservation {
  * refused attempt costs nothing, here or elsewhere) and the call fails with RATE_LIMITED,
  * `retryAfter` being the longest wait.
  */
-export async function reserve(reservations: Reservation[]): Promise<void> {
+export async function reserve(limit: string, reservations: Reservation[]): Promise<void> {
   const outcomes = await Promise.allSettled(reservations.map((r) => r.counter.take(r.key, r.points)));
   if (outcomes.every((o) => o.status === 'fulfilled' && o.value.ok)) return;
   // A refused take has counted its points too.
   await refund(reservations.filter((_, i) => outcomes[i]!.status === 'fulfilled'));
   for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
+  metrics.rateLimited.inc({ limit });
   const waits = outcomes.map((o) => (o.status === 'fulfilled' && !o.value.ok ? o.value.msBeforeNext : 0));
   throw rateLimited(Math.max(1, Math.ceil(Math.max(...waits) / 1000)));
 }
@@ -101,7 +103,7 @@ export class RateLimits {
   /** Spends `points` of every window of `name` for `key`, or fails with RATE_LIMITED. */
   async consume(name: LimitName, key: string | number, points = 1): Promise<void> {
     if (points <= 0) return;
-    await reserve(this.named[name].map((counter) => ({ counter, key: String(key), points })));
+    await reserve(name, this.named[name].map((counter) => ({ counter, key: String(key), points })));
   }
 }
 
