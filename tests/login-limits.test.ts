@@ -80,6 +80,18 @@ describe('login limits', () => {
     }
   });
 
+  it("counts changePassword's current-password check as a guess", async () => {
+    const from = uniqueAddress();
+    const u = await owner(from);
+    const token = (await login(a, u.email, u.password, from)).data!.login.accessToken;
+    const change = (current: string) =>
+      gql(b.url, `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`, { c: current, n: 'a-new-password' }, token, fromAddress(from));
+    for (let i = 0; i < limits.perEmailIp; i++) expect(errorOf(await change('wrong-password'))).toEqual({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    expectRateLimited(await change(u.password));
+    expectRateLimited(await login(a, u.email, u.password, from));
+    expect((await login(b, u.email, u.password, uniqueAddress())).errors).toBeUndefined();
+  });
+
   it("forgets an address's failures for an account once the right password comes from it", async () => {
     const u = await owner(uniqueAddress());
     const from = uniqueAddress();

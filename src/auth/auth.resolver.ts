@@ -42,7 +42,7 @@ export class AuthResolver {
     @Ctx() ctx: Context,
   ): Promise<boolean> {
     const viewerId = requireViewer(ctx);
-    return ctx.services.auth.changePassword(viewerId, ctx.sessionId!, currentPassword, newPassword);
+    return ctx.services.auth.changePassword(viewerId, ctx.sessionId!, currentPassword, newPassword, clientOf(ctx));
   }
 }
 

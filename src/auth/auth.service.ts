@@ -121,14 +121,20 @@ export class AuthService {
     return true;
   }
 
-  /** Changes the password; every other session of the account ends, the current one stays. */
-  async changePassword(viewerId: number, currentSessionId: string, currentPassword: string, newPassword: string): Promise<boolean> {
+  /**
+   * Changes the password; every other session of the account ends, the current one stays. The
+   * current-password check is a guess like a login's (a stolen token must not make an oracle of
+   * it): it draws on the same budgets.
+   */
+  async changePassword(viewerId: number, currentSessionId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
     const next = validate(passwordRule('newPassword'), newPassword, 'newPassword');
     const [user] = await this.db.select().from(users).where(eq(users.id, viewerId));
     if (!user) throw unauthenticated();
+    const attempt = await this.limiter.begin(user.email, client.ip);
     if (!(await verifyPassword(user.password, currentPassword))) {
       throw badInput('currentPassword', 'Current password is wrong');
     }
+    await attempt.succeeded();
     const hash = await hashPassword(next);
     const revoked = await this.db.transaction(async (tx) => {
       await tx.update(users).set({ password: hash, updatedAt: new Date() }).where(eq(users.id, viewerId));

@@ -65,62 +65,66 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     return s;
   };
 
-  const server = makeServer<Record<string, unknown> | undefined, SocketExtra>({
-    schema,
-    connectionInitWaitTimeout: config.ws.initTimeoutMs,
-    onConnect: async (ctx) => {
-      const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-      const raw = params.authorization ?? params.Authorization ?? params.accessToken;
-      const token = typeof raw === 'string' ? bearerToken(raw) : undefined;
-      if (!token) return false;
-      const claims = await tokens.verify(token).catch(() => null);
-      const { socket } = ctx.extra;
-      if (!claims || options.revoked.has(claims.sessionId)) return false;
-      const refusal = registry.authenticate(socket, claims.userId, claims.sessionId);
-      if (refusal) {
-        // Closed first, this code is the one the client sees (graphql-ws's 4403 comes second).
-        refuse(socket, refusal);
-        return false;
-      }
-      const s = stateOf(socket);
-      s.token = token;
-      // A socket lives no longer than its token; the client reconnects with a fresh one.
-      const lifetime = Math.min(Math.max(0, claims.expiresAt.getTime() - Date.now()), MAX_TIMER_MS);
-      s.expiryTimer = setTimeout(() => socket.close(SocketClose.Forbidden, 'Token expired'), lifetime);
-      s.expiryTimer.unref();
-      return true;
+  const server = makeServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: config.ws.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const raw = params.authorization ?? params.Authorization ?? params.accessToken;
+        const token = typeof raw === 'string' ? bearerToken(raw) : undefined;
+        if (!token) return false;
+        const claims = await tokens.verify(token).catch(() => null);
+        const { socket } = ctx.extra;
+        if (!claims || options.revoked.has(claims.sessionId)) return false;
+        const refusal = registry.authenticate(socket, claims.userId, claims.sessionId);
+        if (refusal) {
+          // Closed first, this code is the one the client sees (graphql-ws's 4403 comes second).
+          refuse(socket, refusal);
+          return false;
+        }
+        const s = stateOf(socket);
+        s.token = token;
+        // A socket lives no longer than its token; the client reconnects with a fresh one.
+        const lifetime = Math.min(Math.max(0, claims.expiresAt.getTime() - Date.now()), MAX_TIMER_MS);
+        s.expiryTimer = setTimeout(() => socket.close(SocketClose.Forbidden, 'Token expired'), lifetime);
+        s.expiryTimer.unref();
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(state.get(ctx.extra.socket)?.expiryTimer),
+      onSubscribe: async (ctx, _id, payload) => {
+        const s = stateOf(ctx.extra.socket);
+        if ((s.operations ?? 0) >= config.ws.maxSubscriptions) {
+          return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations per connection`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        s.operations = (s.operations ?? 0) + 1;
+        const contextValue = await buildContext(options.contextDeps, {
+          token: s.token,
+          ip: clientIp(ctx.extra.request, config.trustProxy),
+          userAgent: ctx.extra.request.headers['user-agent'],
+          requestId: randomUUID(),
+        });
+        return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
+      },
+      onComplete: (ctx) => {
+        const s = stateOf(ctx.extra.socket);
+        s.operations = Math.max(0, (s.operations ?? 1) - 1);
+      },
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
     },
-    onClose: (ctx) => clearTimeout(state.get(ctx.extra.socket)?.expiryTimer),
-    onSubscribe: async (ctx, _id, payload) => {
-      const s = stateOf(ctx.extra.socket);
-      if ((s.operations ?? 0) >= config.ws.maxSubscriptions) {
-        return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations per connection`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
-      }
-      let document: DocumentNode;
-      try {
-        document = parse(payload.query);
-      } catch (err) {
-        return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-      }
-      const errors = validate(schema, document, rules);
-      if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-      s.operations = (s.operations ?? 0) + 1;
-      const contextValue = await buildContext(options.contextDeps, {
-        token: s.token,
-        ip: clientIp(ctx.extra.request, config.trustProxy),
-        userAgent: ctx.extra.request.headers['user-agent'],
-        requestId: randomUUID(),
-      });
-      return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
-    },
-    onComplete: (ctx) => {
-      const s = stateOf(ctx.extra.socket);
-      s.operations = Math.max(0, (s.operations ?? 1) - 1);
-    },
-    onError: (_ctx, _id, _payload, errors) => format(errors),
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
-  });
+  );
 
+  // The HTTP server's errors (a port in use, say) are repeated here; the server's own handlers act on them.
+  wss.on('error', (err) => log.debug({ err }, 'WebSocket server error'));
   wss.on('connection', (socket, request) => {
     const refusal = registry.admit(socket, clientIp(request, config.trustProxy));
     if (refusal) return refuse(socket, refusal);
