@@ -50,7 +50,6 @@ async function main() {
     RATE_LIMIT_REGISTER: '1000000/1',
     RATE_LIMIT_MESSAGE: '1000000/1',
     RATE_LIMIT_GROUP_ADD: '1000000/1',
-    LOGIN_MAX_FAILURES_PER_IP: '1000000',
     WS_MAX_SOCKETS_PER_IP: '1000000',
     ...process.env,
     DATA_DIR: dataDir,

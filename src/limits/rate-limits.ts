@@ -16,10 +16,6 @@ export type LimitName = keyof RateLimitsConfig;
 export class Counter {
   constructor(private readonly limiter: RateLimiterDrizzle) {}
 
-  get points(): number {
-    return this.limiter.points;
-  }
-
   /** Takes `points`; resolves with a refusal (the wait in ms) instead of throwing when spent. */
   async take(key: string, points = 1): Promise<{ ok: true } | { ok: false; msBeforeNext: number }> {
     try {
