@@ -5,13 +5,12 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Logger } from 'pino';
 import { bearerToken } from './auth/access-tokens.js';
-import { REVOCATIONS_CHANNEL } from './auth/revoked-sessions.js';
+import { RevocationChannel } from './auth/revocation-channel.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createErrorFormatter } from './common/format-error.js';
 import type { Config } from './config.js';
 import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
-import { ChannelListener } from './db/listener.js';
 import { applyCors } from './http/cors.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
@@ -51,16 +50,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const listenConnectionName = `parley-listen-${instance}`;
   const bridge = new EventBridge(options.databaseUrl, { onEvent: (e) => hub.receive(e), onReconnect: () => hub.recover() }, log, listenConnectionName);
   await bridge.start();
-  const revocationsConnectionName = `parley-revocations-${instance}`;
-  const revocations = new ChannelListener(
-    options.databaseUrl,
-    REVOCATIONS_CHANNEL,
-    { onNotify: (payload) => revoked.receive(payload), onListen: () => revoked.reload(database.db) },
-    log,
-    revocationsConnectionName,
-  );
+  const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instance);
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub });
+  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, propagation: revocations });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const armor = new ApolloArmor({
@@ -158,7 +150,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     hub,
     bridge,
     listenConnectionName,
-    revocationsConnectionName,
+    revocationsConnectionName: revocations.connectionName,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

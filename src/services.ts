@@ -1,6 +1,7 @@
 import { AccessTokens } from './auth/access-tokens.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import type { RevocationPropagation } from './auth/revocation-channel.js';
 import { RevokedSessions } from './auth/revoked-sessions.js';
 import { SessionsService } from './auth/sessions.service.js';
 import type { Config } from './config.js';
@@ -26,6 +27,8 @@ interface DataServiceDeps {
   revoked: RevokedSessions;
   limits: RateLimits;
   config: Config;
+  /** How revocations reach other instances; scripts, which keep no sockets, have none. */
+  propagation?: RevocationPropagation;
 }
 
 /**
@@ -33,7 +36,7 @@ interface DataServiceDeps {
  * `pg_notify`, so scripts (such as the demo seed) use them without a server or realtime hub.
  */
 export function createDataServices(deps: DataServiceDeps) {
-  const sessions = new SessionsService(deps.db, deps.revoked);
+  const sessions = new SessionsService(deps.db, deps.revoked, deps.propagation ?? { propagated: async () => {} });
   const loginLimiter = new LoginLimiter(deps.limits, deps.config.loginLimits);
   return {
     auth: new AuthService(deps.db, deps.tokens, loginLimiter, deps.limits, sessions, deps.config.refreshTokenTtl),

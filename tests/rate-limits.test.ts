@@ -14,7 +14,7 @@ const CREATE_GROUP = `mutation($p: [ID!]!) { createGroupChat(name: "Limited", pa
 const ADD = `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { participants { user { id } } } }`;
 const SEND = `mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, content: $t }) { id } }`;
 
-const BURST = { points: 2, seconds: 3 };
+const BURST = { points: 2, seconds: 2 };
 const SUSTAINED = { points: 3, seconds: 60 };
 const rateLimits = {
   register: [{ points: 2, seconds: 60 }],

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { refreshTokens, sessions } from '../db/schema.js';
-import type { Revocation } from './revoked-sessions.js';
+import type { RevokedBatch } from './revocation-channel.js';
 import { lockSession, revokeSessions } from './sessions.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -22,7 +22,7 @@ export async function issueRefreshToken(db: DbOrTx, sessionId: string, userId: n
 export type RotationOutcome =
   | { ok: true; userId: number; sessionId: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
-  | { ok: false; reason: 'reused'; revoked: Revocation[] };
+  | { ok: false; reason: 'reused'; revoked: RevokedBatch };
 
 /**
  * Marks a refresh token used. The row lock makes two concurrent uses of one token see each

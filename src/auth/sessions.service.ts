@@ -2,20 +2,20 @@ import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { badInput, notFound } from '../common/errors.js';
 import type { Db } from '../db/client.js';
 import { sessions, type SessionRow } from '../db/schema.js';
-import type { Revocation, RevokedSessions } from './revoked-sessions.js';
+import type { RevocationPropagation, RevokedBatch } from './revocation-channel.js';
+import type { RevokedSessions } from './revoked-sessions.js';
 import { revokeSessions } from './sessions.js';
 
 export type SessionView = SessionRow & { current: boolean };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// How long a revocation waits for its notification to come back before answering anyway.
-const ECHO_TIMEOUT_MS = 1000;
 
 /** The viewer's sessions, and the one way a revocation takes effect everywhere. */
 export class SessionsService {
   constructor(
     private readonly db: Db,
     private readonly revoked: RevokedSessions,
+    private readonly propagation: RevocationPropagation,
   ) {}
 
   /** Live sessions (neither revoked nor expired), most recently used first. */
@@ -42,15 +42,11 @@ export class SessionsService {
 
   /**
    * After the revoking transaction committed: this instance refuses the sessions' tokens and
-   * closes their sockets at once, and the call waits (briefly) until the notification that
-   * tells every other instance has come back.
+   * closes their sockets at once, and the call returns once the other instances have too.
    */
-  async enforce(revocations: Revocation[]): Promise<void> {
-    if (revocations.length === 0) return;
-    this.revoked.add(revocations);
-    await this.revoked.echoed(
-      revocations.map((r) => r.id),
-      ECHO_TIMEOUT_MS,
-    );
+  async enforce(batch: RevokedBatch): Promise<void> {
+    if (batch.sessions.length === 0) return;
+    this.revoked.add(batch.sessions);
+    await this.propagation.propagated(batch);
   }
 }

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { sessions } from '../db/schema.js';
-import { REVOCATIONS_CHANNEL, type Revocation } from './revoked-sessions.js';
+import { announceRevocations, type RevokedBatch } from './revocation-channel.js';
 
 /** Where a sign-in or refresh came from, as shown in `sessions`. */
 export interface ClientInfo {
   ip: string;
   userAgent: string | null;
 }
-
-// 100 ids of 36 characters keep a notification far below PostgreSQL's 8000-byte payload limit.
-const IDS_PER_NOTIFICATION = 100;
 
 const clientColumns = (client: ClientInfo) => ({ ip: client.ip.slice(0, 100), userAgent: client.userAgent?.slice(0, 500) ?? null });
 
@@ -39,20 +36,17 @@ export async function lockSession(tx: DbOrTx, id: string) {
 }
 
 /**
- * Revokes the live sessions matching `where` and announces them on REVOCATIONS_CHANNEL, in the
- * caller's transaction: every instance learns of it on commit, and never of a rolled-back one.
+ * Revokes the live sessions matching `where` and announces them, in the caller's transaction:
+ * every instance learns of it on commit, and never of a rolled-back one.
  */
-export async function revokeSessions(tx: DbOrTx, where: SQL | undefined): Promise<Revocation[]> {
+export async function revokeSessions(tx: DbOrTx, where: SQL | undefined): Promise<RevokedBatch> {
   const rows = await tx
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(isNull(sessions.revokedAt), where))
     .returning({ id: sessions.id, revokedAt: sessions.revokedAt });
-  const revoked = rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! }));
-  for (let i = 0; i < revoked.length; i += IDS_PER_NOTIFICATION) {
-    const chunk = revoked.slice(i, i + IDS_PER_NOTIFICATION);
-    const payload = JSON.stringify({ ids: chunk.map((r) => r.id), at: chunk[0]!.revokedAt.toISOString() });
-    await tx.execute(sql`select pg_notify(${REVOCATIONS_CHANNEL}, ${payload})`);
-  }
-  return revoked;
+  return announceRevocations(
+    tx,
+    rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! })),
+  );
 }

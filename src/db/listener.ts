@@ -39,7 +39,7 @@ export class ChannelListener {
   async start(): Promise<void> {
     this.sql = postgres(this.url, {
       // `onnotify` is how postgres.js delivers notifications; its types leave it out.
-      ...{ onnotify: (channel: string, payload: string) => channel === this.channel && this.handlers.onNotify(payload) },
+      ...{ onnotify: (channel: string, payload: string) => channel === this.channel && this.receive(payload) },
       max: 1,
       idle_timeout: 0,
       max_lifetime: 0,
@@ -67,6 +67,14 @@ export class ChannelListener {
     await this.sql!.unsafe(`listen "${this.channel}"`);
     this.listening = true;
     await this.handlers.onListen();
+  }
+
+  private receive(payload: string): void {
+    try {
+      this.handlers.onNotify(payload);
+    } catch (err) {
+      this.log.error({ err, channel: this.channel }, 'unreadable notification');
+    }
   }
 
   private retry(attempt: number): void {
