@@ -45,8 +45,5 @@ export async function revokeSessions(tx: DbOrTx, where: SQL | undefined): Promis
     .set({ revokedAt: sql`now()` })
     .where(and(isNull(sessions.revokedAt), where))
     .returning({ id: sessions.id, revokedAt: sessions.revokedAt });
-  return announceRevocations(
-    tx,
-    rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! })),
-  );
+  return announceRevocations(tx, rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! })));
 }
