@@ -11,15 +11,18 @@ import { createUserLoaders } from './users/user.loaders.js';
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
 export interface Context {
   viewerId: number | null;
+  /** The session of the viewer's token (set whenever `viewerId` is). */
+  sessionId: string | null;
   /** Why a presented token was refused; raised only when an operation needs a viewer. */
   authError: AppError | null;
   ip: string;
+  userAgent: string | null;
   requestId: string;
   log: Logger;
   services: Services;
   loaders: Loaders;
   /** After register/login/refresh, the rest of the request acts as the signed-in user. */
-  actAs(this: Context, userId: number): void;
+  actAs(this: Context, userId: number, sessionId: string): void;
   /**
    * A subscription's context lives as long as it does: each event starts with fresh loaders,
    * sharing the viewer-independent ones with the event's other subscribers.
@@ -54,28 +57,32 @@ export interface ContextDeps {
 
 export async function buildContext(
   deps: ContextDeps,
-  request: { token: string | undefined; ip: string; requestId: string },
+  request: { token: string | undefined; ip: string; userAgent: string | undefined; requestId: string },
 ): Promise<Context> {
   let viewerId: number | null = null;
+  let sessionId: string | null = null;
   let authError: AppError | null = null;
   if (request.token) {
     try {
-      viewerId = (await deps.tokens.verify(request.token)).userId;
+      ({ userId: viewerId, sessionId } = await deps.tokens.verify(request.token));
     } catch (err) {
       authError = err as AppError;
     }
   }
   const ctx: Context = {
     viewerId,
+    sessionId,
     authError,
     ip: request.ip,
+    userAgent: request.userAgent ?? null,
     requestId: request.requestId,
     log: deps.log.child({ requestId: request.requestId }),
     services: deps.services,
     loaders: createLoaders(deps.db, viewerId),
     // `this`, not `ctx`: Apollo hands resolvers a shallow copy of the context.
-    actAs(this: Context, userId: number) {
+    actAs(this: Context, userId: number, session: string) {
       this.viewerId = userId;
+      this.sessionId = session;
       this.authError = null;
       this.loaders = createLoaders(deps.db, userId);
     },

@@ -1,7 +1,5 @@
 // Services share types with the GraphQL layer, whose decorators need the metadata API.
 import 'reflect-metadata';
-import { AccessTokens } from './auth/access-tokens.js';
-import { LoginLimiter } from './auth/login-limiter.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { ConfigError, loadConfig } from './config.js';
 import { connectDatabase } from './db/client.js';
@@ -9,7 +7,7 @@ import { runMigrations } from './db/migrate.js';
 import { provisionConfiguredDatabase } from './db/provision.js';
 import { createLogger } from './logger.js';
 import { seedDemoData } from './seed/demo-data.js';
-import { createDataServices } from './services.js';
+import { createAuthDeps, createDataServices } from './services.js';
 
 /** `npm run seed`: demo users, contacts, chats and history, in the database `npm start` uses. */
 async function main() {
@@ -20,8 +18,8 @@ async function main() {
     await runMigrations(database.url);
     const connection = connectDatabase(database.url, { max: 2 });
     try {
-      const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
-      const services = createDataServices({ db: connection.db, tokens, limiter: new LoginLimiter(connection.db, config.loginLimits), config });
+      const auth = createAuthDeps(connection.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
+      const services = createDataServices({ db: connection.db, ...auth, config });
       const result = await seedDemoData(connection.db, services);
       console.log(result.created ? `Demo data added to ${database.description}.` : `Demo data already present in ${database.description}; nothing changed.`);
       console.log(`\nLog in as any of these, password "${result.password}":`);

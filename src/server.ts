@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Logger } from 'pino';
-import { AccessTokens, bearerToken } from './auth/access-tokens.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { bearerToken } from './auth/access-tokens.js';
+import { RevocationChannel } from './auth/revocation-channel.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { createErrorFormatter } from './common/format-error.js';
 import type { Config } from './config.js';
@@ -22,7 +22,7 @@ import { currentPosition } from './chatlog/read.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
-import { createServices } from './services.js';
+import { createAuthDeps, createServices } from './services.js';
 
 export interface ParleyServer {
   httpServer: http.Server;
@@ -33,6 +33,8 @@ export interface ParleyServer {
   instanceId: string;
   /** The `application_name` of this instance's LISTEN connection. */
   listenConnectionName: string;
+  /** The `application_name` of this instance's connection listening for revoked sessions. */
+  revocationsConnectionName: string;
   /** Resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -45,12 +47,11 @@ export interface ParleyServer {
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
   const instanceId = randomUUID().slice(0, 8);
-  const limits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
-  const database = connectDatabase(options.databaseUrl, { ...limits, applicationName: `parley-pool-${instanceId}` });
-  const tokens = new AccessTokens(await resolveJwtSecret(config.jwtSecret, config.dataDir), config.accessTokenTtl);
-  const limiter = new LoginLimiter(database.db, config.loginLimits);
+  const dbLimits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
+  const database = connectDatabase(options.databaseUrl, { ...dbLimits, applicationName: `parley-pool-${instanceId}` });
+  const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
-  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...limits, max: 3, applicationName: `parley-realtime-${instanceId}` });
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(
@@ -62,7 +63,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   // Listen first, then join the log "now": a change committed in between is read either way.
   await bridge.start();
   hub.start(await currentPosition(database.db));
-  const services = createServices({ db: database.db, tokens, limiter, config, hub });
+  const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instanceId);
+  await revocations.start();
+  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, propagation: revocations });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const armor = new ApolloArmor({
@@ -113,13 +116,14 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
             buildContext(contextDeps, {
               token: bearerToken(headerValue(req.headers.authorization)),
               ip: clientIp(req, config.trustProxy),
+              userAgent: headerValue(req.headers['user-agent']),
               requestId,
             }),
         });
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz': {
-        const checks = await readiness(database, bridge);
+        const checks = await readiness(database, [bridge, revocations]);
         return sendJson(res, checks.ready ? 200 : 503, checks);
       }
       case '/metrics':
@@ -144,6 +148,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     schema,
     config,
     tokens,
+    revoked,
     contextDeps,
     validationRules: protection.validationRules,
     formatError,
@@ -159,6 +164,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     bridge,
     instanceId,
     listenConnectionName,
+    revocationsConnectionName: revocations.connectionName,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -174,18 +180,19 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       });
       await apollo.stop();
       await bridge.stop();
+      await revocations.stop();
       await Promise.all([realtimeDatabase.close(), database.close()]);
     },
   };
 }
 
-/** Ready when the database answers and this instance's LISTEN connection is up. */
-async function readiness(database: Database, bridge: EventBridge) {
+/** Ready when the database answers and this instance's LISTEN connections are up. */
+async function readiness(database: Database, listeners: { connected: boolean }[]) {
   const db = await Promise.race([
     database.sql`select 1`.then(() => true, () => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
   ]);
-  const listen = bridge.connected;
+  const listen = listeners.every((l) => l.connected);
   return { ready: db && listen, database: db ? 'up' : 'down', listen: listen ? 'up' : 'down' };
 }
 

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { refreshTokens, users } from '../src/db/schema.js';
 import { errorOf, gql, registerUser, uniqueEmail, USER_FIELDS } from './helpers/graphql.js';
@@ -120,18 +120,25 @@ describe('login', () => {
 
 describe('access tokens', () => {
   const key = new TextEncoder().encode(TEST_JWT_SECRET);
-  const sign = (userId: string, alg = 'HS256', exp: number | string = '15m', secret = key) =>
-    new SignJWT({}).setProtectedHeader({ alg }).setSubject(userId).setIssuer('parley').setAudience('parley').setIssuedAt().setExpirationTime(exp).sign(secret);
+  const sessionOf = (u: { token: string }) => decodeJwt(u.token).sid as string;
+  const sign = (userId: string, sid: string | undefined, alg = 'HS256', exp: number | string = '15m', secret = key) =>
+    new SignJWT(sid ? { sid } : {}).setProtectedHeader({ alg }).setSubject(userId).setIssuer('parley').setAudience('parley').setIssuedAt().setExpirationTime(exp).sign(secret);
 
   it('accepts a valid token and refuses a missing one', async () => {
     const u = await registerUser(env.srv.url);
-    expect((await gql(env.srv.url, ME, {}, await sign(u.id))).data!.me.id).toBe(u.id);
+    expect((await gql(env.srv.url, ME, {}, await sign(u.id, sessionOf(u)))).data!.me.id).toBe(u.id);
     expect(errorOf(await gql(env.srv.url, ME)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token that names no session: it could never be revoked', async () => {
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, ME, {}, await sign(u.id, undefined));
+    expect(errorOf(res).code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an expired token', async () => {
     const u = await registerUser(env.srv.url);
-    const res = await gql(env.srv.url, ME, {}, await sign(u.id, 'HS256', Math.floor(Date.now() / 1000) - 10));
+    const res = await gql(env.srv.url, ME, {}, await sign(u.id, sessionOf(u), 'HS256', Math.floor(Date.now() / 1000) - 10));
     expect(errorOf(res).code).toBe('UNAUTHENTICATED');
     expect(res.errors![0]!.message).toMatch(/expired/i);
   });
@@ -146,9 +153,9 @@ describe('access tokens', () => {
 
   it('refuses a token signed with another algorithm, another key, or none', async () => {
     const u = await registerUser(env.srv.url);
-    const hs512 = await sign(u.id, 'HS512');
-    const otherKey = await sign(u.id, 'HS256', '15m', new TextEncoder().encode('another-secret-another-secret-another-secret'));
-    const none = new UnsecuredJWT({}).setSubject(u.id).setIssuer('parley').setAudience('parley').setExpirationTime('15m').encode();
+    const hs512 = await sign(u.id, sessionOf(u), 'HS512');
+    const otherKey = await sign(u.id, sessionOf(u), 'HS256', '15m', new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    const none = new UnsecuredJWT({ sid: sessionOf(u) }).setSubject(u.id).setIssuer('parley').setAudience('parley').setExpirationTime('15m').encode();
     for (const token of [hs512, otherKey, none, 'garbage']) {
       const res = await gql(env.srv.url, ME, {}, token);
       expect(errorOf(res).code, token).toBe('UNAUTHENTICATED');
@@ -240,13 +247,17 @@ describe('logout', () => {
 describe('changePassword', () => {
   const CHANGE = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`;
 
-  it('changes the password and ends other sessions', async () => {
+  it('changes the password and ends the other sessions, keeping the current one', async () => {
     const u = await registerUser(env.srv.url);
+    const other = (await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).data!.login;
     const res = await gql(env.srv.url, CHANGE, { c: u.password, n: 'a-new-password' }, u.token);
     expect(res.data!.changePassword).toBe(true);
     expect(errorOf(await gql(env.srv.url, LOGIN, { email: u.email, password: u.password })).code).toBe('UNAUTHENTICATED');
     expect((await gql(env.srv.url, LOGIN, { email: u.email, password: 'a-new-password' })).errors).toBeUndefined();
-    expect(errorOf(await gql(env.srv.url, REFRESH, { t: u.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, ME, {}, other.accessToken)).code).toBe('UNAUTHENTICATED');
+    expect(errorOf(await gql(env.srv.url, REFRESH, { t: other.refreshToken })).code).toBe('UNAUTHENTICATED');
+    expect((await gql(env.srv.url, ME, {}, u.token)).data!.me.id).toBe(u.id);
+    expect((await gql(env.srv.url, REFRESH, { t: u.refreshToken })).errors).toBeUndefined();
   });
 
   it('refuses a wrong current password, a bad new one, and no viewer; nothing changes', async () => {

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { directChat, send } from './helpers/chat.js';
 import { registerUser } from './helpers/graphql.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { proxyDatabase } from './helpers/tcp-proxy.js';
 import { subscribeReady, until, wsClient } from './helpers/ws.js';
 
 let srv: TestServer;
@@ -29,11 +29,8 @@ describe('health', () => {
   });
 
   it('/readyz fails while the database is down and recovers with it', { timeout: 30_000 }, async () => {
-    const url = new URL(inject('databaseUrl'));
-    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    const proxied = await startServer({}, url.toString());
+    const { proxy, url } = await proxyDatabase(inject('databaseUrl'));
+    const proxied = await startServer({}, url);
     try {
       expect((await get('/readyz', proxied)).status).toBe(200);
       await proxy.down();

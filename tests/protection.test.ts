@@ -1,65 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, gql, registerUser, uniqueEmail } from './helpers/graphql.js';
+import { errorOf, gql, registerUser } from './helpers/graphql.js';
 import { startServer, type TestServer } from './helpers/server.js';
-
-const LOGIN = `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`;
-
-describe('login rate limit', () => {
-  let srv: TestServer;
-  let other: TestServer;
-  // Counters are shared through the database by every instance (and every test file), so each
-  // test signs in from addresses of its own, passed on by a trusted proxy.
-  const limits = { perEmail: 3, perIp: 6, windowSeconds: 60 };
-  let hosts = 0;
-  const address = () => `10.${process.pid % 250}.${Math.floor(Math.random() * 250)}.${++hosts}`;
-  const login = (server: TestServer, email: string, password: string, from: string) =>
-    gql(server.url, LOGIN, { email, password }, undefined, { 'x-forwarded-for': from });
-  beforeAll(async () => {
-    [srv, other] = await Promise.all([startServer({ loginLimits: limits, trustProxy: true }), startServer({ loginLimits: limits, trustProxy: true })]);
-  });
-  afterAll(async () => {
-    await srv?.stop();
-    await other?.stop();
-  });
-
-  it('limits failed logins per email, even when the password is then right', async () => {
-    const u = await registerUser(srv.url);
-    for (let i = 0; i < 3; i++) {
-      expect(errorOf(await login(srv, u.email, 'wrong-password', address())).code).toBe('UNAUTHENTICATED');
-    }
-    const limited = await login(srv, u.email.toUpperCase(), u.password, address());
-    expect(errorOf(limited).code).toBe('RATE_LIMITED');
-    expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
-  });
-
-  it('limits failed logins per address across emails, without throttling registrations', async () => {
-    const from = address();
-    for (let i = 0; i < 6; i++) {
-      expect(errorOf(await login(srv, uniqueEmail(), 'wrong-password', from)).code).toBe('UNAUTHENTICATED');
-    }
-    const u = await registerUser(srv.url);
-    expect(errorOf(await login(srv, u.email, u.password, from)).code).toBe('RATE_LIMITED');
-    // Another address is not affected, and ordinary traffic from the limited one still flows.
-    expect((await login(srv, u.email, u.password, address())).errors).toBeUndefined();
-    for (let i = 0; i < 5; i++) await registerUser(srv.url);
-  });
-
-  it('adds up failures made through different instances', async () => {
-    const u = await registerUser(srv.url);
-    expect(errorOf(await login(srv, u.email, 'wrong-password', address())).code).toBe('UNAUTHENTICATED');
-    expect(errorOf(await login(other, u.email, 'wrong-password', address())).code).toBe('UNAUTHENTICATED');
-    expect(errorOf(await login(srv, u.email, 'wrong-password', address())).code).toBe('UNAUTHENTICATED');
-    expect(errorOf(await login(other, u.email, u.password, address())).code).toBe('RATE_LIMITED');
-  });
-
-  it('clears the count of an email after a successful login', async () => {
-    const u = await registerUser(srv.url);
-    for (let i = 0; i < 2; i++) await login(srv, u.email, 'wrong-password', address());
-    expect((await login(other, u.email, u.password, address())).errors).toBeUndefined();
-    for (let i = 0; i < 2; i++) await login(srv, u.email, 'wrong-password', address());
-    expect((await login(srv, u.email, u.password, address())).errors).toBeUndefined();
-  });
-});
 
 describe('query limits', () => {
   let srv: TestServer;

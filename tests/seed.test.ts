@@ -1,11 +1,9 @@
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokens } from '../src/auth/access-tokens.js';
-import { LoginLimiter } from '../src/auth/login-limiter.js';
 import type { Database } from '../src/db/client.js';
 import { chatParticipants, contacts, messages, users } from '../src/db/schema.js';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../src/seed/demo-data.js';
-import { createDataServices } from '../src/services.js';
+import { createAuthDeps, createDataServices } from '../src/services.js';
 import { gql } from './helpers/graphql.js';
 import { startServer, testDatabase, TEST_JWT_SECRET, type TestServer } from './helpers/server.js';
 
@@ -13,8 +11,7 @@ let srv: TestServer;
 let database: Database;
 const seed = () => {
   const { config } = srv;
-  const tokens = new AccessTokens(TEST_JWT_SECRET, config.accessTokenTtl);
-  return seedDemoData(database.db, createDataServices({ db: database.db, tokens, limiter: new LoginLimiter(database.db, config.loginLimits), config }));
+  return seedDemoData(database.db, createDataServices({ db: database.db, ...createAuthDeps(database.db, config, TEST_JWT_SECRET), config }));
 };
 
 beforeAll(async () => {

@@ -98,7 +98,7 @@ describe('every kind of entry, exactly once, through database faults', () => {
     const writer = await parley.newInstance();
     const reader = parley.srv;
     const killAll = async () => {
-      const killed = await Promise.all(['listen', 'realtime', 'pool'].map((role) => terminate(role, reader)));
+      const killed = await Promise.all(['listen', 'realtime', 'pool', 'revocations'].map((role) => terminate(role, reader)));
       expect(killed.flat().length).toBeGreaterThan(0);
     };
     await churn(reader, writer, {

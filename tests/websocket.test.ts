@@ -1,5 +1,5 @@
 import { createClient } from 'graphql-ws';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { directChat, send } from './helpers/chat.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
   srv = await startServer({
     ws: { maxPayloadBytes: 4096, initTimeoutMs: 500, maxSubscriptions: 3 },
     limits: { depth: 4, cost: 25, aliases: 3 },
-    loginLimits: { perEmail: 2, perIp: 100, windowSeconds: 60 },
+    loginLimits: { perEmailIp: 2, windowSeconds: 60 },
   });
 });
 afterAll(() => srv?.stop());
@@ -31,8 +31,9 @@ async function initWith(payload: unknown) {
   return outcome;
 }
 
-const sign = (userId: string, exp: number | string, alg = 'HS256', secret = TEST_JWT_SECRET) =>
-  new SignJWT({}).setProtectedHeader({ alg }).setSubject(userId).setIssuer('parley').setAudience('parley').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+/** A token of `user`'s session with the given expiry (and algorithm). */
+const sign = (user: { id: string; token: string }, exp: number | string, alg = 'HS256', secret = TEST_JWT_SECRET) =>
+  new SignJWT({ sid: decodeJwt(user.token).sid }).setProtectedHeader({ alg }).setSubject(user.id).setIssuer('parley').setAudience('parley').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
 
 describe('connection_init', () => {
   it('accepts a valid token as a bearer header or a bare accessToken', async () => {
@@ -48,9 +49,9 @@ describe('connection_init', () => {
     const cases = {
       missing: {},
       garbage: { authorization: 'Bearer nonsense' },
-      expired: { authorization: `Bearer ${await sign(u.id, Math.floor(Date.now() / 1000) - 5)}` },
+      expired: { authorization: `Bearer ${await sign(u, Math.floor(Date.now() / 1000) - 5)}` },
       tampered: { authorization: `Bearer ${tampered}` },
-      otherAlgorithm: { authorization: `Bearer ${await sign(u.id, '5m', 'HS512')}` },
+      otherAlgorithm: { authorization: `Bearer ${await sign(u, '5m', 'HS512')}` },
     };
     for (const [name, payload] of Object.entries(cases)) {
       const outcome = await initWith(payload);
@@ -67,7 +68,7 @@ describe('connection_init', () => {
 
   it('closes the socket with 4403 when its token expires', async () => {
     const u = await registerUser(srv.url);
-    const shortLived = await sign(u.id, Math.floor(Date.now() / 1000) + 2);
+    const shortLived = await sign(u, Math.floor(Date.now() / 1000) + 2);
     const raw = rawSocket(srv.wsUrl);
     await raw.opened;
     raw.send({ type: 'connection_init', payload: { authorization: `Bearer ${shortLived}` } });

@@ -1,25 +1,23 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { badInput, conflict, isUniqueViolation, unauthenticated } from '../common/errors.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx } from '../db/client.js';
-import { users, type UserRow } from '../db/schema.js';
+import { sessions, users, type UserRow } from '../db/schema.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { password as passwordRule, registerRules } from '../users/user.rules.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import {
-  consumeRefreshToken,
-  familyOf,
-  issueRefreshToken,
-  revokeAllForUser,
-  revokeFamily,
-} from './refresh-tokens.js';
+import { consumeRefreshToken, issueRefreshToken, sessionOfToken } from './refresh-tokens.js';
+import { openSession, renewSession, revokeSessions, type ClientInfo } from './sessions.js';
+import type { SessionsService } from './sessions.service.js';
 
 export interface AuthResult {
   accessToken: string;
   refreshToken: string;
   expiresAt: Date;
   user: UserRow;
+  sessionId: string;
 }
 
 export interface RegisterData {
@@ -32,17 +30,21 @@ export interface RegisterData {
   profilePicture?: string | null;
 }
 
-/** Accounts and sessions: registration, login, token rotation, logout, password change. */
+/** Accounts and sign-in: registration, login, token rotation, logout, password change. */
 export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly tokens: AccessTokens,
     private readonly limiter: LoginLimiter,
+    private readonly limits: RateLimits,
+    private readonly sessions: SessionsService,
     private readonly refreshTtl: number,
   ) {}
 
-  async register(input: RegisterData): Promise<AuthResult> {
+  async register(input: RegisterData, client: ClientInfo): Promise<AuthResult> {
     const data = validate(registerRules, input);
+    // Before the costly hash: registrations per address are limited.
+    await this.limits.consume('register', client.ip);
     const hash = await hashPassword(data.password);
     try {
       return await this.db.transaction(async (tx) => {
@@ -58,7 +60,7 @@ export class AuthService {
             profilePicture: data.profilePicture ?? null,
           })
           .returning();
-        return this.startSession(tx, user!);
+        return this.signIn(tx, user!, client);
       });
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_lower_key')) {
@@ -68,71 +70,89 @@ export class AuthService {
     }
   }
 
-  async login(email: string, password: string, ip: string): Promise<AuthResult> {
-    const key = email.trim();
-    await this.limiter.check(key, ip);
-    const [user] = await this.db
-      .select()
+  async login(email: string, password: string, client: ClientInfo): Promise<AuthResult> {
+    const attempt = await this.limiter.begin(email, client.ip);
+    const [found] = await this.db
+      .select({
+        user: users,
+        // Whether the account was ever signed into from this address (see LoginLimiter).
+        knownAddress: sql<boolean>`exists (select 1 from sessions s where s.user_id = users.id and s.ip = ${client.ip.slice(0, 100)})`,
+      })
       .from(users)
-      .where(eq(sql`lower(${users.email})`, key.toLowerCase()));
-    const ok = await verifyPassword(user?.password, password);
-    if (!user || !ok) {
-      await this.limiter.recordFailure(key, ip);
-      throw unauthenticated('Invalid email or password');
-    }
-    await this.limiter.recordSuccess(key);
-    return this.db.transaction((tx) => this.startSession(tx, user));
+      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
+    if (!found?.knownAddress) await attempt.fromNewAddress();
+    const ok = await verifyPassword(found?.user.password, password);
+    // A failure keeps the points it took: that is what the limits count.
+    if (!found || !ok) throw unauthenticated('Invalid email or password');
+    await attempt.succeeded();
+    return this.db.transaction((tx) => this.signIn(tx, found.user, client));
   }
 
-  async refresh(refreshToken: string): Promise<AuthResult> {
-    // A reuse revokes the family; that revocation must commit even though the call fails.
+  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    // A reuse revokes the session; that revocation must commit even though the call fails.
     const outcome = await this.db.transaction(async (tx) => {
       const rotation = await consumeRefreshToken(tx, refreshToken);
       if (!rotation.ok) return rotation;
       const [user] = await tx.select().from(users).where(eq(users.id, rotation.userId));
       if (!user) return { ok: false as const, reason: 'unknown' as const };
-      return { ok: true as const, result: await this.startSession(tx, user, rotation.familyId) };
+      await renewSession(tx, rotation.sessionId, this.refreshTtl, client);
+      return { ok: true as const, result: await this.signIn(tx, user, client, rotation.sessionId) };
     });
     if (!outcome.ok) {
-      throw unauthenticated(
-        outcome.reason === 'reused' ? 'Refresh token was already used; the session is revoked' : 'Invalid refresh token',
-      );
+      if (outcome.reason === 'reused') {
+        await this.sessions.enforce(outcome.revoked);
+        throw unauthenticated('Refresh token was already used; the session is revoked');
+      }
+      throw unauthenticated('Invalid refresh token');
     }
     return outcome.result;
   }
 
-  /** Ends one session (the token's family) or, without a token, every session of the viewer. */
+  /** Ends one session (the refresh token's) or, without a token, every session of the viewer. */
   async logout(viewerId: number | null, refreshToken: string | null | undefined): Promise<boolean> {
     if (refreshToken) {
-      const family = await familyOf(this.db, refreshToken);
-      if (!family || (viewerId !== null && family.userId !== viewerId)) return false;
-      await revokeFamily(this.db, family.familyId);
+      const owner = await sessionOfToken(this.db, refreshToken);
+      if (!owner || (viewerId !== null && owner.userId !== viewerId)) return false;
+      await this.endSessions(eq(sessions.id, owner.sessionId));
       return true;
     }
     if (viewerId === null) throw unauthenticated();
-    await revokeAllForUser(this.db, viewerId);
+    await this.endSessions(eq(sessions.userId, viewerId));
     return true;
   }
 
-  async changePassword(viewerId: number, currentPassword: string, newPassword: string): Promise<boolean> {
+  /**
+   * Changes the password; every other session of the account ends, the current one stays. The
+   * current-password check is a guess like a login's (a stolen token must not make an oracle of
+   * it): it draws on the same budgets.
+   */
+  async changePassword(viewerId: number, currentSessionId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
     const next = validate(passwordRule('newPassword'), newPassword, 'newPassword');
     const [user] = await this.db.select().from(users).where(eq(users.id, viewerId));
     if (!user) throw unauthenticated();
+    const attempt = await this.limiter.begin(user.email, client.ip);
     if (!(await verifyPassword(user.password, currentPassword))) {
       throw badInput('currentPassword', 'Current password is wrong');
     }
+    await attempt.succeeded();
     const hash = await hashPassword(next);
-    await this.db.transaction(async (tx) => {
+    const revoked = await this.db.transaction(async (tx) => {
       await tx.update(users).set({ password: hash, updatedAt: new Date() }).where(eq(users.id, viewerId));
-      // Other sessions end with the old password.
-      await revokeAllForUser(tx, viewerId);
+      return revokeSessions(tx, and(eq(sessions.userId, viewerId), ne(sessions.id, currentSessionId)));
     });
+    await this.sessions.enforce(revoked);
     return true;
   }
 
-  private async startSession(tx: DbOrTx, user: UserRow, familyId?: string): Promise<AuthResult> {
-    const refreshToken = await issueRefreshToken(tx, user.id, this.refreshTtl, familyId);
-    const { token, expiresAt } = await this.tokens.sign(user.id);
-    return { accessToken: token, refreshToken, expiresAt, user };
+  private async endSessions(where: Parameters<typeof revokeSessions>[1]): Promise<void> {
+    await this.sessions.enforce(await this.db.transaction((tx) => revokeSessions(tx, where)));
+  }
+
+  /** A new session (register, login) or the next pair of an existing one (refresh). */
+  private async signIn(tx: DbOrTx, user: UserRow, client: ClientInfo, sessionId?: string): Promise<AuthResult> {
+    const id = sessionId ?? (await openSession(tx, user.id, this.refreshTtl, client));
+    const refreshToken = await issueRefreshToken(tx, id, user.id, this.refreshTtl);
+    const { token, expiresAt } = await this.tokens.sign(user.id, id);
+    return { accessToken: token, refreshToken, expiresAt, user, sessionId: id };
   }
 }

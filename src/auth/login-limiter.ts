@@ -1,39 +1,65 @@
-import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
-import { rateLimited } from '../common/errors.js';
-import type { Db } from '../db/client.js';
-import { rateLimits } from '../db/schema.js';
+import type { LoginLimitsConfig } from '../config.js';
+import { refund, reserve, type Counter, type RateLimits, type Reservation } from '../limits/rate-limits.js';
 
 /**
- * Counts failed logins per email and per client address; only failures count, so ordinary
- * traffic from one address is never throttled. A success clears the email's count. The counters
- * live in PostgreSQL, so every instance shares them: attempts spread over instances add up.
+ * Failed logins, in three budgets shared by every instance (after OWASP's authentication and
+ * credential-stuffing guidance: throttle, never let strangers lock an owner out):
+ * - per email and address: consecutive failures; a success clears it. Only that address is
+ *   stopped for that account, so a stranger elsewhere cannot lock the owner out.
+ * - per address: failures across all emails (one address trying many accounts).
+ * - per email, from addresses the account has never signed in from: caps a guesser spread over
+ *   many addresses at that many guesses per window, while the owner, from an address they used
+ *   before, is never held back by it.
+ *
+ * An attempt takes its points BEFORE the (slow) password check, each take being one atomic
+ * increment in PostgreSQL, so concurrent guesses cannot all slip in before the first failure is
+ * written: at most the budget is ever checked. A success gives the points back, so only failures
+ * count; a refused attempt gives back what it took elsewhere.
  */
 export class LoginLimiter {
-  private readonly byEmail: RateLimiterDrizzle;
-  private readonly byIp: RateLimiterDrizzle;
+  private readonly byEmailIp: Counter;
+  private readonly byIp: Counter;
+  private readonly byEmail: Counter;
 
-  constructor(db: Db, limits: { perEmail: number; perIp: number; windowSeconds: number }) {
-    const store = { storeClient: db, schema: rateLimits, duration: limits.windowSeconds };
-    this.byEmail = new RateLimiterDrizzle({ ...store, keyPrefix: 'login-email', points: limits.perEmail });
-    this.byIp = new RateLimiterDrizzle({ ...store, keyPrefix: 'login-ip', points: limits.perIp });
+  constructor(limits: RateLimits, config: LoginLimitsConfig) {
+    const window = (points: number) => ({ points, seconds: config.windowSeconds });
+    this.byEmailIp = limits.counter('login-email-ip', window(config.perEmailIp));
+    this.byIp = limits.counter('login-ip', window(config.perIp));
+    this.byEmail = limits.counter('login-email', window(config.perEmail));
   }
 
-  /** Refuses an attempt when either budget is spent, before any password is checked. */
-  async check(email: string, ip: string): Promise<void> {
-    const [e, i] = await Promise.all([this.byEmail.get(email.toLowerCase()), this.byIp.get(ip)]);
-    for (const [res, limiter] of [[e, this.byEmail], [i, this.byIp]] as const) {
-      if (res && res.consumedPoints >= limiter.points) throw rateLimited(Math.ceil(res.msBeforeNext / 1000));
+  /** Reserves an attempt for `email` from `ip`; RATE_LIMITED when a budget is spent. */
+  async begin(email: string, ip: string): Promise<LoginAttempt> {
+    const key = email.trim().toLowerCase();
+    const taken: Reservation[] = [
+      { counter: this.byEmailIp, key: JSON.stringify([key, ip]) },
+      { counter: this.byIp, key: ip },
+    ];
+    await reserve('login', taken);
+    return new LoginAttempt(taken, { counter: this.byEmail, key });
+  }
+}
+
+export class LoginAttempt {
+  constructor(
+    private readonly taken: Reservation[],
+    private readonly perEmail: Reservation,
+  ) {}
+
+  /** The account has never been signed into from this address: the per-email budget applies. */
+  async fromNewAddress(): Promise<void> {
+    try {
+      await reserve('login', [this.perEmail]);
+    } catch (err) {
+      await refund(this.taken);
+      throw err;
     }
+    this.taken.push(this.perEmail);
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.byEmail.consume(email.toLowerCase()), this.byIp.consume(ip)]).catch((res: unknown) => {
-      if (res instanceof RateLimiterRes) return; // the budget is spent; the next check refuses
-      throw res;
-    });
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.byEmail.delete(email.toLowerCase());
+  /** The password was right: the failures of this email at this address are forgiven. */
+  async succeeded(): Promise<void> {
+    const [emailIp, ...rest] = this.taken;
+    await Promise.all([emailIp!.counter.clear(emailIp!.key), refund(rest)]);
   }
 }

@@ -1,21 +1,18 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { refreshTokens } from '../db/schema.js';
+import { refreshTokens, sessions } from '../db/schema.js';
+import type { RevokedBatch } from './revocation-channel.js';
+import { lockSession, revokeSessions } from './sessions.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Issues a new refresh token in a family (a new family for a fresh login). */
-export async function issueRefreshToken(
-  db: DbOrTx,
-  userId: number,
-  ttlSeconds: number,
-  familyId: string = randomUUID(),
-): Promise<string> {
+/** Issues the next refresh token of a session (its family); the session's expiry follows it. */
+export async function issueRefreshToken(db: DbOrTx, sessionId: string, userId: number, ttlSeconds: number): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await db.insert(refreshTokens).values({
     userId,
-    familyId,
+    familyId: sessionId,
     tokenHash: hashToken(token),
     expiresAt: new Date(Date.now() + ttlSeconds * 1000),
   });
@@ -23,12 +20,14 @@ export async function issueRefreshToken(
 }
 
 export type RotationOutcome =
-  | { ok: true; userId: number; familyId: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  | { ok: true; userId: number; sessionId: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
+  | { ok: false; reason: 'reused'; revoked: RevokedBatch };
 
 /**
  * Marks a refresh token used. The row lock makes two concurrent uses of one token see each
- * other: the second is a reuse, and a reuse revokes the whole family.
+ * other: the second is a reuse, and a reuse revokes the whole session. The session's lock
+ * orders a refresh against a revocation of the same session.
  */
 export async function consumeRefreshToken(tx: DbOrTx, token: string): Promise<RotationOutcome> {
   const [row] = await tx
@@ -37,34 +36,19 @@ export async function consumeRefreshToken(tx: DbOrTx, token: string): Promise<Ro
     .where(eq(refreshTokens.tokenHash, hashToken(token)))
     .for('update');
   if (!row) return { ok: false, reason: 'unknown' };
-  if (row.revokedAt) return { ok: false, reason: 'revoked' };
-  if (row.usedAt) {
-    await revokeFamily(tx, row.familyId);
-    return { ok: false, reason: 'reused' };
-  }
+  const session = await lockSession(tx, row.familyId);
+  if (!session || session.revokedAt) return { ok: false, reason: 'revoked' };
+  if (row.usedAt) return { ok: false, reason: 'reused', revoked: await revokeSessions(tx, eq(sessions.id, row.familyId)) };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
   await tx.update(refreshTokens).set({ usedAt: new Date() }).where(eq(refreshTokens.id, row.id));
-  return { ok: true, userId: row.userId, familyId: row.familyId };
+  return { ok: true, userId: row.userId, sessionId: row.familyId };
 }
 
-export async function familyOf(db: DbOrTx, token: string) {
+/** The session a refresh token belongs to, used or not. */
+export async function sessionOfToken(db: DbOrTx, token: string) {
   const [row] = await db
-    .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
+    .select({ sessionId: refreshTokens.familyId, userId: refreshTokens.userId })
     .from(refreshTokens)
     .where(eq(refreshTokens.tokenHash, hashToken(token)));
   return row;
-}
-
-export async function revokeFamily(db: DbOrTx, familyId: string): Promise<void> {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
-}
-
-export async function revokeAllForUser(db: DbOrTx, userId: number): Promise<void> {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }

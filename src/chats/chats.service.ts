@@ -7,13 +7,14 @@ import { parseIntId, parseIntIds } from '../common/ids.js';
 import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagination.js';
 import { validate } from '../common/validation.js';
 import type { Db, Tx } from '../db/client.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, users, type ChatRow } from '../db/schema.js';
 import { appendMessage } from '../messages/message-log.js';
 import { lockAsMember, requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
 import { CHAT_PAGE, directKey, groupName, listNames, MAX_GROUP_SIZE, participantIdsRule } from './chat.rules.js';
 
 export class ChatsService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
 
   async get(viewerId: number, chatIdArg: string): Promise<ChatRow> {
     return (await requireMember(this.db, parseIntId(chatIdArg, 'id'), viewerId)).chat;
@@ -55,6 +56,7 @@ export class ChatsService {
   }
 
   async createGroup(viewerId: number, nameArg: string, participantIdsArg: readonly string[]): Promise<ChatRow> {
+    await this.limits.consume('groupAdd', viewerId, participantIdsArg.length);
     const name = validate(groupName, nameArg, 'name');
     const memberIds = validate(participantIdsRule, parseIntIds(participantIdsArg, 'participantIds').filter((id) => id !== viewerId), 'participantIds');
     return this.db.transaction(async (tx) => {
@@ -85,6 +87,7 @@ export class ChatsService {
   }
 
   async addParticipants(viewerId: number, chatIdArg: string, userIdsArg: readonly string[]): Promise<ChatRow> {
+    await this.limits.consume('groupAdd', viewerId, userIdsArg.length);
     const chatId = parseIntId(chatIdArg, 'chatId');
     const requested = parseIntIds(userIdsArg, 'userIds');
     if (requested.length === 0) throw badInput('userIds', 'userIds must not be empty');

@@ -3,6 +3,7 @@ import { badInput, conflict, notFound } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import { email as emailRule, text, validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { contacts, users, type ContactRow, type UserRow } from '../db/schema.js';
 import { ContactEventKind } from '../chatlog/kinds.js';
 import { appendUserEntry } from '../chatlog/write.js';
@@ -43,10 +44,11 @@ interface Pair {
  * inside the changing transaction. The actor learns the outcome from the mutation's answer.
  */
 export class ContactsService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
 
   /** Name prefix (first or last name) or exact email, case-insensitive; never the viewer. */
   async searchUsers(viewerId: number, query: string, first: number | null | undefined): Promise<UserRow[]> {
+    await this.limits.consume('search', viewerId);
     const term = validate(searchQueryRule, query, 'query');
     const limit = first ?? SEARCH_DEFAULT_FIRST;
     if (!Number.isInteger(limit) || limit < 1) throw badInput('first', 'first must be at least 1');
@@ -109,6 +111,7 @@ export class ContactsService {
    * invited again, by either side.
    */
   async sendInvitation(viewerId: number, target: InviteTarget): Promise<ContactRow> {
+    await this.limits.consume('invitation', viewerId);
     const { otherId, field } = await this.resolveInvitee(viewerId, target);
     return this.db.transaction(async (tx) => {
       const pair = await lockPair(tx, viewerId, otherId);

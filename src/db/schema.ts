@@ -43,7 +43,35 @@ export const users = pgTable(
   ],
 );
 
-/** Refresh tokens are stored only as a SHA-256 hash; a family is one login's rotation chain. */
+/**
+ * One sign-in (register, login) and everything refreshed from it: the unit a user sees in
+ * `sessions` and ends with `revokeSession`, `logout` or `changePassword`. Access tokens carry
+ * its id (`sid`), so a revocation reaches them at once.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    // Moved by every refresh: access tokens are short-lived, so this is accurate to their lifetime.
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    // The newest refresh token's expiry: past it, the session can no longer be renewed.
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    userAgent: varchar('user_agent', { length: 500 }),
+    ip: varchar('ip', { length: 100 }),
+  },
+  (t) => [
+    index('sessions_user_idx').on(t.userId),
+    // Every instance loads the recent revocations at start and after a lost LISTEN connection.
+    index('sessions_revoked_at_idx').on(t.revokedAt).where(sql`${t.revokedAt} IS NOT NULL`),
+  ],
+);
+
+/** Refresh tokens are stored only as a SHA-256 hash; a family is one session's rotation chain. */
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
@@ -51,11 +79,13 @@ export const refreshTokens = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    familyId: uuid('family_id').notNull(),
+    // The session: a token is valid while its session is not revoked.
+    familyId: uuid('family_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
     tokenHash: varchar('token_hash', { length: 64 }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -267,6 +297,7 @@ export const rateLimits = pgTable('rate_limits', {
 });
 
 export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
 export type ParticipantRow = typeof chatParticipants.$inferSelect;

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type AccessTokens } from '../auth/access-tokens.js';
+import type { RevokedSessions } from '../auth/revoked-sessions.js';
 import { ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
+import { metrics } from '../observability/metrics.js';
 import { originAllowed } from './cors.js';
 import { clientIp } from './request.js';
+import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
+import { serveSocket, type SocketExtra } from './ws-transport.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const KEEP_ALIVE_MS = 12_000;
 
 /** What a socket carries once `connection_init` has been accepted. */
 interface SocketState {
@@ -27,6 +31,8 @@ export interface WebSocketOptions {
   schema: GraphQLSchema;
   config: Config;
   tokens: AccessTokens;
+  /** The sockets of a session revoked anywhere are closed (4403) as soon as this instance learns of it. */
+  revoked: RevokedSessions;
   contextDeps: ContextDeps;
   /** The same rules HTTP applies (depth, cost, aliases): the socket is a second front door. */
   validationRules: readonly ValidationRule[];
@@ -36,8 +42,9 @@ export interface WebSocketOptions {
 
 /**
  * graphql-ws on /graphql beside HTTP: authenticates in `connection_init` (4403 when refused),
- * closes a socket with 4403 when its token expires, caps frames and operations per socket,
- * and gives every operation the same validation, context and error masking as HTTP.
+ * closes a socket with 4403 when its token expires or its session is revoked, caps sockets per
+ * user, per address and in all, frames and operations per socket, and the bytes waiting for a
+ * slow reader, and gives every operation the same validation, context and error masking as HTTP.
  */
 export function attachWebSocketServer(options: WebSocketOptions) {
   const { config, tokens, schema, log } = options;
@@ -46,7 +53,9 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     path: '/graphql',
     maxPayload: config.ws.maxPayloadBytes,
     verifyClient: ({ origin }: { origin?: string }) => originAllowed(origin, config.corsOrigins),
+    handleProtocols: (protocols) => handleProtocols(protocols),
   });
+  const registry = new SocketRegistry(config.ws);
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
   const state = new WeakMap<object, SocketState>();
@@ -56,7 +65,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     return s;
   };
 
-  const disposable = useServer(
+  const server = makeServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
       connectionInitWaitTimeout: config.ws.initTimeoutMs,
@@ -65,18 +74,22 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         const raw = params.authorization ?? params.Authorization ?? params.accessToken;
         const token = typeof raw === 'string' ? bearerToken(raw) : undefined;
         if (!token) return false;
-        try {
-          const claims = await tokens.verify(token);
-          const s = stateOf(ctx.extra.socket);
-          s.token = token;
-          // A socket lives no longer than its token; the client reconnects with a fresh one.
-          const lifetime = Math.min(Math.max(0, claims.expiresAt.getTime() - Date.now()), MAX_TIMER_MS);
-          s.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), lifetime);
-          s.expiryTimer.unref();
-          return true;
-        } catch {
+        const claims = await tokens.verify(token).catch(() => null);
+        const { socket } = ctx.extra;
+        if (!claims || options.revoked.has(claims.sessionId)) return false;
+        const refusal = registry.authenticate(socket, claims.userId, claims.sessionId);
+        if (refusal) {
+          // Closed first, this code is the one the client sees (graphql-ws's 4403 comes second).
+          refuse(socket, refusal);
           return false;
         }
+        const s = stateOf(socket);
+        s.token = token;
+        // A socket lives no longer than its token; the client reconnects with a fresh one.
+        const lifetime = Math.min(Math.max(0, claims.expiresAt.getTime() - Date.now()), MAX_TIMER_MS);
+        s.expiryTimer = setTimeout(() => socket.close(SocketClose.Forbidden, 'Token expired'), lifetime);
+        s.expiryTimer.unref();
+        return true;
       },
       onClose: (ctx) => clearTimeout(state.get(ctx.extra.socket)?.expiryTimer),
       onSubscribe: async (ctx, _id, payload) => {
@@ -96,6 +109,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         const contextValue = await buildContext(options.contextDeps, {
           token: s.token,
           ip: clientIp(ctx.extra.request, config.trustProxy),
+          userAgent: ctx.extra.request.headers['user-agent'],
           requestId: randomUUID(),
         });
         return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
@@ -107,19 +121,36 @@ export function attachWebSocketServer(options: WebSocketOptions) {
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
     },
-    wss,
   );
+
+  // The HTTP server's errors (a port in use, say) are repeated here; the server's own handlers act on them.
+  wss.on('error', (err) => log.debug({ err }, 'WebSocket server error'));
+  wss.on('connection', (socket, request) => {
+    const refusal = registry.admit(socket, clientIp(request, config.trustProxy));
+    if (refusal) return refuse(socket, refusal);
+    serveSocket(server, socket, request, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAliveMs: KEEP_ALIVE_MS, log });
+  });
+
+  const stopClosingRevoked = options.revoked.onRevoked((sessionIds) => {
+    for (const socket of registry.socketsOf(sessionIds)) refuse(socket, { code: SocketClose.Forbidden, reason: 'Session ended', cause: 'session_revoked' });
+  });
 
   return {
     get openSockets() {
-      return wss.clients.size;
+      return registry.size;
     },
     async close() {
+      stopClosingRevoked();
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
-      await disposable.dispose();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
       log.debug('WebSocket server closed');
     },
   };
+}
+
+function refuse(socket: WebSocket, refusal: Refusal): void {
+  metrics.socketsRefused.inc({ reason: refusal.cause });
+  socket.close(refusal.code, refusal.reason);
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

@@ -7,6 +7,7 @@ import { parseId, parseIntId } from '../common/ids.js';
 import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagination.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messages, type MessageRow } from '../db/schema.js';
 import { appendMessage } from './message-log.js';
 import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
@@ -20,9 +21,10 @@ export interface SendMessageData {
 
 
 export class MessagesService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
+    await this.limits.consume('message', viewerId);
     const chatId = parseIntId(input.chatId, 'chatId');
     const data = validate(sendMessageRules, input);
     try {

@@ -55,6 +55,18 @@ export const metrics = {
     labelNames: ['type'] as const,
     registers: [registry],
   }),
+  rateLimited: new client.Counter({
+    name: 'parley_rate_limited_total',
+    help: 'Calls refused with RATE_LIMITED, by limit',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  }),
+  socketsRefused: new client.Counter({
+    name: 'parley_websocket_refused_total',
+    help: 'WebSocket connections refused or closed by a cap, a revocation or a slow reader, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
   listenReconnects: new client.Counter({
     name: 'parley_listen_reconnects_total',
     help: 'Times the LISTEN connection was restored after a loss',

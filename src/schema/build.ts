@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { SessionsResolver } from '../auth/sessions.resolver.js';
 import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
 import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
@@ -21,6 +22,7 @@ export const resolvers = [
   ChatEventResolver,
   SyncResolver,
   ChatChangedUpdateResolver,
+  SessionsResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

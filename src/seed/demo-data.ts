@@ -143,13 +143,16 @@ async function isComplete(db: Db): Promise<boolean> {
   return row !== undefined;
 }
 
+// Where the demo accounts' first sessions come from, as `sessions` shows them.
+const SEED_CLIENT = { ip: 'local', userAgent: 'npm run seed' };
+
 const lineKey = (conversation: Conversation, index: number) => `demo:${conversation.key}:${index}`;
 
 async function ensureUser(db: Db, services: SeedServices, who: Who): Promise<number> {
   const profile = DEMO_USERS[who];
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, profile.email));
   if (existing) return existing.id;
-  return (await services.auth.register({ ...profile, password: DEMO_PASSWORD })).user.id;
+  return (await services.auth.register({ ...profile, password: DEMO_PASSWORD }, SEED_CLIENT)).user.id;
 }
 
 async function ensureContact(services: SeedServices, from: number, to: number, accept: boolean) {

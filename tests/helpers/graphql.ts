@@ -28,7 +28,7 @@ export async function gql<T = Record<string, any>>(
 }
 
 /** The first error's code (and field), for terse assertions. */
-export const errorOf = (res: GraphQLResponse) => ({
+export const errorOf = (res: Pick<GraphQLResponse, 'errors'>) => ({
   code: res.errors?.[0]?.extensions?.code,
   field: res.errors?.[0]?.extensions?.field,
 });
@@ -75,3 +75,10 @@ export async function registerUser(
     lastname: full.lastname,
   };
 }
+
+/**
+ * A client address of one's own, for servers that trust X-Forwarded-For: rate-limit counters
+ * live in the database the whole run shares, so a test counting them uses fresh addresses.
+ */
+export const uniqueAddress = () => `10.${[...randomBytes(3)].join('.')}`;
+export const fromAddress = (address: string) => ({ 'x-forwarded-for': address });

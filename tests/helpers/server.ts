@@ -17,17 +17,21 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** Settings to change for one test server; nested groups (`ws`, `loginLimits`…) merge with the defaults. */
+export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> : Config[K] };
+
+/** The configuration every test server starts from. */
+export const testConfig = (): Config =>
+  loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: path.join(os.tmpdir(), 'parley-test-data'),
+  });
+
 /** A real Parley server on a free port, against the run's database. */
-export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
-  const config: Config = {
-    ...loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATA_DIR: path.join(os.tmpdir(), 'parley-test-data'),
-    }),
-    ...overrides,
-  };
+export async function startServer(overrides: ConfigOverrides = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
+  const config = withOverrides(testConfig(), overrides);
   const server = await createParleyServer({
     config,
     databaseUrl,
@@ -44,6 +48,16 @@ export async function startServer(overrides: Partial<Config> = {}, databaseUrl =
   };
 }
 
+function withOverrides(base: Config, overrides: ConfigOverrides): Config {
+  const isGroup = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = merged[key];
+    merged[key] = isGroup(value) && isGroup(current) ? { ...current, ...value } : value;
+  }
+  return merged as unknown as Config;
+}
+
 /** A direct connection for assertions about what is (and is not) stored. */
 export function testDatabase(): Database {
   return connectDatabase(inject('databaseUrl'), { max: 2 });
@@ -53,7 +67,7 @@ export function testDatabase(): Database {
  * The usual file set-up: one server and one direct database connection for the whole file,
  * started before its tests and stopped after them.
  */
-export function useServerAndDatabase(overrides: Partial<Config> = {}) {
+export function useServerAndDatabase(overrides: ConfigOverrides = {}) {
   const env = {} as { srv: TestServer; db: Database };
   beforeAll(async () => {
     env.srv = await startServer(overrides);

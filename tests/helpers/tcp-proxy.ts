@@ -36,3 +36,12 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     up: open,
   };
 }
+
+/** A proxy in front of the database at `databaseUrl`, and the URL that goes through it. */
+export async function proxyDatabase(databaseUrl: string) {
+  const url = new URL(databaseUrl);
+  const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
+}

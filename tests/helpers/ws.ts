@@ -1,11 +1,22 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { GraphQLResponse } from './graphql.js';
 
-/** A real graphql-ws client, as frontends use it; `token` goes in `connection_init`. */
-export function wsClient(url: string, token?: string, options: { payload?: Record<string, unknown> } = {}): Client {
+/**
+ * A real graphql-ws client, as frontends use it; `token` goes in `connection_init`, `headers`
+ * on the upgrade request (an X-Forwarded-For, say).
+ */
+export function wsClient(url: string, token?: string, options: { payload?: Record<string, unknown>; headers?: Record<string, string> } = {}): Client {
+  const { headers } = options;
   return createClient({
     url,
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers });
+          }
+        }
+      : WebSocket,
     connectionParams: options.payload ?? (token ? { authorization: `Bearer ${token}` } : {}),
     retryAttempts: 0,
     lazy: true,
@@ -62,8 +73,8 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
 }
 
 /** A raw socket speaking graphql-transport-ws, for what a well-behaved client would never send. */
-export function rawSocket(url: string) {
-  const socket = new WebSocket(url, 'graphql-transport-ws');
+export function rawSocket(url: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(url, 'graphql-transport-ws', { headers });
   const messages: any[] = [];
   socket.on('message', (data) => messages.push(JSON.parse(String(data))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
@@ -85,4 +96,19 @@ export async function subscribeReady<T = any>(
   const sub = subscribe<T>(client, query, variables);
   await until(() => hub.stats.subscriptions > before || sub.errors.length > 0, 5000, 'the subscription to start');
   return sub;
+}
+
+/** Runs one query or mutation over the socket (graphql-ws runs those too), like `gql` over HTTP. */
+export function execute(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Omit<GraphQLResponse, 'status'>> {
+  return new Promise((resolve) => {
+    let result: Omit<GraphQLResponse, 'status'> = {};
+    client.subscribe(
+      { query, variables },
+      {
+        next: (r) => (result = r as typeof result),
+        error: (err) => resolve({ errors: (Array.isArray(err) ? err : [err]) as GraphQLResponse['errors'] }),
+        complete: () => resolve(result),
+      },
+    );
+  });
 }

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
+import { rateLimited } from '../common/errors.js';
+import type { RateLimitsConfig, RateWindow } from '../config.js';
+import type { Db } from '../db/client.js';
+import { rateLimits } from '../db/schema.js';
+import { metrics } from '../observability/metrics.js';
+
+export type LimitName = keyof RateLimitsConfig;
+
+/**
+ * One budget in the shared `rate_limits` table. Taking is one atomic upsert (increment, then
+ * compare), so concurrent callers on any instance can never all pass: whoever comes after the
+ * budget is spent is refused, however the requests interleave.
+ */
+export class Counter {
+  constructor(private readonly limiter: RateLimiterDrizzle) {}
+
+  /** Takes `points`; resolves with a refusal (the wait in ms) instead of throwing when spent. */
+  async take(key: string, points = 1): Promise<{ ok: true } | { ok: false; msBeforeNext: number }> {
+    try {
+      await this.limiter.consume(storedKey(key), points);
+      return { ok: true };
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return { ok: false, msBeforeNext: res.msBeforeNext };
+      throw res;
+    }
+  }
+
+  /** Gives back what an attempt took without using it. */
+  async give(key: string, points = 1): Promise<void> {
+    await this.limiter.reward(storedKey(key), points);
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.limiter.delete(storedKey(key));
+  }
+}
+
+export interface Reservation {
+  counter: Counter;
+  key: string;
+  points?: number;
+}
+
+/**
+ * Takes from every counter at once. When any is spent, every point taken is given back (a
+ * refused attempt costs nothing, here or elsewhere) and the call fails with RATE_LIMITED,
+ * `retryAfter` being the longest wait.
+ */
+export async function reserve(limit: string, reservations: Reservation[]): Promise<void> {
+  const outcomes = await Promise.allSettled(reservations.map((r) => r.counter.take(r.key, r.points)));
+  if (outcomes.every((o) => o.status === 'fulfilled' && o.value.ok)) return;
+  // A refused take has counted its points too.
+  await refund(reservations.filter((_, i) => outcomes[i]!.status === 'fulfilled'));
+  for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
+  metrics.rateLimited.inc({ limit });
+  const waits = outcomes.map((o) => (o.status === 'fulfilled' && !o.value.ok ? o.value.msBeforeNext : 0));
+  throw rateLimited(Math.max(1, Math.ceil(Math.max(...waits) / 1000)));
+}
+
+export async function refund(reservations: Reservation[]): Promise<void> {
+  await Promise.all(reservations.map((r) => r.counter.give(r.key, r.points)));
+}
+
+/**
+ * The named limits of the configuration (registrations per address; messages, invitations,
+ * group adds and searches per user), and the factory for every counter in the shared table.
+ */
+export class RateLimits {
+  private readonly named: Record<LimitName, Counter[]>;
+  private sweeping = false;
+
+  constructor(
+    private readonly db: Db,
+    config: RateLimitsConfig,
+  ) {
+    const entries = Object.entries(config) as [LimitName, RateWindow[]][];
+    this.named = Object.fromEntries(entries.map(([name, windows]) => [name, windows.map((w) => this.counter(name, w))])) as Record<LimitName, Counter[]>;
+  }
+
+  /** A counter of `window` under `name`; counters of the same name and duration share their keys. */
+  counter(name: string, window: RateWindow): Counter {
+    // The library's sweep deletes long-expired rows of the whole table; one timer is enough.
+    const clearExpiredByTimeout = !this.sweeping;
+    this.sweeping = true;
+    return new Counter(
+      new RateLimiterDrizzle({
+        storeClient: this.db,
+        schema: rateLimits,
+        keyPrefix: `${name}-${window.seconds}s`,
+        points: window.points,
+        duration: window.seconds,
+        clearExpiredByTimeout,
+      }),
+    );
+  }
+
+  /** Spends `points` of every window of `name` for `key`, or fails with RATE_LIMITED. */
+  async consume(name: LimitName, key: string | number, points = 1): Promise<void> {
+    if (points <= 0) return;
+    await reserve(name, this.named[name].map((counter) => ({ counter, key: String(key), points })));
+  }
+}
+
+/** Keys are stored as given when short and printable (readable in the table), hashed otherwise. */
+function storedKey(key: string): string {
+  return key.length <= 200 && /^[\x20-\x7e]*$/.test(key) ? key : createHash('sha256').update(key).digest('base64url');
+}

@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directChat } from './helpers/chat.js';
+import { errorOf, fromAddress, gql, registerUser, uniqueAddress, uniqueEmail, type GraphQLResponse } from './helpers/graphql.js';
+import { startServer, testDatabase, type TestServer } from './helpers/server.js';
+import { execute, wsClient } from './helpers/ws.js';
+import type { Database } from '../src/db/client.js';
+import { metrics } from '../src/observability/metrics.js';
+
+const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`;
+const INVITE = `mutation($u: ID) { sendInvitation(userId: $u) { id } }`;
+const SEARCH = `query($q: String!) { searchUsers(query: $q) { id } }`;
+const CREATE_GROUP = `mutation($p: [ID!]!) { createGroupChat(name: "Limited", participantIds: $p) { id } }`;
+const ADD = `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { participants { user { id } } } }`;
+const SEND = `mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, content: $t }) { id } }`;
+
+const BURST = { points: 2, seconds: 2 };
+const SUSTAINED = { points: 3, seconds: 60 };
+const rateLimits = {
+  register: [{ points: 2, seconds: 60 }],
+  message: [BURST, SUSTAINED],
+  invitation: [{ points: 2, seconds: 60 }],
+  groupAdd: [{ points: 3, seconds: 60 }],
+  search: [{ points: 2, seconds: 60 }],
+};
+
+// Two limited instances on one database (their counters are shared), and one with the defaults
+// to set scenes up.
+let a: TestServer;
+let b: TestServer;
+let open: TestServer;
+let db: Database;
+beforeAll(async () => {
+  [a, b, open] = await Promise.all([startServer({ rateLimits, trustProxy: true }), startServer({ rateLimits, trustProxy: true }), startServer()]);
+  db = testDatabase();
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop(), open?.stop()]);
+  await db?.close();
+});
+
+type Transport = 'http' | 'ws';
+
+/** One operation through `server`, over HTTP or over a WebSocket, from `address` when given. */
+async function run(via: Transport, server: TestServer, query: string, variables: Record<string, unknown>, token: string, address?: string) {
+  const headers = address ? fromAddress(address) : {};
+  if (via === 'http') return gql(server.url, query, variables, token, headers);
+  const client = wsClient(server.wsUrl, token, { headers });
+  try {
+    return await execute(client, query, variables);
+  } finally {
+    await client.dispose();
+  }
+}
+
+function expectLimited(res: Pick<GraphQLResponse, 'errors' | 'data'>): number {
+  expect(errorOf(res).code).toBe('RATE_LIMITED');
+  expect(res.data ?? null).toBeNull();
+  const retryAfter = res.errors![0]!.extensions!.retryAfter as number;
+  expect(retryAfter).toBeGreaterThan(0);
+  return retryAfter;
+}
+
+const ok = (res: Pick<GraphQLResponse, 'errors'>) => expect(res.errors).toBeUndefined();
+const users = (n: number) => Promise.all(Array.from({ length: n }, () => registerUser(open.url)));
+
+describe.each<Transport>(['http', 'ws'])('limits over %s, shared by two instances', (via) => {
+  it('limits registrations per address', async () => {
+    const [someone] = await users(1);
+    const from = uniqueAddress();
+    const register = (server: TestServer, address: string) =>
+      run(via, server, REGISTER, { input: { firstname: 'R', lastname: 'L', email: uniqueEmail(), password: 'password-123' } }, someone!.token, address);
+    ok(await register(a, from));
+    ok(await register(b, from));
+    expectLimited(await register(a, from));
+    ok(await register(b, uniqueAddress()));
+  });
+
+  it('limits invitations per user', async () => {
+    const [inviter, other, ...targets] = await users(5);
+    ok(await run(via, a, INVITE, { u: targets[0]!.id }, inviter!.token));
+    ok(await run(via, b, INVITE, { u: targets[1]!.id }, inviter!.token));
+    expectLimited(await run(via, a, INVITE, { u: targets[2]!.id }, inviter!.token));
+    ok(await run(via, b, INVITE, { u: targets[2]!.id }, other!.token));
+  });
+
+  it('limits searches per user, and counts the refusals', async () => {
+    const [searcher, other] = await users(2);
+    ok(await run(via, a, SEARCH, { q: 'Test' }, searcher!.token));
+    ok(await run(via, b, SEARCH, { q: 'Test' }, searcher!.token));
+    const refused = await refusals('search');
+    expectLimited(await run(via, a, SEARCH, { q: 'Test' }, searcher!.token));
+    expect(await refusals('search')).toBe(refused + 1);
+    ok(await run(via, b, SEARCH, { q: 'Test' }, other!.token));
+  });
+
+  it('limits the people a user adds to groups, adding nobody when refused', async () => {
+    const [owner, ...people] = await users(5);
+    const created = await run(via, a, CREATE_GROUP, { p: [people[0]!.id, people[1]!.id] }, owner!.token);
+    ok(created);
+    const chatId = (created.data as { createGroupChat: { id: string } }).createGroupChat.id;
+    expectLimited(await run(via, b, ADD, { c: chatId, u: [people[2]!.id, people[3]!.id] }, owner!.token));
+    const added = await run(via, a, ADD, { c: chatId, u: [people[2]!.id] }, owner!.token);
+    ok(added);
+    expect((added.data as any).addParticipants.participants).toHaveLength(4);
+    expectLimited(await run(via, b, ADD, { c: chatId, u: [people[3]!.id] }, owner!.token));
+    // Someone else's budget is their own.
+    ok(await run(via, b, CREATE_GROUP, { p: [people[3]!.id] }, people[0]!.token));
+  });
+
+  it('limits messages per user, in a burst and over a longer window, storing only what passed', async () => {
+    const [sender, peer] = await users(2);
+    const chatId = await directChat(open.url, sender!, peer!);
+    const send = (server: TestServer, text: string) => run(via, server, SEND, { c: chatId, t: text }, sender!.token);
+    const sendUntilRefused = async () => {
+      for (let sent = 0; sent <= SUSTAINED.points; sent++) {
+        const res = await send(sent % 2 ? a : b, `m${sent}`);
+        if (res.errors) return { sent, retryAfter: expectLimited(res) };
+      }
+      throw new Error('never refused');
+    };
+    const burst = await sendUntilRefused();
+    expect(burst.sent).toBe(BURST.points);
+    expect(burst.retryAfter).toBeLessThanOrEqual(BURST.seconds);
+    // The burst's window ends when the server says so; the longer one still counts.
+    await new Promise((r) => setTimeout(r, burst.retryAfter * 1000));
+    const sustained = await sendUntilRefused();
+    expect(burst.sent + sustained.sent).toBe(SUSTAINED.points);
+    expect(sustained.retryAfter).toBeGreaterThan(BURST.seconds);
+    ok(await run(via, a, SEND, { c: chatId, t: 'the peer may still talk' }, peer!.token));
+    expect(await storedIn(chatId)).toBe(SUSTAINED.points + 1);
+  });
+});
+
+async function refusals(limit: string): Promise<number> {
+  return (await metrics.rateLimited.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+}
+
+async function storedIn(chatId: string): Promise<number> {
+  const [row] = await db.db.execute<{ n: number }>(sql`select count(*)::int as n from messages where chat_id = ${Number(chatId)}`);
+  return row!.n;
+}
