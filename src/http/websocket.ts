@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
 import { originAllowed } from './cors.js';
+import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
@@ -28,8 +29,8 @@ export interface WebSocketOptions {
   config: Config;
   tokens: AccessTokens;
   contextDeps: ContextDeps;
-  /** The same rules HTTP applies (depth, cost, aliases): the socket is a second front door. */
-  validationRules: readonly ValidationRule[];
+  /** The same limits HTTP applies (tokens, depth, cost, aliases): the socket is a second front door. */
+  limits: DocumentLimits;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
 }
@@ -47,7 +48,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     maxPayload: config.ws.maxPayloadBytes,
     verifyClient: ({ origin }: { origin?: string }) => originAllowed(origin, config.corsOrigins),
   });
-  const rules = [...specifiedRules, ...options.validationRules];
+  const rules = [...specifiedRules, ...options.limits.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
   const state = new WeakMap<object, SocketState>();
   const stateOf = (socket: object) => {
@@ -86,7 +87,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         }
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, options.limits.parseOptions);
         } catch (err) {
           return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }

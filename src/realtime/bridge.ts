@@ -9,7 +9,7 @@ export interface BridgeHandlers {
   onReconnect(): void;
 }
 
-const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+const RETRY_MS = [100, 250, 500, 1000, 2000];
 
 /**
  * One LISTEN connection per instance, never one per subscriber. When the connection drops it

@@ -84,6 +84,8 @@ export class RealtimeHub {
   receive(event: Published): void {
     // Rows are fetched as events arrive, batched across a burst, while delivery keeps their order.
     const row = event.type === 'message.added' && this.feeds.size > 0 ? this.messageRows.load(event.messageId) : undefined;
+    // Its failure is handled where delivery awaits it; until then it must not count as unhandled.
+    row?.catch(() => {});
     this.enqueue(async () => {
       await this.handle(event, row);
       metrics.deliveryLag.observe(Math.max(0, Date.now() - event.ts) / 1000);

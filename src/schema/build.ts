@@ -7,6 +7,7 @@ import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../cha
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { guardTextArguments } from './text-guard.js';
 
 export const resolvers = [
   AuthResolver,
@@ -42,7 +43,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
           throw new Error('Subscriptions subscribe through the realtime hub');
         },
       },
-    });
+    }).then(guardTextArguments);
   }
   return cached;
 }
