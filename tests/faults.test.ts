@@ -48,7 +48,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+  await Promise.all(servers.map((s) => s.kill()));
   await killer?.end({ timeout: 2 });
   await proxy?.down().catch(() => {});
   await database?.drop();

@@ -115,9 +115,16 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     get openSockets() {
       return wss.clients.size;
     },
-    async close() {
-      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+    /** Says goodbye (1001) to every socket; those that do not close within `graceMs` are cut. */
+    async close(graceMs = 1000) {
+      const open = [...wss.clients];
+      const closed = Promise.all(open.map((client) => new Promise((resolve) => client.once('close', resolve))));
+      for (const client of open) client.close(1001, 'Server shutting down');
       await disposable.dispose();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const client of wss.clients) client.terminate();
       log.debug('WebSocket server closed');
     },
   };

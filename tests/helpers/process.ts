@@ -13,8 +13,10 @@ export interface ServerProcess {
   /** Exit code and signal; a crash shows up here. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
-  /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`, reported as a failure). */
+  /** Sends `signal` to the process and waits for its exit (SIGKILL after `timeoutMs`). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  /** Kills the process and everything it started. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -27,7 +29,8 @@ export function startServerProcess(env: Record<string, string>, launcher: Launch
     launcher === 'npm'
       ? npmCommand(['start', '--silent'])
       : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, so that cleanup reaches whatever it started, even orphans.
+  const child = spawn(command, args, { cwd: ROOT, env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -58,6 +61,14 @@ export function startServerProcess(env: Record<string, string>, launcher: Launch
       const result = await exited;
       clearTimeout(killer);
       return { ...result, ms: Date.now() - started };
+    },
+    async kill() {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+      await exited;
     },
   };
 }

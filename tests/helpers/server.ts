@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase, type Database } from '../../src/db/client.js';
@@ -17,8 +18,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real Parley server on a free port, against the run's database. */
-export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
+/** A real Parley server on a free port, against the run's database; `log` to read what it logs. */
+export async function startServer(overrides: Partial<Config> = {}, databaseUrl = inject('databaseUrl'), log?: Logger): Promise<TestServer> {
   const config: Config = {
     ...loadConfig({
       NODE_ENV: 'test',
@@ -31,7 +32,7 @@ export async function startServer(overrides: Partial<Config> = {}, databaseUrl =
   const server = await createParleyServer({
     config,
     databaseUrl,
-    log: createLogger(config.logLevel),
+    log: log ?? createLogger(config.logLevel),
   });
   const port = await server.listen(0, '127.0.0.1');
   return {
@@ -64,4 +65,17 @@ export function useServerAndDatabase(overrides: Partial<Config> = {}) {
     await env.db?.close();
   });
   return env;
+}
+
+/** A logger configured as in production whose lines (parsed JSON) a test can read. */
+export function capturedLogger(level = 'info') {
+  const lines: Record<string, any>[] = [];
+  const raw: string[] = [];
+  const log = createLogger(level, {
+    write(line: string) {
+      raw.push(line);
+      lines.push(JSON.parse(line));
+    },
+  });
+  return { log, lines, raw };
 }
