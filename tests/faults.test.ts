@@ -77,7 +77,6 @@ interface Failure {
   status: number;
   code: unknown;
   retryable: unknown;
-  ms: number;
 }
 
 /** Clients that send until acknowledged, as a real client does with a retryable error. */
@@ -85,6 +84,8 @@ class Traffic {
   readonly acked = new Map<string, { messageId: string; senderId: string }>();
   readonly failures: Failure[] = [];
   readonly networkErrors: string[] = [];
+  /** The longest any request took, failed or not. */
+  slowestMs = 0;
   private running = true;
   private readonly loops: Promise<void>[] = [];
 
@@ -113,13 +114,14 @@ class Traffic {
       const started = Date.now();
       try {
         const res = await gql(w.url, SEND, { i: { chatId: w.chatId, content, clientMessageId } }, w.user.token);
+        this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
         const id = res.data?.sendMessage?.id as string | undefined;
         if (id) {
           this.acked.set(clientMessageId, { messageId: id, senderId: w.user.id });
           return id;
         }
         const e = res.errors?.[0]?.extensions;
-        this.failures.push({ status: res.status, code: e?.code, retryable: e?.retryable, ms: Date.now() - started });
+        this.failures.push({ status: res.status, code: e?.code, retryable: e?.retryable });
       } catch (err) {
         this.networkErrors.push(String(err));
       }
@@ -138,9 +140,10 @@ class Traffic {
       const started = Date.now();
       try {
         const res = await gql(r.url, `query($c: ID!) { messages(chatId: $c, last: 20) { edges { node { id } } } chats { edges { node { id unreadCount } } } }`, { c: r.chatId }, r.user.token);
+        this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
         if (res.errors) {
           const e = res.errors[0]!.extensions;
-          this.failures.push({ status: res.status, code: e?.code, retryable: e?.retryable, ms: Date.now() - started });
+          this.failures.push({ status: res.status, code: e?.code, retryable: e?.retryable });
         }
       } catch (err) {
         this.networkErrors.push(String(err));
@@ -256,12 +259,13 @@ describe('database faults under traffic', () => {
     await Promise.all(subscribers.map((s) => s.stop()));
     assertAlive();
 
-    // Every failed request failed fast, with a retryable error and HTTP 503; none was cut off.
+    // Every failed request failed with a retryable error and HTTP 503; none was cut off, and no
+    // request, failed or served, waited long for the database (none hung on a reconnection).
     expect(traffic.networkErrors).toEqual([]);
     expect(traffic.failures.length).toBeGreaterThan(0);
     const unexpected = traffic.failures.filter((f) => !(f.status === 503 && f.code === 'INTERNAL_SERVER_ERROR' && f.retryable === true));
     expect(unexpected).toEqual([]);
-    expect(Math.max(...traffic.failures.map((f) => f.ms))).toBeLessThan(5000);
+    expect(traffic.slowestMs).toBeLessThan(5000);
     expect(recoveredMs).toBeLessThan(15_000);
 
     // Every acknowledged message is stored exactly once, with the id it was acknowledged with,

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { Logger } from 'pino';
+import { FAIL_FAST } from '../db/client.js';
 import { metrics } from '../observability/metrics.js';
 import { EVENTS_CHANNEL, type Published } from './events.js';
 
@@ -42,6 +43,7 @@ export class EventBridge {
     };
     this.sql = postgres(this.url, {
       ...notifications,
+      ...FAIL_FAST,
       max: 1,
       idle_timeout: 0,
       max_lifetime: 0,
