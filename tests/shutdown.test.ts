@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
@@ -17,7 +19,7 @@ import { until } from './helpers/ws.js';
 const SHUTDOWN_TIMEOUT_MS = 5000;
 const processes: ServerProcess[] = [];
 
-function start(env: Record<string, string> = {}) {
+function start(env: Record<string, string> = {}, launcher: 'node' | 'npm' = 'npm') {
   const server = startServerProcess(
     {
       NODE_ENV: 'production',
@@ -29,7 +31,7 @@ function start(env: Record<string, string> = {}) {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       ...env,
     },
-    'npm',
+    launcher,
   );
   processes.push(server);
   return server;
@@ -107,4 +109,24 @@ describe('shutdown', () => {
     expect(ms).toBeLessThan(5000);
     expect(server.output()).toContain('Shutdown did not finish within 1500 ms');
   });
+
+  for (const kind of ['exception', 'rejection'] as const) {
+    it(`logs one line and exits 1 at once on an unhandled ${kind}`, { timeout: 60_000 }, async () => {
+      const fixture = pathToFileURL(path.join(import.meta.dirname, 'fixtures/fail-on-signal.mjs')).href;
+      const server = start({ NODE_OPTIONS: `--import=${fixture}`, FAIL_WITH: kind }, 'node');
+      const url = (await server.listening).replace('localhost', '127.0.0.1');
+      // Open sockets and pooled connections must not keep it alive.
+      const u = await registerUser(url);
+      const client = createClient({ url: wsUrlOf(url), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${u.token}` }, retryAttempts: 0 });
+      client.subscribe({ query: 'subscription { messageAdded { id } }' }, { next: () => {}, error: () => {}, complete: () => {} });
+      await until(() => server.output().includes('"status":200'), 10_000, 'traffic');
+      const { code, ms } = await server.stop('SIGUSR2');
+      await client.dispose();
+      expect(code).toBe(1);
+      expect(ms).toBeLessThan(3000);
+      const fatal = server.output().split('\n').filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(JSON.parse(fatal[0]!)).toMatchObject({ msg: `${kind === 'exception' ? 'uncaught exception' : 'unhandled rejection'}; exiting`, err: { message: `deliberate ${kind}` } });
+    });
+  }
 });
