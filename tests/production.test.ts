@@ -25,7 +25,7 @@ beforeAll(async () => {
     startServer(production()),
     startServer(production({ METRICS_TOKEN, GRAPHQL_INTROSPECTION: 'true' })),
     startServer(production({ METRICS_PORT: '0' })),
-    startServer({ limits: { depth: 10, cost: 5000, aliases: 3 } }),
+    startServer({ limits: { depth: 10, cost: 50, aliases: 3 } }),
   ]);
 });
 afterAll(async () => {
@@ -157,12 +157,14 @@ describe('client mistakes', () => {
     expect(res.body.errors![0]!.message).toMatch(/WebSocket/);
   });
 
-  it('refuses too many aliases or tokens with 400 over HTTP, and the same over the WebSocket', async () => {
+  it('refuses too many aliases, fields or tokens with 400 over HTTP, and the same over the WebSocket', async () => {
     const u = await registerUser(dev.url);
     const aliases = '{ a: me { id } b: me { id } c: me { id } d: me { id } }';
+    const fields = '{ chats { edges { node { id name participants { role user { id firstname lastname email } } lastMessage { id content } } } } }';
     const tokens = `{ ${'__typename '.repeat(2500)}}`;
     for (const [query, limit] of [
       [aliases, /Aliases limit of 3/],
+      [fields, /Cost limit of 50/],
       [tokens, /more that 2000 tokens/],
     ] as const) {
       const res = await post(dev.url, { query }, u.token);
