@@ -58,8 +58,13 @@ const EnvSchema = z.object({
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
   MAX_ALIASES: z.coerce.number().int().positive().default(15),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  /** The earlier name of GRAPHQL_INTROSPECTION, still read when that one is unset. */
   INTROSPECTION: bool.optional(),
   LOGIN_MAX_FAILURES_PER_EMAIL_IP: z.coerce.number().int().positive().default(10),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().positive().default(100),
   LOGIN_FAILURE_WINDOW: z.coerce.number().int().positive().default(15 * 60),
@@ -105,6 +110,14 @@ export interface Config {
   maxBodyBytes: number;
   limits: { depth: number; cost: number; aliases: number };
   introspection: boolean;
+  /**
+   * Where /metrics is served: on its own port when `port` is set (and then not on the main
+   * one), behind `Authorization: Bearer <token>` when `token` is set. In production, with
+   * neither, it is not served at all.
+   */
+  metrics: { port: number | undefined; token: string | undefined };
+  /** How long a SIGTERM/SIGINT drain may take before the process exits regardless. */
+  shutdownTimeoutMs: number;
   loginLimits: LoginLimitsConfig;
   rateLimits: RateLimitsConfig;
   trustProxy: boolean;
@@ -165,7 +178,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     limits: { depth: e.MAX_QUERY_DEPTH, cost: e.MAX_QUERY_COST, aliases: e.MAX_ALIASES },
-    introspection: e.INTROSPECTION ?? true,
+    introspection: e.GRAPHQL_INTROSPECTION ?? e.INTROSPECTION ?? !isProduction,
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     loginLimits: {
       perEmailIp: e.LOGIN_MAX_FAILURES_PER_EMAIL_IP,
       perIp: e.LOGIN_MAX_FAILURES_PER_IP,

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import { bearerToken } from './auth/access-tokens.js';
 import { RevocationChannel } from './auth/revocation-channel.js';
@@ -12,10 +11,13 @@ import type { Config } from './config.js';
 import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
 import { applyCors } from './http/cors.js';
+import { documentLimits } from './http/document-limits.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
+import { httpTransportPlugin } from './http/transport-plugin.js';
 import { attachWebSocketServer } from './http/websocket.js';
-import { registry, trackInstance } from './observability/metrics.js';
+import { trackInstance } from './observability/metrics.js';
+import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { operationMetricsPlugin } from './observability/operation-metrics.js';
 import { clientIp } from './http/request.js';
 import { currentPosition } from './chatlog/read.js';
@@ -35,8 +37,14 @@ export interface ParleyServer {
   listenConnectionName: string;
   /** The `application_name` of this instance's connection listening for revoked sessions. */
   revocationsConnectionName: string;
-  /** Resolves with the bound port (useful with port 0). */
+  /** Resolves with the bound port (useful with port 0). Also opens METRICS_PORT when set. */
   listen(port: number, host?: string): Promise<number>;
+  /** The bound metrics port, once listening, when METRICS_PORT is set. */
+  readonly metricsPort: number | undefined;
+  /**
+   * Stops taking work and drains: no new connections, sockets closed (1001), requests in
+   * flight answered (with `Connection: close`), then the LISTEN bridge and the pool.
+   */
   close(): Promise<void>;
 }
 
@@ -68,39 +76,34 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, propagation: revocations });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: config.limits.depth },
-    costLimit: { maxCost: config.limits.cost },
-    maxAliases: { n: config.limits.aliases },
-    maxDirectives: { n: 20 },
-    maxTokens: { n: 2000 },
-    // Suggestions ("Did you mean ...?") reveal the schema; keep them for development only.
-    blockFieldSuggestion: { enabled: config.isProduction },
-  });
-  const protection = armor.protect();
+  const documents = documentLimits(config);
+  const metricsAccess = metricsEndpoint(config);
   const formatError = createErrorFormatter({ isProduction: config.isProduction, log });
   const schema = await buildParleySchema();
   const apollo = new ApolloServer<Context>({
     schema,
-    // Armor's types come from Apollo's CJS build; the plugins are the same at run time.
-    plugins: [...(protection.plugins as unknown as ApolloServerPlugin<Context>[]), operationMetricsPlugin<Context>()],
-    validationRules: protection.validationRules,
+    plugins: [operationMetricsPlugin<Context>(), httpTransportPlugin<Context>()],
+    parseOptions: documents.parseOptions,
+    validationRules: documents.validationRules,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.isProduction,
-    introspection: config.introspection,
+    // Introspection is refused by the shared validation rules (both transports) when disabled.
+    introspection: true,
     // Shutdown is ours (main.ts): server, then database, in that order.
     stopOnTerminationSignals: false,
     formatError,
   });
   await apollo.start();
 
+  let draining = false;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // A caller's request id is kept when it is a plain token, so it can be traced across services.
     const given = headerValue(req.headers['x-request-id']);
     const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
+    // While draining, each connection closes after its answer, so clients reconnect elsewhere.
+    if (draining) res.setHeader('connection', 'close');
     const started = performance.now();
     res.once('finish', () => {
       const entry = { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) };
@@ -127,21 +130,33 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         return sendJson(res, checks.ready ? 200 : 503, checks);
       }
       case '/metrics':
-        res.setHeader('content-type', registry.contentType);
-        return void res.end(await registry.metrics());
+        if (metricsAccess.onMainPort) return metricsAccess.serve(req, res);
+        return sendJson(res, 404, { error: 'Not found' });
       default:
         if (serveGraphiQL(url.pathname, res)) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };
 
-  const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log.error({ err }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.end();
-    });
-  });
+  const guarded =
+    (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
+      handler(req, res).catch((err: unknown) => {
+        log.error({ err }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      });
+    };
+  const httpServer = http.createServer(guarded(handle));
+  // METRICS_PORT: a listener of its own that answers /metrics and nothing else.
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : http.createServer(
+          guarded(async (req, res) => {
+            if (new URL(req.url ?? '/', 'http://localhost').pathname === '/metrics') return metricsAccess.serve(req, res);
+            sendJson(res, 404, { error: 'Not found' });
+          }),
+        );
 
   const websocket = attachWebSocketServer({
     httpServer,
@@ -150,7 +165,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     tokens,
     revoked,
     contextDeps,
-    validationRules: protection.validationRules,
+    limits: documents,
     formatError,
     log,
   });
@@ -165,19 +180,22 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     instanceId,
     listenConnectionName,
     revocationsConnectionName: revocations.connectionName,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      }),
+    async listen(port, host) {
+      if (metricsServer) await listenOn(metricsServer, config.metrics.port!, host);
+      return listenOn(httpServer, port, host);
+    },
+    get metricsPort() {
+      return metricsServer?.listening ? (metricsServer.address() as AddressInfo).port : undefined;
+    },
     async close() {
       untrack();
+      draining = true;
+      const closed = Promise.all([httpServer, metricsServer].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
+      httpServer.closeIdleConnections();
+      metricsServer?.closeIdleConnections();
       await websocket.close();
       hub.close();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeIdleConnections();
-      });
+      await closed;
       await apollo.stop();
       await bridge.stop();
       await revocations.stop();
@@ -194,6 +212,16 @@ async function readiness(database: Database, listeners: { connected: boolean }[]
   ]);
   const listen = listeners.every((l) => l.connected);
   return { ready: db && listen, database: db ? 'up' : 'down', listen: listen ? 'up' : 'down' };
+}
+
+function listenOn(server: http.Server, port: number, host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

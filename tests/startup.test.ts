@@ -5,40 +5,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/free-port.js';
 import { gql, uniqueEmail } from './helpers/graphql.js';
+import { inheritedEnv, ROOT, startServerProcess } from './helpers/process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** Runs `npm start` the way a newcomer does: no DATABASE_URL, so an embedded PostgreSQL. */
-function childEnv() {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  return { ...inherited, NODE_ENV: 'development', LOG_LEVEL: 'info' };
-}
-
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...childEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        clearInterval(timer);
-        resolve(match[1]!);
-      }
-    }, 100);
-    void exited.then((code) => {
-      clearInterval(timer);
-      reject(new Error(`exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return { child, listening, exited, output: () => output };
-}
+/** Runs the server the way a newcomer does: no DATABASE_URL, so an embedded PostgreSQL. */
+const start = (env: Record<string, string>) => startServerProcess({ NODE_ENV: 'development', LOG_LEVEL: 'info', ...env });
 
 describe('npm start', () => {
   const children: ChildProcess[] = [];
@@ -67,7 +37,7 @@ describe('npm start', () => {
     // `npm run seed` beside the running server shares its embedded database.
     const seed = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/seed.ts'], {
       cwd: ROOT,
-      env: { ...childEnv(), ...env },
+      env: { ...inheritedEnv(), NODE_ENV: 'development', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let seedOutput = '';
@@ -79,7 +49,7 @@ describe('npm start', () => {
     expect(demo.data?.login.user.firstname).toBe('Ana');
 
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect((await first.exited).code).toBe(0);
     expect(first.output()).toContain('Stopped cleanly');
 
     const second = start(env);
@@ -88,6 +58,7 @@ describe('npm start', () => {
     const login = await gql(url2, `mutation { login(email: "${email}", password: "password-123") { user { id } } }`);
     expect(login.data?.login.user.id).toBe(reg.data!.register.user.id);
     second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
+    expect((await second.exited).code).toBe(0);
   });
 });
+

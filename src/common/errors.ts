@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { pgErrorOf } from '../db/errors.js';
 
 /** The only codes a client ever sees (API.md). */
 export const ErrorCode = {
@@ -33,17 +34,6 @@ export const rateLimited = (retryAfterSeconds: number) =>
 
 /** PostgreSQL unique_violation, optionally on one named constraint. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = findPgError(err);
+  const e = pgErrorOf(err);
   return e?.code === '23505' && (constraint === undefined || e.constraint_name === constraint);
-}
-
-function findPgError(err: unknown): { code?: string; constraint_name?: string } | undefined {
-  // drizzle wraps driver errors; the PostgreSQL fields live on the cause.
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
-      const code = (e as { code: string }).code;
-      if (/^[0-9A-Z]{5}$/.test(code)) return e as { code: string; constraint_name?: string };
-    }
-  }
-  return undefined;
 }

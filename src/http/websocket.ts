@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
 import { metrics } from '../observability/metrics.js';
 import { originAllowed } from './cors.js';
+import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
 import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
 import { serveSocket, type SocketExtra } from './ws-transport.js';
@@ -34,8 +35,8 @@ export interface WebSocketOptions {
   /** The sockets of a session revoked anywhere are closed (4403) as soon as this instance learns of it. */
   revoked: RevokedSessions;
   contextDeps: ContextDeps;
-  /** The same rules HTTP applies (depth, cost, aliases): the socket is a second front door. */
-  validationRules: readonly ValidationRule[];
+  /** The same limits HTTP applies (tokens, depth, cost, aliases): the socket is a second front door. */
+  limits: DocumentLimits;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
 }
@@ -56,7 +57,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
   const registry = new SocketRegistry(config.ws);
-  const rules = [...specifiedRules, ...options.validationRules];
+  const rules = [...specifiedRules, ...options.limits.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
   const state = new WeakMap<object, SocketState>();
   const stateOf = (socket: object) => {
@@ -99,7 +100,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         }
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, options.limits.parseOptions);
         } catch (err) {
           return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -139,9 +140,16 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     get openSockets() {
       return registry.size;
     },
-    async close() {
+    /** Says goodbye (1001) to every socket; those that do not close within `graceMs` are cut. */
+    async close(graceMs = 1000) {
       stopClosingRevoked();
-      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      const open = [...wss.clients];
+      const closed = Promise.all(open.map((client) => new Promise((resolve) => client.once('close', resolve))));
+      for (const client of open) client.close(1001, 'Server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
       log.debug('WebSocket server closed');
     },

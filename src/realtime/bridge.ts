@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { Logger } from 'pino';
+import { FAIL_FAST } from '../db/client.js';
 import { metrics } from '../observability/metrics.js';
 import { EVENTS_CHANNEL, parseSignal, WAKE, type TypingSignal } from './events.js';
 
@@ -11,7 +12,7 @@ export interface BridgeHandlers {
   onReconnect(): void;
 }
 
-const RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+const RETRY_MS = [100, 250, 500, 1000, 2000];
 
 /**
  * One LISTEN connection per instance, never one per subscriber. When the connection drops it
@@ -44,6 +45,7 @@ export class EventBridge {
     };
     this.sql = postgres(this.url, {
       ...notifications,
+      ...FAIL_FAST,
       max: 1,
       idle_timeout: 0,
       max_lifetime: 0,

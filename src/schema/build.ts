@@ -9,6 +9,7 @@ import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolve
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { guardTextArguments } from './text-guard.js';
 
 export const resolvers = [
   AuthResolver,
@@ -47,7 +48,7 @@ export function buildParleySchema(): Promise<GraphQLSchema> {
           throw new Error('Subscriptions subscribe through the realtime hub');
         },
       },
-    });
+    }).then(guardTextArguments);
   }
   return cached;
 }

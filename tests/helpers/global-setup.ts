@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { freePort } from './free-port.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,16 +22,9 @@ export default async function setup(project: TestProject) {
   let url: string;
   let teardown: () => Promise<void>;
   if (given) {
-    const name = `parley_test_${randomBytes(4).toString('hex')}`;
-    const admin = postgres(given, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    const u = new URL(given);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    teardown = async () => {
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    };
+    const scratch = await createScratchDatabase(given, 'parley_test');
+    url = scratch.url;
+    teardown = scratch.drop;
   } else {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-test-'));
     await fs.chmod(dir, 0o755);

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connectDatabase, type Database } from '../../src/db/client.js';
@@ -29,13 +30,13 @@ export const testConfig = (): Config =>
     DATA_DIR: path.join(os.tmpdir(), 'parley-test-data'),
   });
 
-/** A real Parley server on a free port, against the run's database. */
-export async function startServer(overrides: ConfigOverrides = {}, databaseUrl = inject('databaseUrl')): Promise<TestServer> {
+/** A real Parley server on a free port, against the run's database; `log` to read what it logs. */
+export async function startServer(overrides: ConfigOverrides = {}, databaseUrl = inject('databaseUrl'), log?: Logger): Promise<TestServer> {
   const config = withOverrides(testConfig(), overrides);
   const server = await createParleyServer({
     config,
     databaseUrl,
-    log: createLogger(config.logLevel),
+    log: log ?? createLogger(config.logLevel),
   });
   const port = await server.listen(0, '127.0.0.1');
   return {
@@ -78,4 +79,17 @@ export function useServerAndDatabase(overrides: ConfigOverrides = {}) {
     await env.db?.close();
   });
   return env;
+}
+
+/** A logger configured as in production whose lines (parsed JSON) a test can read. */
+export function capturedLogger(level = 'info') {
+  const lines: Record<string, any>[] = [];
+  const raw: string[] = [];
+  const log = createLogger(level, {
+    write(line: string) {
+      raw.push(line);
+      lines.push(JSON.parse(line));
+    },
+  });
+  return { log, lines, raw };
 }

@@ -9,9 +9,16 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     new Promise<void>((resolve) => {
       server = net.createServer((client) => {
         const upstream = net.connect(target.port, target.host);
-        for (const s of [client, upstream]) {
+        for (const [s, other] of [
+          [client, upstream],
+          [upstream, client],
+        ] as const) {
           sockets.add(s);
-          s.on('close', () => sockets.delete(s));
+          // A reset on one side must reach the other, or a client waits on a dead connection.
+          s.on('close', () => {
+            sockets.delete(s);
+            other.destroy();
+          });
           s.on('error', () => s.destroy());
         }
         client.pipe(upstream).pipe(client);

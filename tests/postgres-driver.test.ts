@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { isDriverPatched } from '../src/db/driver-patch.js';
+import { testDatabase } from './helpers/server.js';
+
+/**
+ * postgres.js 3.4.9 crashes the process, or runs a dead transaction's statements outside it,
+ * when a connection is lost mid-query; patches/postgres+3.4.9.patch fixes both. Each scenario
+ * runs in a child process, so a crash is an exit code.
+ */
+const FIXTURE = path.join(import.meta.dirname, 'fixtures/postgres-driver.mjs');
+
+async function run(scenario: string, ...args: string[]) {
+  const child = await promisify(execFile)(process.execPath, [FIXTURE, scenario, inject('databaseUrl'), ...args], { timeout: 20_000 }).catch(
+    (err: { code?: number; stdout?: string; stderr?: string }) => {
+      throw new Error(`${scenario} exited with ${err.code}:\n${err.stdout}${err.stderr}`);
+    },
+  );
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+describe('the postgres.js patch', () => {
+  it('is applied to the driver this project loads', () => {
+    expect(isDriverPatched()).toBe(true);
+  });
+
+  it('fails a transaction whose backend is terminated, without crashing, and the pool goes on', async () => {
+    expect(await run('transaction-backend-terminated')).toEqual({ transaction: 'CONNECTION_CLOSED', next: 1 });
+  });
+
+  it('never runs the statements of a lost transaction on the next session', async () => {
+    const table = `driver_fault_${randomBytes(4).toString('hex')}`;
+    const db = testDatabase();
+    await db.sql.unsafe(`create table ${table} (v int)`);
+    try {
+      expect(await run('transaction-continues-after-loss', table)).toEqual({ transaction: 'CONNECTION_CLOSED', stored: [] });
+    } finally {
+      await db.sql.unsafe(`drop table ${table}`);
+      await db.close();
+    }
+  });
+});
