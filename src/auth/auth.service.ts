@@ -4,6 +4,7 @@ import { validate } from '../common/validation.js';
 import type { Db, DbOrTx } from '../db/client.js';
 import { sessions, users, type UserRow } from '../db/schema.js';
 import type { RateLimits } from '../limits/rate-limits.js';
+import { privacyColumns, type PrivacyData } from '../users/privacy.js';
 import { password as passwordRule, registerRules } from '../users/user.rules.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { LoginLimiter } from './login-limiter.js';
@@ -28,6 +29,7 @@ export interface RegisterData {
   phone?: string | null;
   country?: string | null;
   profilePicture?: string | null;
+  privacy?: PrivacyData | null;
 }
 
 /** Accounts and sign-in: registration, login, token rotation, logout, password change. */
@@ -58,6 +60,7 @@ export class AuthService {
             phone: data.phone ?? null,
             country: data.country ?? null,
             profilePicture: data.profilePicture ?? null,
+            ...privacyColumns(data.privacy ?? {}),
           })
           .returning();
         return this.signIn(tx, user!, client);

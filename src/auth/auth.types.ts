@@ -1,3 +1,4 @@
+import { PrivacyInput } from '../users/privacy.types.js';
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { User } from '../users/user.type.js';
 
@@ -38,4 +39,7 @@ export class RegisterInput {
 
   @Field(() => String, { nullable: true, description: 'An http(s) URL, at most 500 characters.' })
   profilePicture?: string | null;
+
+  @Field(() => PrivacyInput, { nullable: true, description: 'Privacy settings to start with; each defaults to CONTACTS.' })
+  privacy?: PrivacyInput | null;
 }

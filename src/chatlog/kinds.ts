@@ -44,6 +44,8 @@ export interface EntryData {
   CHAT_CHANGED: { kind: ChatEventKind };
   /** `user_id` is the owner of the contact entry, and the only one who hears it. */
   CONTACT_CHANGED: { kind: ContactEventKind; contact: ContactSnapshot };
+  /** `user_id` blocked (or unblocked) `otherId`. Nobody hears it: instances keep their filters by it. */
+  BLOCKS_CHANGED: { otherId: number; blocked: boolean };
 }
 
 /** A stored entry with its kind's data typed. */

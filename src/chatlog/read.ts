@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
+import { chatLog, chatMemberships, contacts, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
 import { toLogRow } from './write.js';
@@ -83,7 +83,19 @@ export async function readForViewer(db: DbOrTx, viewerId: number, read: ViewerRe
             or(isNull(chatMemberships.untilLogId), sql`${chatLog.id} <= ${chatMemberships.untilLogId}`),
           ),
         )
-        .where(and(window, read.chatId == null ? undefined : eq(chatLog.chatId, read.chatId)))
+        .where(
+          and(
+            window,
+            read.chatId == null ? undefined : eq(chatLog.chatId, read.chatId),
+            // Nothing a user did reaches someone who blocked them.
+            notExists(
+              db
+                .select({ one: sql`1` })
+                .from(contacts)
+                .where(and(eq(contacts.userId, viewerId), eq(contacts.contactId, chatLog.userId), eq(contacts.status, 'BLOCKED'))),
+            ),
+          ),
+        )
         .orderBy(asc(chatLog.xid), asc(chatLog.id))
         .limit(read.limit)
         .then((rows) => rows.map((r) => r.entry)),

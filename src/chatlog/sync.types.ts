@@ -62,7 +62,7 @@ export class ChatChangedUpdate {
   chat!: Chat | null;
 }
 
-const UPDATE_TYPES: Record<Exclude<LogKind, 'CONTACT_CHANGED'>, string> = {
+const UPDATE_TYPES: Record<Exclude<LogKind, 'CONTACT_CHANGED' | 'BLOCKS_CHANGED'>, string> = {
   MESSAGE_ADDED: 'MessageAddedUpdate',
   MESSAGE_EDITED: 'MessageEditedUpdate',
   MESSAGE_DELETED: 'MessageDeletedUpdate',

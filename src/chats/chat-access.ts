@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { badInput, forbidden, notFound } from '../common/errors.js';
+import { blockedAmong } from '../contacts/blocks.js';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { lockChat } from '../db/locks.js';
 import { chatParticipants, chats, type ChatRow, type ParticipantRow } from '../db/schema.js';
@@ -31,6 +32,16 @@ export async function requireMember(db: DbOrTx, chatId: number, userId: number, 
 export async function lockAsMember(tx: Tx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
   await lockChat(tx, chatId);
   return requireMember(tx, chatId, userId, what);
+}
+
+/**
+ * A block works both ways in a direct chat: neither side may write there (send, edit, type).
+ * The chat still exists for both; groups are unaffected (their deliveries are filtered instead).
+ */
+export async function requireNoBlock(db: DbOrTx, m: Membership): Promise<void> {
+  if (m.chat.isGroup || !m.chat.directKey) return;
+  const other = m.chat.directKey.split(':').map(Number).find((id) => id !== m.participant.userId)!;
+  if ((await blockedAmong(db, m.participant.userId, [other])).size) throw forbidden('You cannot write in this chat: there is a block between you');
 }
 
 /** Group administration: only the owner renames, adds and removes. */

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
-import { chatMemberships, chatParticipants, chats, messages, type ChatRow, type MembershipRow, type ParticipantRow } from '../db/schema.js';
+import { chatMemberships, chatParticipants, chats, contacts, messages, type ChatRow, type MembershipRow, type ParticipantRow } from '../db/schema.js';
 
 /** A chat's unread count for the viewer, counting messages up to `upTo` (all when null). */
 export interface UnreadKey {
@@ -54,6 +54,13 @@ export function createChatLoaders(db: Db, viewerId: number | null) {
               ne(messages.senderId, viewerId),
               ne(messages.messageType, 'SYSTEM'),
               isNull(messages.deletedAt),
+              // The viewer hears nothing from someone they blocked, so it is not unread either.
+              notExists(
+                db
+                  .select({ one: sql`1` })
+                  .from(contacts)
+                  .where(and(eq(contacts.userId, viewerId), eq(contacts.contactId, messages.senderId), eq(contacts.status, 'BLOCKED'))),
+              ),
             ),
           )
           .groupBy(sql`k.chat_id`, sql`k.up_to`);

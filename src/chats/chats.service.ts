@@ -10,6 +10,7 @@ import type { Db, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, users, type ChatRow } from '../db/schema.js';
 import { appendMessage } from '../messages/message-log.js';
+import { requireAudience } from '../users/privacy.js';
 import { lockAsMember, requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
 import { CHAT_PAGE, directKey, groupName, listNames, MAX_GROUP_SIZE, participantIdsRule } from './chat.rules.js';
 
@@ -34,17 +35,25 @@ export class ChatsService {
     return toPage(rows.map((r) => r.chat), window, (c) => c.activitySeq, CHAT_PAGE.kind);
   }
 
-  /** Idempotent: one direct chat per pair, kept unique by the database even under races. */
+  /**
+   * Idempotent: one direct chat per pair, kept unique by the database even under races. A new
+   * one needs the other user's `directMessages` setting to allow the viewer; one that exists
+   * keeps working whatever the settings say now.
+   */
   async createDirect(viewerId: number, userIdArg: string): Promise<ChatRow> {
     const otherId = parseIntId(userIdArg, 'userId');
     if (otherId === viewerId) throw badInput('userId', 'A direct chat needs another user');
     return this.db.transaction(async (tx) => {
       await this.requireReachable(tx, viewerId, [otherId]);
       const key = directKey(viewerId, otherId);
+      const [existing] = await tx.select().from(chats).where(eq(chats.directKey, key));
+      if (existing) return existing;
+      await requireAudience(tx, viewerId, [otherId], 'privacyDirectMessages', 'direct chats');
       const [created] = await tx.insert(chats).values({ isGroup: false, directKey: key }).onConflictDoNothing({ target: chats.directKey }).returning();
       if (!created) {
-        const [existing] = await tx.select().from(chats).where(eq(chats.directKey, key));
-        return existing!;
+        // The other side created it meanwhile.
+        const [theirs] = await tx.select().from(chats).where(eq(chats.directKey, key));
+        return theirs!;
       }
       await tx.insert(chatParticipants).values([
         { chatId: created.id, userId: viewerId },
@@ -61,6 +70,7 @@ export class ChatsService {
     const memberIds = validate(participantIdsRule, parseIntIds(participantIdsArg, 'participantIds').filter((id) => id !== viewerId), 'participantIds');
     return this.db.transaction(async (tx) => {
       const names = await this.requireReachable(tx, viewerId, memberIds);
+      await requireAudience(tx, viewerId, memberIds, 'privacyGroupAdds', 'group adds');
       const [chat] = await tx.insert(chats).values({ isGroup: true, name }).returning();
       await tx.insert(chatParticipants).values([
         { chatId: chat!.id, userId: viewerId, role: 'OWNER' as const },
@@ -101,6 +111,7 @@ export class ChatsService {
       if (added.length === 0) return chat;
       if (present.size + added.length > MAX_GROUP_SIZE) throw badInput('userIds', `A group holds at most ${MAX_GROUP_SIZE} participants`);
       const names = await this.requireReachable(tx, viewerId, added);
+      await requireAudience(tx, viewerId, added, 'privacyGroupAdds', 'group adds');
       // History before joining does not count as unread for newcomers.
       await tx.insert(chatParticipants).values(added.map((userId) => ({ chatId, userId, lastReadMessageId: chat.lastMessageId })));
       for (const userId of added) await this.announce(tx, ChatEventKind.PARTICIPANT_ADDED, chatId, userId, [userId]);

@@ -193,6 +193,7 @@ export class ContactsService {
       const blocked = await setEntry(tx, viewerId, otherId, 'BLOCKED', 'OUTGOING', new Date());
       // Their own block of the viewer, if any, stays: blocks are per side.
       if (theirs && theirs.status !== 'BLOCKED') await dropEntry(tx, theirs, removalKind(theirs));
+      await appendUserEntry(tx, viewerId, { kind: 'BLOCKS_CHANGED', data: { otherId, blocked: true } });
       return blocked;
     });
   }
@@ -200,11 +201,15 @@ export class ContactsService {
   /** Deletes the viewer's block of the user; false when there was none. */
   async unblockUser(viewerId: number, userId: string): Promise<boolean> {
     const otherId = parseOtherUserId(viewerId, userId);
-    const removed = await this.db
-      .delete(contacts)
-      .where(and(eq(contacts.userId, viewerId), eq(contacts.contactId, otherId), eq(contacts.status, 'BLOCKED')))
-      .returning({ id: contacts.id });
-    return removed.length > 0;
+    return this.db.transaction(async (tx) => {
+      await lockUsers(tx, [viewerId, otherId]);
+      const removed = await tx
+        .delete(contacts)
+        .where(and(eq(contacts.userId, viewerId), eq(contacts.contactId, otherId), eq(contacts.status, 'BLOCKED')))
+        .returning({ id: contacts.id });
+      if (removed.length) await appendUserEntry(tx, viewerId, { kind: 'BLOCKS_CHANGED', data: { otherId, blocked: false } });
+      return removed.length > 0;
+    });
   }
 
   private async resolveInvitee(viewerId: number, target: InviteTarget): Promise<{ otherId: number; field: string }> {

@@ -20,6 +20,9 @@ import {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+/** Who may do something to a user: start a direct chat, add them to a group, see when they were last online. */
+export const audience = pgEnum('audience', ['EVERYONE', 'CONTACTS', 'NOBODY']);
+
 export const users = pgTable(
   'users',
   {
@@ -31,10 +34,15 @@ export const users = pgTable(
     country: varchar('country', { length: 100 }),
     profilePicture: varchar('profile_picture', { length: 500 }),
     password: varchar('password', { length: 255 }).notNull(),
+    privacyDirectMessages: audience('privacy_direct_messages').notNull().default('CONTACTS'),
+    privacyGroupAdds: audience('privacy_group_adds').notNull().default('CONTACTS'),
+    privacyLastSeen: audience('privacy_last_seen').notNull().default('CONTACTS'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Keeping someone out altogether is what a block is for: these settings go down to contacts.
+    check('users_privacy_reachable', sql`${t.privacyDirectMessages} <> 'NOBODY' AND ${t.privacyGroupAdds} <> 'NOBODY'`),
     // Emails are unique whatever their case.
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
     // Name prefix search: `lower(name) LIKE 'ab%'` can use these.
@@ -230,6 +238,7 @@ export const logKind = pgEnum('log_kind', [
   'READ_MARKER',
   'CHAT_CHANGED',
   'CONTACT_CHANGED',
+  'BLOCKS_CHANGED',
 ]);
 
 /**

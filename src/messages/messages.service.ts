@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql } from 'drizzle-orm';
-import { lockAsMember, requireMember } from '../chats/chat-access.js';
+import { lockAsMember, requireMember, requireNoBlock } from '../chats/chat-access.js';
 import type { ReceiptView } from '../chatlog/views.js';
 import { appendChatEntry } from '../chatlog/write.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../common/errors.js';
@@ -29,7 +29,7 @@ export class MessagesService {
     const data = validate(sendMessageRules, input);
     try {
       return await this.db.transaction(async (tx) => {
-        await lockAsMember(tx, chatId, viewerId);
+        await requireNoBlock(tx, await lockAsMember(tx, chatId, viewerId));
         if (data.clientMessageId) {
           const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
           if (earlier) return sameChatOrConflict(earlier, chatId);
@@ -52,8 +52,9 @@ export class MessagesService {
    */
   async edit(viewerId: number, idArg: string, contentArg: string): Promise<MessageRow> {
     const { content } = validate(editMessageRules, { content: contentArg });
-    return this.changeMessage(viewerId, idArg, async (tx, message) => {
+    return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
       if (message.deletedAt) throw badInput('id', 'A deleted message cannot be edited');
+      await requireNoBlock(tx, membership);
       if (message.messageType === 'SYSTEM') throw forbidden('System messages cannot be edited');
       if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');
       if (message.content === content) return message;

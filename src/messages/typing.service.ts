@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { requireMember } from '../chats/chat-access.js';
+import { requireMember, requireNoBlock } from '../chats/chat-access.js';
 import { rateLimited } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import type { Db } from '../db/client.js';
@@ -18,7 +18,7 @@ export class TypingService {
 
   async set(viewerId: number, chatIdArg: string, isTyping: boolean): Promise<boolean> {
     const chatId = parseIntId(chatIdArg, 'chatId');
-    await requireMember(this.db, chatId, viewerId);
+    await requireNoBlock(this.db, await requireMember(this.db, chatId, viewerId));
     try {
       await this.limiter.consume(`${viewerId}:${chatId}`);
     } catch (res) {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LogKind } from '../chatlog/kinds.js';
+import type { EntryOf, LogKind } from '../chatlog/kinds.js';
 import { currentPosition, readForViewer } from '../chatlog/read.js';
 import { type Position } from '../chatlog/position.js';
 import { viewEntries, type EntryView } from '../chatlog/views.js';
@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import type { LogRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 import { Audience } from './audience.js';
+import { BlockedUsers } from './blocks.js';
 import { AsyncQueue } from './async-queue.js';
 import { shareAcrossSubscribers } from './event-scope.js';
 import type { TypingSignal } from './events.js';
@@ -48,6 +49,7 @@ export class RealtimeHub {
   private readonly feeds = new Map<number, Set<LogFeed>>();
   private readonly typers = new Map<number, Set<TypingSubscriber>>();
   private readonly audience: Audience;
+  private readonly blocks: BlockedUsers;
   private readonly typing: TypingTimers;
   private follower: LogFollower | undefined;
   /** The position of the last batch handed out: a new feed replays up to it, then goes live. */
@@ -60,6 +62,7 @@ export class RealtimeHub {
     private readonly options: HubOptions,
   ) {
     this.audience = new Audience(db);
+    this.blocks = new BlockedUsers(db);
     this.typing = new TypingTimers(options.typingTimeoutMs, (chatId, userId) =>
       this.deliverTyping({ chatId, userId, isTyping: false, at: new Date() }).catch((err: unknown) => this.log.error({ err }, 'typing delivery failed')),
     );
@@ -98,6 +101,7 @@ export class RealtimeHub {
    */
   async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
     const start = after ?? (await currentPosition(this.db));
+    await this.blocks.track(userId);
     const upTo = this.position;
     const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed));
     this.add(this.feeds, userId, feed as LogFeed);
@@ -116,7 +120,8 @@ export class RealtimeHub {
     return feed.queue;
   }
 
-  typingFeed(userId: number, chatId: number | null): AsyncQueue<TypingPayload> {
+  async typingFeed(userId: number, chatId: number | null): Promise<AsyncQueue<TypingPayload>> {
+    await this.blocks.track(userId);
     const subscriber: TypingSubscriber = { userId, chatId, queue: new AsyncQueue(() => this.remove(this.typers, userId, subscriber)) };
     this.add(this.typers, userId, subscriber);
     return subscriber.queue;
@@ -139,10 +144,15 @@ export class RealtimeHub {
     // From here to the end nothing waits: a feed registered from now on starts at `reached`.
     this.position = reached;
     const now = Date.now();
-    for (const view of views) {
+    const viewOf = new Map(views.map((v) => [v.entry.id, v]));
+    for (const entry of entries) {
+      if (entry.kind === 'BLOCKS_CHANGED') this.blocks.apply(entry as EntryOf<'BLOCKS_CHANGED'>);
+      const view = viewOf.get(entry.id);
+      if (!view) continue;
       shareView(view, loaders);
       let delivered = 0;
       for (const userId of this.audience.of(view.entry)) {
+        if (this.blocks.hides(userId, view.userId)) continue;
         for (const feed of this.feeds.get(userId) ?? []) if (feed.offer(view)) delivered++;
       }
       if (delivered) {
@@ -155,8 +165,8 @@ export class RealtimeHub {
   private async deliverTyping(payload: TypingPayload): Promise<void> {
     if (this.typers.size === 0) return;
     for (const userId of await this.audience.current(payload.chatId)) {
-      // Never one's own typing.
-      if (userId === payload.userId) continue;
+      // Never one's own typing, nor a blocked user's.
+      if (userId === payload.userId || this.blocks.hides(userId, payload.userId)) continue;
       for (const s of this.typers.get(userId) ?? []) {
         if (s.chatId === null || s.chatId === payload.chatId) s.queue.push(payload);
       }
@@ -175,6 +185,7 @@ export class RealtimeHub {
     if (!set?.delete(s)) return;
     this.count--;
     if (set.size === 0) index.delete(userId);
+    if (!this.feeds.has(userId) && !this.typers.has(userId)) this.blocks.forget(userId);
   }
 }
 

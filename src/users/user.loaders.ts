@@ -21,6 +21,16 @@ export function createUserLoaders(db: Db, viewerId: number | null) {
       const accepted = new Set(rows.map((r) => r.contactId));
       return ids.map((id) => accepted.has(id));
     }),
+    /** Whether a user blocked the viewer: then they do not exist for the viewer. */
+    hasBlockedViewer: new DataLoader<number, boolean>(async (ids) => {
+      if (viewerId === null) return ids.map(() => false);
+      const rows = await db
+        .select({ userId: contacts.userId })
+        .from(contacts)
+        .where(and(inArray(contacts.userId, [...ids]), eq(contacts.contactId, viewerId), eq(contacts.status, 'BLOCKED')));
+      const blockers = new Set(rows.map((r) => r.userId));
+      return ids.map((id) => blockers.has(id));
+    }),
   };
 }
 export type UserLoaders = ReturnType<typeof createUserLoaders>;

@@ -3,6 +3,8 @@ import { unauthenticated } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import { requireViewer, type Context } from '../context.js';
 import type { UserRow } from '../db/schema.js';
+import { privacyOf } from './privacy.js';
+import { Privacy, PrivacyInput } from './privacy.types.js';
 import { UpdateProfileInput } from './update-profile.input.js';
 import { User } from './user.type.js';
 
@@ -16,10 +18,22 @@ export class UserResolver {
     return user;
   }
 
-  @Query(() => User, { nullable: true })
+  @Query(() => User, { nullable: true, description: 'Null for an unknown user, and for one who blocked the viewer.' })
   async user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<UserRow | null> {
     requireViewer(ctx);
-    return ctx.loaders.userById.load(parseIntId(id, 'id'));
+    const userId = parseIntId(id, 'id');
+    if (await ctx.loaders.hasBlockedViewer.load(userId)) return null;
+    return ctx.loaders.userById.load(userId);
+  }
+
+  @Mutation(() => Privacy, { description: "Changes the viewer's privacy settings; omitted ones stay." })
+  updatePrivacy(@Arg('input', () => PrivacyInput) input: PrivacyInput, @Ctx() ctx: Context) {
+    return ctx.services.users.updatePrivacy(requireViewer(ctx), { ...input });
+  }
+
+  @FieldResolver(() => Privacy, { nullable: true, description: 'Your own privacy settings (`me.privacy`); null for anyone else.' })
+  privacy(@Root() user: UserRow, @Ctx() ctx: Context) {
+    return ctx.viewerId === user.id ? privacyOf(user) : null;
   }
 
   @Mutation(() => User)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email, httpUrl, text } from '../common/validation.js';
+import { privacyRules } from './privacy.js';
 
 /** Every rule about what a user's profile may hold lives here. */
 export const profileFields = {
@@ -28,6 +29,7 @@ export const registerRules = z.object({
   phone: profileFields.phone.nullish(),
   country: profileFields.country.nullish(),
   profilePicture: profileFields.profilePicture.nullish(),
+  privacy: privacyRules.nullish(),
 });
 
 /** Omitted fields stay as they are; null clears an optional field. */

@@ -3,6 +3,7 @@ import { notFound } from '../common/errors.js';
 import { validate } from '../common/validation.js';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
+import { privacyColumns, privacyOf, privacyRules, type PrivacyData } from './privacy.js';
 import { updateProfileRules } from './user.rules.js';
 
 export interface ProfileChanges {
@@ -29,5 +30,16 @@ export class UsersService {
       .returning();
     if (!user) throw notFound('User');
     return user;
+  }
+
+  async updatePrivacy(viewerId: number, input: PrivacyData) {
+    const changes = privacyColumns(validate(privacyRules, input));
+    const [user] = await this.db
+      .update(users)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(users.id, viewerId))
+      .returning();
+    if (!user) throw notFound('User');
+    return privacyOf(user);
   }
 }

@@ -47,15 +47,22 @@ export interface TestUser {
   lastname: string;
 }
 
+/**
+ * Test users can be reached by anyone, so that scenarios need not make everyone contacts first;
+ * the privacy tests register with the real defaults (`privacy: null`).
+ */
+const OPEN = { directMessages: 'EVERYONE', groupAdds: 'EVERYONE' };
+
 export async function registerUser(
   url: string,
-  input: Partial<{ firstname: string; lastname: string; email: string; password: string; phone: string; country: string }> = {},
+  input: Partial<{ firstname: string; lastname: string; email: string; password: string; phone: string; country: string; privacy: Record<string, string> | null }> = {},
 ): Promise<TestUser> {
   const full = {
     firstname: 'Test',
     lastname: 'User',
     email: uniqueEmail(),
     password: 'password-123',
+    privacy: OPEN,
     ...input,
   };
   const res = await gql(

@@ -24,7 +24,8 @@ export interface Actor extends TestUser {
 export interface Parley {
   readonly srv: TestServer;
   readonly db: Database;
-  newUser(firstname?: string): Promise<Actor>;
+  /** `privacy: null` registers with the real defaults (test users are otherwise open to all). */
+  newUser(firstname?: string, options?: { privacy?: Record<string, string> | null }): Promise<Actor>;
   newUsers(n: number, prefix?: string): Promise<Actor[]>;
   newDirectChat(a: Actor, b: Actor): Promise<string>;
   newGroup(owner: Actor, members: Actor[], name?: string): Promise<string>;
@@ -83,7 +84,7 @@ export function useParley(overrides: Partial<Config> = {}): Parley {
     get db() {
       return db;
     },
-    newUser: async (firstname = 'Test') => actor(await registerUser(srv.url, { firstname }), () => srv),
+    newUser: async (firstname = 'Test', options = {}) => actor(await registerUser(srv.url, { firstname, ...options }), () => srv),
     newUsers: (n, prefix = 'U') => Promise.all(Array.from({ length: n }, (_, i) => parley.newUser(`${prefix}${i}`))),
     async newDirectChat(a, b) {
       return (await a.must(`mutation($u: ID!) { createDirectChat(userId: $u) { id } }`, { u: b.id })).createDirectChat.id;

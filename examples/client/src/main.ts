@@ -12,12 +12,15 @@ import { getMainDefinition } from '@apollo/client/utilities';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  AcceptInvitationDocument,
   ChatsDocument,
   CreateDirectChatDocument,
+  InvitationsDocument,
   LoginDocument,
   MessageAddedDocument,
   MessagesDocument,
   RegisterDocument,
+  SendInvitationDocument,
   SendMessageDocument,
   type MessageAddedSubscription,
 } from './gql/graphql.js';
@@ -113,6 +116,13 @@ async function main() {
     const asBen = connect(login.accessToken);
     const asAna = connect(ana.accessToken);
     sessions.push(asBen, asAna);
+
+    // Direct chats are for contacts by default: Ben invites Ana, and she accepts.
+    await asBen.client.mutate({ mutation: SendInvitationDocument, variables: { userId: ana.user.id } });
+    const invitation = required((await asAna.client.query({ query: InvitationsDocument })).data, 'invitations').invitations[0];
+    if (!invitation) throw new Error("Ben's invitation did not reach Ana");
+    await asAna.client.mutate({ mutation: AcceptInvitationDocument, variables: { id: invitation.id } });
+    console.log(`${invitation.user.firstname} and Ana are contacts`);
 
     const chat = required((await asBen.client.mutate({ mutation: CreateDirectChatDocument, variables: { userId: ana.user.id } })).data, 'createDirectChat').createDirectChat;
     console.log(`Direct chat ${chat.id} created`);
