@@ -3,16 +3,19 @@ import 'reflect-metadata';
 import { AccessTokens } from './auth/access-tokens.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { resolveJwtSecret } from './auth/secret.js';
-import { ConfigError, loadConfig } from './config.js';
+import { StartupError, oneLine } from './common/startup-error.js';
+import { loadConfig } from './config.js';
 import { connectDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { provisionConfiguredDatabase } from './db/provision.js';
+import { loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { seedDemoData } from './seed/demo-data.js';
 import { createDataServices } from './services.js';
 
 /** `npm run seed`: demo users, contacts, chats and history, in the database `npm start` uses. */
 async function main() {
+  loadEnvFile();
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const database = await provisionConfiguredDatabase(config, log);
@@ -36,6 +39,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `Seeding failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err instanceof StartupError ? err.message : `Seeding failed: ${oneLine(err)}`);
   process.exit(1);
 });
