@@ -14,6 +14,7 @@ import { connectDatabase, type Database } from './db/client.js';
 import { applyCors } from './http/cors.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
+import { serveHome } from './http/home.js';
 import { attachWebSocketServer } from './http/websocket.js';
 import { registry, trackInstance } from './observability/metrics.js';
 import { operationMetricsPlugin } from './observability/operation-metrics.js';
@@ -74,6 +75,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     introspection: config.introspection,
     // Shutdown is ours (main.ts): server, then database, in that order.
     stopOnTerminationSignals: false,
+    // Apollo's own warnings join the JSON log instead of the console.
+    logger: log,
     formatError,
   });
   await apollo.start();
@@ -112,7 +115,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         res.setHeader('content-type', registry.contentType);
         return void res.end(await registry.metrics());
       default:
-        if (serveGraphiQL(url.pathname, res)) return;
+        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res)) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { bearerToken, type AccessTokens } from '../auth/access-tokens.js';
@@ -10,6 +9,7 @@ import { ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
 import { originAllowed } from './cors.js';
+import { serveGraphQLOverWebSocket } from './graphql-ws-server.js';
 import { clientIp } from './request.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
@@ -56,7 +56,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     return s;
   };
 
-  const disposable = useServer(
+  const disposable = serveGraphQLOverWebSocket(
     {
       schema,
       connectionInitWaitTimeout: config.ws.initTimeoutMs,
@@ -108,6 +108,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
     },
     wss,
+    log,
   );
 
   return {
