@@ -33,6 +33,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   const configuredDir = path.resolve(options.dir);
   const password = await readOrCreatePassword(path.dirname(configuredDir));
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`;
+  const installed = await findPostgresBinaries(); // first: without them, nothing else is worth doing
   const user = await postgresOsUser();
   const placement = await placeData(user, configuredDir);
   // One cluster serves a data folder: when it is already up (say `npm run seed` while the server
@@ -40,7 +41,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   if (existsSync(path.join(placement.dir, 'postmaster.pid')) && (await answers(url))) {
     return { url, shared: true, dataDir: placement.dir, stop: async () => {} };
   }
-  const binaries = await binariesFor(user, await findPostgresBinaries());
+  const binaries = await binariesFor(user, installed);
   const cluster = { binaries, dir: placement.dir, port: options.port, user, onLog: options.onLog ?? (() => {}) };
   const fresh = !existsSync(path.join(placement.dir, 'PG_VERSION'));
   if (fresh) await initCluster(cluster, USER, password);

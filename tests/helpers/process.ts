@@ -13,7 +13,8 @@ export const SERVER_COMMAND = tsxCommand('src/main.ts');
 
 /** The environment a newcomer has: the suite's own settings left out, the project's tsconfig wherever it runs. */
 export function cleanEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _database, NODE_ENV: _env, LOG_LEVEL: _level, ...inherited } = process.env;
+  const { DATABASE_URL: _database, NODE_ENV: _env, LOG_LEVEL: _level, TEST: _test, ...rest } = process.env;
+  const inherited = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('VITEST')));
   const merged: NodeJS.ProcessEnv = { ...inherited, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'), ...env };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   return merged;

@@ -42,10 +42,11 @@ export async function findPostgresBinaries(): Promise<PostgresBinaries> {
 export async function binariesFor(
   user: OsUser | undefined,
   binaries: PostgresBinaries,
+  sharedRoot = SHARED_BINARIES_ROOT,
 ): Promise<PostgresBinaries & { closed?: string }> {
   if (!user || (await runsAs(user, binaries))) return binaries;
   const closed = (await firstClosedDirectory(user, binaries.dir)) ?? binaries.dir;
-  const dir = path.join(SHARED_BINARIES_ROOT, `postgres-${binaries.version}-${process.platform}-${process.arch}`);
+  const dir = path.join(sharedRoot, `postgres-${binaries.version}-${process.platform}-${process.arch}`);
   if (!existsSync(dir)) await copyReadableByAll(binaries.dir, dir);
   const copy = { ...binaries, dir, initdb: path.join(dir, 'bin', path.basename(binaries.initdb)), postgres: path.join(dir, 'bin', path.basename(binaries.postgres)) };
   if (!(await runsAs(user, copy))) {
