@@ -21,10 +21,6 @@ async function main() {
   process.on('uncaughtException', (err) => crash(err, 'Uncaught exception'));
   process.on('unhandledRejection', (err) => crash(err, 'Unhandled rejection'));
 
-  database = await provisionConfiguredDatabase(config, log);
-  if (database.notice) log.info(database.notice);
-  log.info(`Database: ${database.description}`);
-
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -38,8 +34,12 @@ async function main() {
       process.exit(0);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGHUP: the terminal closed. The embedded PostgreSQL, in its own process group, is ours to stop.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+
+  database = await provisionConfiguredDatabase(config, log);
+  if (database.notice) log.info(database.notice);
+  log.info(`Database: ${database.description}`);
 
   const { url, description } = database;
   await runMigrations(url).catch((err: unknown) => {

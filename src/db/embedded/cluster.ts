@@ -61,10 +61,13 @@ export interface RunningCluster {
  */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const args = ['-D', options.dir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1'];
-  const postgres = launch(options, options.binaries.postgres, args, { detached: true });
+  // (On Windows a detached process gets a console window of its own, and Ctrl-C works differently.)
+  const postgres = launch(options, options.binaries.postgres, args, { detached: process.platform !== 'win32' });
   const { child } = postgres;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stopOnExit = () => child.kill('SIGINT');
+  process.once('exit', stopOnExit);
+  void exited.then(() => process.off('exit', stopOnExit));
   await new Promise<void>((resolve, reject) => {
     postgres.onLine((line) => line.includes(READY) && resolve());
     child.once('error', (err) => reject(new StartupError(`The embedded PostgreSQL could not be started: ${err.message}`)));
@@ -76,10 +79,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       ),
     );
   });
-  process.once('exit', stopOnExit);
   return {
     async stop() {
-      process.off('exit', stopOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       // SIGINT is PostgreSQL's "fast" shutdown: sessions end, data is flushed.
       child.kill('SIGINT');
@@ -96,6 +97,7 @@ function launch(options: ClusterOptions, program: string, args: string[], extra:
     env: { ...process.env, ...ENGLISH },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: extra.detached ?? false,
+    windowsHide: true,
   });
   const recent: string[] = [];
   const listeners: ((line: string) => void)[] = [];
