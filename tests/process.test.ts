@@ -67,25 +67,26 @@ describe('the server as the Docker image runs it', () => {
     oversized.send({ type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
     await until(() => oversized.messages.some((m) => m.type === 'connection_ack'));
     oversized.send({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }', variables: { pad: 'x'.repeat(100_000) } } });
-    expect((await oversized.closed).code).toBe(1009);
+    expect(await oversized.closed, server.output()).toMatchObject({ code: 1009 });
 
     const open = rawSocket(wsUrl);
     await open.opened;
     open.send({ type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
     await until(() => open.messages.some((m) => m.type === 'connection_ack'));
     server.child.kill('SIGTERM');
-    expect(await open.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
-    expect(await server.exited).toBe(0);
+    const output = server.output;
+    expect(await open.closed, output()).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await server.exited, output()).toBe(0);
 
-    const lines = jsonLines(server.output());
+    const lines = jsonLines(output());
     const messages = lines.map((l) => l.msg);
-    expect(messages).toContain('SIGTERM received, shutting down');
-    expect(messages.at(-1)).toBe('Stopped cleanly');
-    expect(lines.find((l) => l.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')).toMatchObject({ level: 30, msg: 'WebSocket closed: the client sent a frame it may not send' });
-    expect(lines.filter((l) => l.path === '/graphql' && l.status === 200).length).toBeGreaterThan(0);
+    expect(messages, output()).toContain('SIGTERM received, shutting down');
+    expect(messages.at(-1), output()).toBe('Stopped cleanly');
+    expect(lines.find((l) => l.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'), output()).toMatchObject({ level: 30, msg: 'WebSocket closed: the client sent a frame it may not send' });
+    expect(lines.filter((l) => l.path === '/graphql' && l.status === 200).length, output()).toBeGreaterThan(0);
     // Nothing failed, so no error objects, and no stack anywhere.
-    expect(lines.filter((l) => 'err' in l || (l.level as number) >= 50)).toEqual([]);
-    expect(server.output()).not.toMatch(/\n\s+at /);
+    expect(lines.filter((l) => 'err' in l || (l.level as number) >= 50), output()).toEqual([]);
+    expect(output()).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -22,7 +22,7 @@ export function cleanEnv(env: Record<string, string | undefined> = {}): NodeJS.P
 
 export interface RunningProcess {
   child: ChildProcess;
-  /** Everything written to stdout and stderr so far. */
+  /** Everything written to stdout so far, then everything written to stderr. */
   output(): string;
   /** Resolves with the first match of `pattern` in the output; rejects if the process exits first. */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
@@ -40,19 +40,21 @@ export function run(options: { env?: Record<string, string | undefined>; cwd?: s
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
-  let output = '';
+  // Kept apart, so that a line on one stream is never cut by a chunk of the other.
+  const streams = { stdout: '', stderr: '' };
+  const output = () => (streams.stderr ? `${streams.stdout}${streams.stdout.endsWith('\n') ? '' : '\n'}${streams.stderr}` : streams.stdout);
   const waiters = new Set<() => void>();
-  const take = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const check of [...waiters]) check();
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.on('data', (chunk: Buffer) => {
+      streams[name] += chunk.toString('utf8');
+      for (const check of [...waiters]) check();
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const waitFor = (pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {
-        const match = pattern.exec(output);
+        const match = pattern.exec(output());
         if (match) {
           waiters.delete(check);
           resolve(match);
@@ -63,12 +65,12 @@ export function run(options: { env?: Record<string, string | undefined>; cwd?: s
       void exited.then((code) => {
         if (!waiters.has(check)) return;
         waiters.delete(check);
-        reject(new Error(`exited with ${code} before printing ${pattern}:\n${output}`));
+        reject(new Error(`exited with ${code} before printing ${pattern}:\n${output()}`));
       });
     });
   const listening = waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!);
   listening.catch(() => {}); // not every run is meant to listen
-  return { child, output: () => output, waitFor, listening, exited };
+  return { child, output, waitFor, listening, exited };
 }
 
 /** Each non-empty output line parsed as JSON; fails naming the first line that is not. */
