@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { StartupError } from './common/startup-error.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -94,6 +95,9 @@ const EnvSchema = z.object({
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
 });
 
+/** The names of every environment variable Parley reads. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
@@ -148,21 +152,35 @@ export interface LoginLimitsConfig {
   windowSeconds: number;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends StartupError {
+  override name = 'ConfigError';
+}
+
+/** Secrets published in this project's samples: whoever read them could sign tokens. */
+const SAMPLE_SECRETS = ['change-me-please-change-me-please-32+', 'change-me-to-at-least-32-random-characters'];
+
+/** Why a production JWT_SECRET is unfit, if it is: a sample value, or too little variety to be random. */
+function weakSecret(secret: string): string | undefined {
+  if (SAMPLE_SECRETS.includes(secret) || /change.?me|example|placeholder|secret/i.test(secret)) return 'is a sample value';
+  if (new Set(secret).size < 10) return 'has too little variety to be random';
+  return undefined;
+}
 
 /** Parses the environment once into a typed object; fails fast with every problem listed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
   if (isProduction && e.DATABASE_URL && !e.JWT_SECRET) {
-    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set');
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: use 32+ random characters (openssl rand -base64 48)');
   }
+  const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
+  if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
   return {
     env: e.NODE_ENV,
     isProduction,

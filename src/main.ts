@@ -1,13 +1,18 @@
 import type { Logger } from 'pino';
 import { logSafeError } from './common/log-safe-error.js';
-import { ConfigError, loadConfig } from './config.js';
+import { databaseFailure, listenFailure, startupMessage, StartupError } from './common/startup-error.js';
+import { loadConfig } from './config.js';
 import { isDriverPatched } from './db/driver-patch.js';
 import { runMigrations } from './db/migrate.js';
-import { provisionConfiguredDatabase } from './db/provision.js';
+import { provisionConfiguredDatabase, type ProvisionedDatabase } from './db/provision.js';
+import { loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
-import { createParleyServer } from './server.js';
+import { createParleyServer, type ParleyServer } from './server.js';
 
-let log: Logger | undefined;
+// Until the configuration names a level, and for failures before it does.
+let log: Logger = createLogger('info');
+let database: ProvisionedDatabase | undefined;
+let server: ParleyServer | undefined;
 
 /**
  * The last resort: an error nothing handled leaves the process in an unknown state, so it is
@@ -17,8 +22,7 @@ let log: Logger | undefined;
 function exitOnUnhandled(kind: string) {
   return (err: unknown) => {
     try {
-      if (log) log.fatal({ err: logSafeError(err) }, `${kind}; exiting`);
-      else console.error(`${kind}; exiting:`, err);
+      log.fatal({ err: logSafeError(err) }, `${kind}; exiting`);
     } finally {
       process.exit(1);
     }
@@ -28,57 +32,67 @@ process.on('uncaughtException', exitOnUnhandled('uncaught exception'));
 process.on('unhandledRejection', exitOnUnhandled('unhandled rejection'));
 
 async function main() {
+  const envFile = loadEnvFile();
   const config = loadConfig();
   log = createLogger(config.logLevel);
+  if (envFile) log.info(`Read settings from ${envFile} (the environment wins over it)`);
   if (!isDriverPatched()) {
     log.error('postgres.js is missing the patch in patches/ (run `npm install`): a database connection lost mid-query can crash this process');
   }
-  const database = await provisionConfiguredDatabase(config, log);
-  log.info(`Database: ${database.description}`);
 
-  let server: Awaited<ReturnType<typeof createParleyServer>> | undefined;
   let stopping = false;
   // A second signal (a terminal's Ctrl-C reaches npm and node both) changes nothing: the drain
   // is already bounded by SHUTDOWN_TIMEOUT_MS.
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const logger = log!;
-    logger.info(`${signal} received, shutting down`);
+    log.info(`${signal} received, shutting down`);
     setTimeout(() => {
-      logger.error(`Shutdown did not finish within ${config.shutdownTimeoutMs} ms; exiting`);
+      log.error(`Shutdown did not finish within ${config.shutdownTimeoutMs} ms; exiting`);
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     let code = 0;
     try {
       await server?.close();
     } catch (err) {
-      logger.error({ err }, 'error while stopping the server');
+      log.error({ err }, 'error while stopping the server');
       code = 1;
     }
     try {
-      await database.stop();
+      await database?.stop();
     } catch (err) {
-      logger.error({ err }, 'error while stopping the database');
+      log.error({ err }, 'error while stopping the database');
       code = 1;
     }
-    if (code === 0) logger.info('Stopped cleanly');
+    if (code === 0) log.info('Stopped cleanly');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGHUP: the terminal closed. The embedded PostgreSQL, in its own process group, is ours to stop.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
-  await runMigrations(database.url);
+  database = await provisionConfiguredDatabase(config, log);
+  if (database.notice) log.info(database.notice);
+  log.info(`Database: ${database.description}`);
+
+  const { url, description } = database;
+  await runMigrations(url).catch((err: unknown) => {
+    throw databaseFailure(err, description);
+  });
   log.info('Migrations applied');
-  server = await createParleyServer({ config, databaseUrl: database.url, log });
-  const port = await server.listen(config.port, config.host);
+  server = await createParleyServer({ config, databaseUrl: url, log });
+  const port = await server.listen(config.port, config.host).catch((err: unknown) => {
+    throw listenFailure(err, config.port, config.host);
+  });
   log.info(`Parley GraphQL API listening on http://localhost:${port}/graphql (subscriptions: ws://localhost:${port}/graphql)`);
   if (server.metricsPort !== undefined) log.info(`Metrics: http://localhost:${server.metricsPort}/metrics`);
   log.info(`GraphiQL explorer: http://localhost:${port}/graphiql`);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error('Parley failed to start:', err);
+main().catch(async (err: unknown) => {
+  // One line that says what is wrong and what to do; the details only for those who ask.
+  log.fatal(startupMessage(err));
+  if (!(err instanceof StartupError)) log.debug({ err: logSafeError(err) }, 'Start-up failure details');
+  await server?.close().catch(() => {});
+  await database?.stop().catch(() => {});
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { documentLimits } from './http/document-limits.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
 import { httpTransportPlugin } from './http/transport-plugin.js';
+import { serveHome } from './http/home.js';
 import { attachWebSocketServer } from './http/websocket.js';
 import { trackInstance } from './observability/metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
@@ -91,6 +92,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     introspection: true,
     // Shutdown is ours (main.ts): server, then database, in that order.
     stopOnTerminationSignals: false,
+    // Apollo's own warnings join the JSON log instead of the console.
+    logger: log,
     formatError,
   });
   await apollo.start();
@@ -133,7 +136,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         if (metricsAccess.onMainPort) return metricsAccess.serve(req, res);
         return sendJson(res, 404, { error: 'Not found' });
       default:
-        if (serveGraphiQL(url.pathname, res)) return;
+        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res)) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };

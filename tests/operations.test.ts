@@ -67,6 +67,33 @@ describe('/metrics', () => {
   });
 });
 
+describe('process metrics', () => {
+  it('use the standard names dashboards expect, without the parley_ prefix', async () => {
+    const text = await (await get('/metrics')).text();
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(await sample('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).not.toMatch(/^parley_(process|nodejs)_/m);
+  });
+});
+
+describe('/ and /favicon.ico', () => {
+  it('points a browser to the explorer and serves an icon', async () => {
+    const home = await get('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    expect(await home.text()).toContain('href="/graphiql"');
+    const icon = await get('/favicon.ico');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/x-icon');
+    // An ICO file: reserved 0, type 1 (icon), then the number of images.
+    const bytes = Buffer.from(await icon.arrayBuffer());
+    expect([bytes.readUInt16LE(0), bytes.readUInt16LE(2)]).toEqual([0, 1]);
+    expect(bytes.readUInt16LE(4)).toBeGreaterThan(0);
+  });
+});
+
 describe('/graphiql', () => {
   it('serves the explorer and its assets from local files', async () => {
     const page = await get('/graphiql');
@@ -74,7 +101,7 @@ describe('/graphiql', () => {
     const html = await page.text();
     expect(html).toContain('/graphiql/assets/graphiql.min.js');
     expect(html).not.toMatch(/https?:\/\//);
-    for (const asset of ['graphiql.min.js', 'graphiql.min.css', 'react.production.min.js', 'react-dom.production.min.js', 'init.js']) {
+    for (const asset of ['graphiql.min.js', 'graphiql.min.css', 'react.production.min.js', 'react-dom.production.min.js', 'graphql-ws.min.js', 'init.js']) {
       const res = await get(`/graphiql/assets/${asset}`);
       expect(res.status, asset).toBe(200);
     }

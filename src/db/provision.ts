@@ -7,6 +7,8 @@ export interface ProvisionedDatabase {
   url: string;
   /** What start-up prints: where the data lives, without credentials. */
   description: string;
+  /** Worth saying at start-up besides the description: where root's embedded database went, and why. */
+  notice?: string;
   stop(): Promise<void>;
 }
 
@@ -22,9 +24,19 @@ export async function provisionDatabase(options: {
   }
   const dir = path.join(options.dataDir, 'pg');
   const embedded = await startEmbeddedPostgres({ dir, port: options.embeddedPort, onLog: options.onLog });
+  const moved = embedded.relocated;
   return {
     url: embedded.url,
-    description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${dir}${embedded.shared ? ', already running' : ''})`,
+    description: `embedded PostgreSQL on 127.0.0.1:${options.embeddedPort} (data in ${embedded.dataDir}${embedded.shared ? ', already running' : ''})`,
+    ...(moved
+      ? {
+          notice:
+            `The embedded PostgreSQL runs as the "${moved.user}" user, who cannot enter ${moved.closed} (which keeps its permissions): ` +
+            [moved.linkedFrom && `its data is in ${embedded.dataDir}, linked from ${moved.linkedFrom}`, moved.binariesDir && `its binaries are in ${moved.binariesDir}`]
+              .filter(Boolean)
+              .join('; '),
+        }
+      : {}),
     stop: embedded.stop,
   };
 }

@@ -5,7 +5,8 @@ import client from 'prom-client';
  * gauges sum over the instances registered with `trackInstance`.
  */
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+// Process metrics under their standard names (process_*, nodejs_*), as dashboards expect them.
+client.collectDefaultMetrics({ register: registry });
 
 interface InstanceGauges {
   openSockets(): number;

@@ -33,6 +33,8 @@ export default async function setup(project: TestProject) {
     teardown = async () => {
       await embedded.stop();
       await fs.rm(dir, { recursive: true, force: true });
+      // Under a private TMPDIR the cluster lived elsewhere (see src/db/embedded/placement.ts).
+      if (embedded.relocated?.linkedFrom) await fs.rm(path.dirname(embedded.dataDir), { recursive: true, force: true });
     };
   }
   await runMigrations(url);

@@ -1,7 +1,91 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** `node --import tsx <script>`, resolvable from any working directory. */
+export const tsxCommand = (script: string) => [process.execPath, '--import', TSX, path.join(ROOT, script)];
+
+export const SERVER_COMMAND = tsxCommand('src/main.ts');
+
+/** The environment a newcomer has: the suite's own settings left out, the project's tsconfig wherever it runs. */
+export function cleanEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _database, NODE_ENV: _env, LOG_LEVEL: _level, TEST: _test, ...rest } = process.env;
+  const inherited = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('VITEST')));
+  const merged: NodeJS.ProcessEnv = { ...inherited, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'), ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  return merged;
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything written to stdout so far, then everything written to stderr. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects if the process exits first. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Resolves with the URL of /graphql once the server says it listens. */
+  listening: Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Runs a command (by default the server) and follows its output. */
+export function run(options: { env?: Record<string, string | undefined>; cwd?: string; command?: string[]; detached?: boolean } = {}): RunningProcess {
+  const [command, ...args] = options.command ?? SERVER_COMMAND;
+  const child = spawn(command!, args, {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  // Kept apart, so that a line on one stream is never cut by a chunk of the other.
+  const streams = { stdout: '', stderr: '' };
+  const output = () => (streams.stderr ? `${streams.stdout}${streams.stdout.endsWith('\n') ? '' : '\n'}${streams.stderr}` : streams.stdout);
+  const waiters = new Set<() => void>();
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.on('data', (chunk: Buffer) => {
+      streams[name] += chunk.toString('utf8');
+      for (const check of [...waiters]) check();
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(output());
+        if (match) {
+          waiters.delete(check);
+          resolve(match);
+        }
+      };
+      waiters.add(check);
+      check();
+      void exited.then((code) => {
+        if (!waiters.has(check)) return;
+        waiters.delete(check);
+        reject(new Error(`exited with ${code} before printing ${pattern}:\n${output()}`));
+      });
+    });
+  const listening = waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!);
+  listening.catch(() => {}); // not every run is meant to listen
+  return { child, output, waitFor, listening, exited };
+}
+
+/** Each non-empty output line parsed as JSON; fails naming the first line that is not. */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`not a JSON line: ${line}\n--- whole output ---\n${output}`);
+      }
+    });
+}
 
 /** How a server process is started: the `npm start` command itself, or npm running it. */
 export type Launcher = 'node' | 'npm';

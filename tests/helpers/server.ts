@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -7,7 +8,8 @@ import { connectDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createParleyServer, type ParleyServer } from '../../src/server.js';
 
-export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** Random per test process: production mode refuses sample secrets, and so should tests that run it. */
+export const TEST_JWT_SECRET = randomBytes(36).toString('base64url');
 
 export interface TestServer {
   url: string;

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../src/config.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://parley@db:5432/parley' };
+const loadError = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+};
+
+describe('configuration', () => {
+  it('refuses the published sample secrets and repetitive ones in production, and accepts a random one', () => {
+    for (const secret of ['change-me-please-change-me-please-32+', 'change-me-to-at-least-32-random-characters', 'my-example-jwt-secret-for-production-use']) {
+      const err = loadError({ ...production, JWT_SECRET: secret });
+      expect(err, secret).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toBe('JWT_SECRET is a sample value; production needs 32+ random characters (openssl rand -base64 48)');
+    }
+    expect((loadError({ ...production, JWT_SECRET: 'ab'.repeat(20) }) as Error).message).toMatch(/^JWT_SECRET has too little variety to be random;/);
+    expect(loadConfig({ ...production, JWT_SECRET: 'q7T2vX9kLmP4rS8wZ1yB6nC3dF5gH0jK' }).jwtSecret).toBe('q7T2vX9kLmP4rS8wZ1yB6nC3dF5gH0jK');
+    // Development keeps working with whatever secret a sample hands out.
+    expect(loadConfig({ JWT_SECRET: 'change-me-please-change-me-please-32+' }).isProduction).toBe(false);
+  });
+
+  it('requires a secret in production with DATABASE_URL, saying how to make one', () => {
+    expect((loadError(production) as Error).message).toMatch(/^JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: .*openssl rand/);
+  });
+
+  it('lists every invalid setting on one line', () => {
+    const err = loadError({ PORT: 'port', DATABASE_URL: 'not a url' }) as Error;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^Invalid configuration: /);
+    expect(err.message).toContain('PORT: ');
+    expect(err.message).toContain('DATABASE_URL: ');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('.env.example, copied to .env as it is, is a valid configuration naming only real settings', () => {
+    const text = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+    expect(() => loadConfig(parseEnv(text))).not.toThrow();
+    const named = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(5);
+    for (const name of named) expect(ENV_VARIABLES, `${name} in .env.example`).toContain(name);
+  });
+});
