@@ -8,6 +8,7 @@ import { startServerProcess, wsUrlOf, type ServerProcess } from './helpers/proce
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { until } from './helpers/ws.js';
+import { TEST_JWT_SECRET } from './helpers/server.js';
 
 /**
  * Database faults under traffic, against two production-mode server processes sharing one
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const env = {
     NODE_ENV: 'production',
     DATABASE_URL: proxied.toString(),
-    JWT_SECRET: 'fault-suite-secret-0123456789-abcdefghijklmnop',
+    JWT_SECRET: TEST_JWT_SECRET,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',

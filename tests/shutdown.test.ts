@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { directChat } from './helpers/chat.js';
 import { gql, registerUser } from './helpers/graphql.js';
 import { startServerProcess, wsUrlOf, type ServerProcess } from './helpers/process.js';
-import { testDatabase } from './helpers/server.js';
+import { TEST_JWT_SECRET, testDatabase } from './helpers/server.js';
 import { until } from './helpers/ws.js';
 
 /**
@@ -24,7 +24,7 @@ function start(env: Record<string, string> = {}, launcher: 'node' | 'npm' = 'npm
     {
       NODE_ENV: 'production',
       DATABASE_URL: inject('databaseUrl'),
-      JWT_SECRET: 'shutdown-suite-secret-0123456789-abcdefghijkl',
+      JWT_SECRET: TEST_JWT_SECRET,
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',

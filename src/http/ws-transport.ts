@@ -72,6 +72,11 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, requ
   );
 
   // ws reports protocol violations (an oversized frame, say) here, then closes the socket itself.
-  socket.on('error', (err) => options.log.debug({ err }, 'WebSocket error'));
+  socket.on('error', (err: Error & { code?: string }) => {
+    // A frame `ws` refuses (too large, malformed) is the client's doing: `ws` has already closed
+    // the socket with the right code (1009, 1002, ...), so it is one info line, not an error.
+    if (err.code?.startsWith('WS_ERR_')) options.log.info({ code: err.code, reason: err.message }, 'WebSocket closed: the client sent a frame it may not send');
+    else options.log.debug({ err }, 'WebSocket error');
+  });
   socket.once('close', (code, reason) => finish(code, String(reason)));
 }
