@@ -120,7 +120,7 @@ describe('/metrics', () => {
     expect(port).toBeGreaterThan(0);
     const ok = await metrics(`http://127.0.0.1:${port}`);
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain('parley_process_cpu');
+    expect(await ok.text()).toContain('process_cpu_seconds_total');
     expect((await fetch(`http://127.0.0.1:${port}/graphql`)).status).toBe(404);
   });
 
