@@ -24,28 +24,54 @@ export interface Context {
   /** After register/login/refresh, the rest of the request acts as the signed-in user. */
   actAs(this: Context, userId: number, sessionId: string): void;
   /**
-   * A subscription's context lives as long as it does: each event starts with fresh loaders,
+   * Fresh loaders for one event of a subscription (whose context lives as long as it does),
    * sharing the viewer-independent ones with the event's other subscribers.
    */
-  renewLoaders(this: Context, payload: object): void;
+  loadersFor(this: Context, payload: object): Loaders;
 }
 
-function buildLoaders(db: Db, viewerId: number | null) {
-  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
-}
-export type Loaders = ReturnType<typeof buildLoaders>;
+/** Each feature's loaders; a group is made the first time one of its loaders is used. */
+const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders] as const;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+export type Loaders = UnionToIntersection<ReturnType<(typeof GROUPS)[number]>>;
 
 /** The loaders whose answers do not depend on who is asking. */
-const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const;
-export type SharedLoaders = Pick<Loaders, (typeof SHARED)[number]>;
+export const SHARED_LOADERS = new Set(['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const);
+type SharedName = typeof SHARED_LOADERS extends Set<infer N> ? N : never;
+export type SharedLoaders = Pick<Loaders, SharedName>;
+
+/**
+ * A request's (or a subscription event's) loaders, made on first use: most operations touch a
+ * few of them, and a socket holding subscriptions should not hold a dozen idle DataLoaders each.
+ */
+class LazyLoaders {
+  readonly made: (Record<string, unknown> | undefined)[] = [];
+  constructor(
+    readonly db: Db,
+    readonly viewerId: number | null,
+    readonly shared: SharedLoaders | undefined,
+  ) {}
+}
+GROUPS.forEach((make, i) => {
+  // A group's names, read once from a throwaway instance (DataLoaders do no work when made).
+  for (const name of Object.keys(make(undefined as unknown as Db, null))) {
+    Object.defineProperty(LazyLoaders.prototype, name, {
+      get(this: LazyLoaders) {
+        const shared = this.shared as Record<string, unknown> | undefined;
+        if (shared && name in shared) return shared[name];
+        return (this.made[i] ??= make(this.db, this.viewerId) as Record<string, unknown>)[name];
+      },
+    });
+  }
+});
 
 export function createLoaders(db: Db, viewerId: number | null, shared?: SharedLoaders): Loaders {
-  return { ...buildLoaders(db, viewerId), ...shared };
+  return new LazyLoaders(db, viewerId, shared) as unknown as Loaders;
 }
 
 export function createSharedLoaders(db: Db): SharedLoaders {
   const all = createLoaders(db, null);
-  return Object.fromEntries(SHARED.map((name) => [name, all[name]])) as SharedLoaders;
+  return Object.fromEntries([...SHARED_LOADERS].map((name) => [name, all[name]])) as SharedLoaders;
 }
 
 export interface ContextDeps {
@@ -86,8 +112,8 @@ export async function buildContext(
       this.authError = null;
       this.loaders = createLoaders(deps.db, userId);
     },
-    renewLoaders(this: Context, payload: object) {
-      this.loaders = createLoaders(deps.db, this.viewerId, sharedLoadersOf(payload));
+    loadersFor(this: Context, payload: object) {
+      return createLoaders(deps.db, this.viewerId, sharedLoadersOf(payload));
     },
   };
   return ctx;

@@ -39,9 +39,7 @@ export class SyncResolver {
     @Root() view: EntryView,
     @Arg('after', () => String, { nullable: true }) _after: string | null,
     @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
-    @Ctx() ctx: Context,
   ): EntryView {
-    ctx.renewLoaders(view);
     return view;
   }
 }

@@ -69,8 +69,7 @@ export class ChatResolver {
     description: 'Changes to chats the viewer belongs to, and their own removal or leaving.',
     subscribe: ({ context }) => (context as Context).services.subscriptions.chatUpdated(requireViewer(context as Context)),
   })
-  chatUpdated(@Root() event: ChatEventPayload, @Ctx() ctx: Context): ChatEventPayload {
-    ctx.renewLoaders(event);
+  chatUpdated(@Root() event: ChatEventPayload): ChatEventPayload {
     return event;
   }
 

@@ -90,8 +90,7 @@ export class ContactResolver {
     description: "Changes the other person makes to the viewer's contact entries.",
     subscribe: ({ context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context)),
   })
-  contactUpdated(@Root() event: NonNullable<EntryView['contactEvent']>, @Ctx() ctx: Context): NonNullable<EntryView['contactEvent']> {
-    ctx.renewLoaders(event);
+  contactUpdated(@Root() event: NonNullable<EntryView['contactEvent']>): NonNullable<EntryView['contactEvent']> {
     return event;
   }
 

@@ -10,7 +10,9 @@ import { ErrorCode } from '../common/errors.js';
 import type { Config } from '../config.js';
 import { buildContext, type ContextDeps } from '../context.js';
 import { metrics } from '../observability/metrics.js';
+import { createFanOut } from '../realtime/fan-out.js';
 import { originAllowed } from './cors.js';
+import { DocumentCache } from './document-cache.js';
 import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
 import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
@@ -66,9 +68,23 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     return s;
   };
 
+  const fanOut = createFanOut();
+  // Clients send the same few documents over and over: each is parsed and validated once.
+  const documents = new DocumentCache((query) => {
+    let document: DocumentNode;
+    try {
+      document = parse(query, options.limits.parseOptions);
+    } catch (err) {
+      return { errors: [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    const errors = validate(schema, document, rules);
+    return errors.length ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
+  });
+
   const server = makeServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
+      subscribe: (args) => fanOut.subscribe(args),
       connectionInitWaitTimeout: config.ws.initTimeoutMs,
       onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
@@ -98,14 +114,8 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         if ((s.operations ?? 0) >= config.ws.maxSubscriptions) {
           return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations per connection`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, options.limits.parseOptions);
-        } catch (err) {
-          return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const checked = documents.get(payload.query);
+        if ('errors' in checked) return checked.errors;
         s.operations = (s.operations ?? 0) + 1;
         const contextValue = await buildContext(options.contextDeps, {
           token: s.token,
@@ -113,7 +123,10 @@ export function attachWebSocketServer(options: WebSocketOptions) {
           userAgent: ctx.extra.request.headers['user-agent'],
           requestId: randomUUID(),
         });
-        return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
+        const args = { schema, document: checked.document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
+        // Subscribers who asked the same thing share each event's execution (src/realtime/fan-out.ts).
+        fanOut.remember(args, `${payload.query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(payload.variables ?? {})}`);
+        return args;
       },
       onComplete: (ctx) => {
         const s = stateOf(ctx.extra.socket);

@@ -64,17 +64,14 @@ export class MessageResolver {
     @Root() message: MessageView,
     @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
     @Arg('after', () => ID, { nullable: true }) _after: string | null,
-    @Ctx() ctx: Context,
   ): MessageView {
-    ctx.renewLoaders(message);
     return message;
   }
 
   @Subscription(() => ReadReceipt, {
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.messageRead(requireViewer(context as Context), args.chatId),
   })
-  messageRead(@Root() receipt: ReceiptView, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): ReceiptView {
-    ctx.renewLoaders(receipt);
+  messageRead(@Root() receipt: ReceiptView, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): ReceiptView {
     return receipt;
   }
 
@@ -82,8 +79,7 @@ export class MessageResolver {
     description: "Never the viewer's own.",
     subscribe: ({ args, context }) => (context as Context).services.subscriptions.typing(requireViewer(context as Context), args.chatId),
   })
-  typing(@Root() event: TypingPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): TypingPayload {
-    ctx.renewLoaders(event);
+  typing(@Root() event: TypingPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): TypingPayload {
     return event;
   }
 

@@ -73,6 +73,12 @@ export const metrics = {
     help: 'Times the LISTEN connection was restored after a loss',
     registers: [registry],
   }),
+  subscriptionExecutions: new client.Counter({
+    name: 'parley_subscription_executions_total',
+    help: 'GraphQL executions of subscription events: shared by a group of subscribers, or for one viewer',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  }),
   logEntriesRead: new client.Counter({
     name: 'parley_log_entries_read_total',
     help: 'Chat log entries this instance read',
