@@ -30,8 +30,9 @@ export async function requireMember(db: DbOrTx, chatId: number, userId: number, 
  * refused, and a role passed on meanwhile is the one checked.
  */
 export async function lockAsMember(tx: Tx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
-  await lockChat(tx, chatId);
-  return requireMember(tx, chatId, userId, what);
+  // Sent together (one round trip), run in order: the read's snapshot is taken once the lock is held.
+  const [, membership] = await Promise.all([lockChat(tx, chatId), requireMember(tx, chatId, userId, what)]);
+  return membership;
 }
 
 /**
