@@ -6,6 +6,7 @@ import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
+import { createReactionLoaders } from './reactions/reaction.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
@@ -31,12 +32,12 @@ export interface Context {
 }
 
 function buildLoaders(db: Db, viewerId: number | null) {
-  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
+  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db), ...createReactionLoaders(db, viewerId) };
 }
 export type Loaders = ReturnType<typeof buildLoaders>;
 
 /** The loaders whose answers do not depend on who is asking. */
-const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const;
+const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage', 'mentionsByMessage', 'reactionsByMessage'] as const;
 export type SharedLoaders = Pick<Loaders, (typeof SHARED)[number]>;
 
 export function createLoaders(db: Db, viewerId: number | null, shared?: SharedLoaders): Loaders {

@@ -34,6 +34,8 @@ export interface HubStats {
 
 export interface HubOptions {
   typingTimeoutMs: number;
+  /** Reaction updates reach a subscriber at most this often (plus before other updates). */
+  reactionIntervalMs?: number;
   batchSize?: number;
   sweepMs?: number;
 }
@@ -99,7 +101,7 @@ export class RealtimeHub {
   async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
     const start = after ?? (await currentPosition(this.db));
     const upTo = this.position;
-    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed));
+    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs);
     this.add(this.feeds, userId, feed as LogFeed);
     try {
       await feed.replay(async (from, to, limit) => {
