@@ -85,7 +85,7 @@ const EnvSchema = z.object({
     { points: 300, seconds: 60 },
     { points: 5000, seconds: 3600 },
   ]),
-  REACTION_UPDATE_INTERVAL_MS: z.coerce.number().int().positive().default(250),
+  REACTION_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   TRUST_PROXY: bool.optional(),
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
