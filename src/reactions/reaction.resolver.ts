@@ -9,13 +9,14 @@ import { loadReferencedUser } from '../users/user.loaders.js';
 import { User } from '../users/user.type.js';
 import { MAX_LISTED_REACTORS, type ReactionGroupData } from './reaction.loaders.js';
 import { ReactionGroup } from './reaction.types.js';
+import { MAX_EMOJI_PER_MESSAGE } from './reactions.service.js';
 
 /** A group as resolved: its message and position, for the viewer's own reactions. */
 type GroupView = ReactionGroupData & { key: AsOfKey };
 
 @Resolver(() => Message)
 export class ReactionResolver {
-  @Mutation(() => Message, { description: `Idempotent; one emoji (a single grapheme), at most 20 different ones on a message.` })
+  @Mutation(() => Message, { description: `Idempotent; one emoji (a single grapheme), at most ${MAX_EMOJI_PER_MESSAGE} different ones on a message.` })
   addReaction(@Arg('messageId', () => ID) messageId: string, @Arg('emoji', () => String) emoji: string, @Ctx() ctx: Context): Promise<MessageRow> {
     return ctx.services.reactions.add(requireViewer(ctx), messageId, emoji);
   }
