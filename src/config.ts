@@ -40,6 +40,8 @@ export interface RateLimitsConfig {
   groupAdd: RateWindow[];
   /** `searchUsers` calls per user. */
   search: RateWindow[];
+  /** `addReaction` and `removeReaction` calls per user. */
+  reaction: RateWindow[];
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
@@ -80,6 +82,11 @@ const EnvSchema = z.object({
     { points: 60, seconds: 60 },
     { points: 1000, seconds: 3600 },
   ]),
+  RATE_LIMIT_REACTION: windows.default([
+    { points: 300, seconds: 60 },
+    { points: 5000, seconds: 3600 },
+  ]),
+  REACTION_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   TRUST_PROXY: bool.optional(),
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
@@ -126,6 +133,8 @@ export interface Config {
   rateLimits: RateLimitsConfig;
   trustProxy: boolean;
   typing: { timeoutMs: number; points: number; windowSeconds: number };
+  /** Reaction updates reach a subscriber at most once per this interval, carrying the latest totals. */
+  reactionUpdateIntervalMs: number;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   ws: {
@@ -211,7 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       invitation: e.RATE_LIMIT_INVITATION,
       groupAdd: e.RATE_LIMIT_GROUP_ADD,
       search: e.RATE_LIMIT_SEARCH,
+      reaction: e.RATE_LIMIT_REACTION,
     },
+    reactionUpdateIntervalMs: e.REACTION_UPDATE_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },

@@ -6,6 +6,7 @@ import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
+import { createReactionLoaders } from './reactions/reaction.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
@@ -31,12 +32,12 @@ export interface Context {
 }
 
 /** Each feature's loaders; a group is made the first time one of its loaders is used. */
-const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders] as const;
+const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders, createReactionLoaders] as const;
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 export type Loaders = UnionToIntersection<ReturnType<(typeof GROUPS)[number]>>;
 
 /** The loaders whose answers do not depend on who is asking. */
-export const SHARED_LOADERS = new Set(['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const);
+export const SHARED_LOADERS = new Set(['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage', 'mentionsByMessage', 'reactionsByMessage'] as const);
 type SharedName = typeof SHARED_LOADERS extends Set<infer N> ? N : never;
 export type SharedLoaders = Pick<Loaders, SharedName>;
 

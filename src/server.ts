@@ -61,7 +61,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
-  const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
+  const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs, reactionIntervalMs: config.reactionUpdateIntervalMs });
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(
     options.databaseUrl,

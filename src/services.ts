@@ -11,6 +11,8 @@ import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
+import { NotificationsService } from './notifications/notifications.service.js';
+import { ReactionsService } from './reactions/reactions.service.js';
 import { TypingService } from './messages/typing.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
@@ -46,6 +48,8 @@ export function createDataServices(deps: DataServiceDeps) {
     contacts: new ContactsService(deps.db, deps.limits),
     chats: new ChatsService(deps.db, deps.limits),
     messages: new MessagesService(deps.db, deps.limits),
+    reactions: new ReactionsService(deps.db, deps.limits),
+    notifications: new NotificationsService(deps.db),
     typing: new TypingService(deps.db, deps.config.typing),
     sync: new SyncService(deps.db),
   };

@@ -191,3 +191,50 @@ describe('chats list', () => {
     expect(fifty.statements).toBeLessThanOrEqual(6);
   });
 });
+
+describe('messages list', () => {
+  it('costs a constant number of SQL statements for 50 messages with reactions, mentions and replies', async () => {
+    const [me, ...others] = await users(4);
+    const chatId = await groupChat(env.srv.url, me!, others);
+    const QUERY = `query($c: ID!) { messages(chatId: $c, first: 50) { edges { node { id
+      reactions { emoji count reactedByMe users { id firstname } } mentions { id firstname } replyTo { id content } } } } }`;
+    const count = async () => {
+      const before = env.srv.server.database.queryCount;
+      const res = await gql(env.srv.url, QUERY, { c: chatId }, me!.token);
+      expect(res.errors).toBeUndefined();
+      return { statements: env.srv.server.database.queryCount - before, messages: res.data!.messages.edges };
+    };
+    const react = (u: TestUser, m: string, e: string) =>
+      gql(env.srv.url, `mutation($m: ID!, $e: String!) { addReaction(messageId: $m, emoji: $e) { id } }`, { m, e }, u.token);
+    /** Each message answers the one before, mentions two people and has reactions from everyone. */
+    const fill = async (n: number) => {
+      let previous: string | undefined;
+      for (let i = 0; i < n; i++) {
+        const author = others[i % others.length]!;
+        const data = await gql(
+          env.srv.url,
+          `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`,
+          { i: { chatId, content: `m${i}`, replyToId: previous, mentionIds: [me!.id, others[(i + 1) % others.length]!.id] } },
+          author.token,
+        );
+        previous = data.data!.sendMessage.id;
+        await Promise.all([react(me!, previous!, '👍'), react(author, previous!, '🎉'), react(others[(i + 2) % others.length]!, previous!, '👍')]);
+      }
+    };
+    await fill(8);
+    const ten = await count();
+    await fill(40);
+    const fifty = await count();
+    expect(ten.messages).toHaveLength(10);
+    expect(fifty.messages).toHaveLength(50);
+    const last = fifty.messages.at(-1).node;
+    const byEmoji = Object.fromEntries(last.reactions.map((g: any) => [g.emoji, { count: g.count, reactedByMe: g.reactedByMe, users: g.users.length }]));
+    expect(byEmoji).toEqual({ '👍': { count: 2, reactedByMe: true, users: 2 }, '🎉': { count: 1, reactedByMe: false, users: 1 } });
+    expect(last.mentions).toHaveLength(2);
+    expect(last.replyTo.id).toBe(fifty.messages.at(-2).node.id);
+    // The membership check and the page, then one statement each for reactions, mentions and
+    // replied-to messages, and one or two for users (the loads may or may not share a batch).
+    expect(ten.statements).toBeLessThanOrEqual(7);
+    expect(fifty.statements).toBeLessThanOrEqual(7);
+  });
+});

@@ -49,7 +49,9 @@ describe('typed client example (examples/client)', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Received via subscription: "Hi Ben, good to see you here." from Ana');
+      expect(result.stdout).toContain('Ben reacted: 👍 1');
       expect(result.stdout).toMatch(/History of chat \d+ \(2 messages/);
+      expect(result.stdout).toMatch(/Ana: Hi Ben, good to see you here\. \(answering "Hi Ana!"\) 👍1/);
     }, 90_000);
   });
 });

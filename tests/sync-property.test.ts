@@ -4,16 +4,18 @@ import { useParley, type Actor } from './helpers/scenario.js';
 /**
  * The sync property: a client that reads the cursor, loads its state (while others keep
  * changing things) and then applies `updates(after: cursor)` holds exactly what a fresh load
- * returns — for random interleavings of sends, edits, deletes, reads, renames, adds and removes.
+ * returns — for random interleavings of sends, edits, deletes, reactions, reads, renames, adds and
+ * removes.
  */
 const parley = useParley();
 
-const MESSAGE = 'id content deletedAt';
+const MESSAGE = 'id content deletedAt reactions { emoji count reactedByMe }';
 const CHAT = `id name unreadCount lastMessage { id content } participants { user { id } }`;
 const UPDATE = `__typename
   ... on MessageAddedUpdate { message { ${MESSAGE} chat { ${CHAT} } } }
   ... on MessageEditedUpdate { message { ${MESSAGE} chat { ${CHAT} } } }
   ... on MessageDeletedUpdate { message { ${MESSAGE} chat { ${CHAT} } } }
+  ... on ReactionsChangedUpdate { message { ${MESSAGE} chat { ${CHAT} } } }
   ... on ReadMarkerUpdate { receipt { chat { ${CHAT} } } }
   ... on ChatChangedUpdate { chatId kind user { id } chat { ${CHAT} } }`;
 
@@ -26,8 +28,14 @@ interface ChatState {
 }
 interface State {
   chats: Map<string, ChatState>;
-  messages: Map<string, Map<string, { content: string | null; deletedAt: string | null }>>;
+  messages: Map<string, Map<string, MessageState>>;
 }
+interface MessageState {
+  content: string | null;
+  deletedAt: string | null;
+  reactions: { emoji: string; count: number; reactedByMe: boolean }[];
+}
+const messageState = (m: any): MessageState => ({ content: m.content, deletedAt: m.deletedAt, reactions: m.reactions });
 
 const chatState = (c: any): ChatState => ({
   id: c.id,
@@ -38,11 +46,11 @@ const chatState = (c: any): ChatState => ({
 });
 
 async function history(viewer: Actor, chatId: string) {
-  const all = new Map<string, { content: string | null; deletedAt: string | null }>();
+  const all = new Map<string, MessageState>();
   let after: string | null = null;
   for (;;) {
     const page: any = (await viewer.must(`query($c: ID!, $a: String) { messages(chatId: $c, first: 50, after: $a) { edges { node { ${MESSAGE} } } pageInfo { hasNextPage endCursor } } }`, { c: chatId, a: after })).messages;
-    for (const { node } of page.edges) all.set(node.id, { content: node.content, deletedAt: node.deletedAt });
+    for (const { node } of page.edges) all.set(node.id, messageState(node));
     if (!page.pageInfo.hasNextPage) return all;
     after = page.pageInfo.endCursor;
   }
@@ -72,7 +80,7 @@ async function catchUp(viewer: Actor, state: State, cursor: string) {
       }
       if (!state.messages.has(chat.id)) state.messages.set(chat.id, await history(viewer, chat.id));
       state.chats.set(chat.id, chatState(chat));
-      if (message) state.messages.get(chat.id)!.set(message.id, { content: message.content, deletedAt: message.deletedAt });
+      if (message) state.messages.get(chat.id)!.set(message.id, messageState(message));
     }
     after = page.cursor;
     if (!page.hasMore) return;
@@ -108,9 +116,14 @@ async function world(seed: number) {
     const actor = rnd.pick(inside);
     const mine = sent.filter((m) => m.chatId === chatId && m.by === actor);
     const roll = rnd.next();
-    if (roll < 0.4) {
+    const here = sent.filter((m) => m.chatId === chatId);
+    if (roll < 0.32) {
       const m = await actor.gql(`mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { chatId, content: `s${i}` } });
       if (m.data) sent.push({ id: m.data.sendMessage.id, chatId, by: actor });
+    } else if (roll < 0.42 && here.length) {
+      const reaction = { m: rnd.pick(here).id, e: rnd.pick(['👍', '🎉', '👀']) };
+      const change = rnd.next() < 0.7 ? 'addReaction' : 'removeReaction';
+      await actor.gql(`mutation($m: ID!, $e: String!) { ${change}(messageId: $m, emoji: $e) { id } }`, reaction);
     } else if (roll < 0.5 && mine.length) {
       await actor.gql(`mutation($id: ID!) { editMessage(id: $id, content: "e${i}") { id } }`, { id: rnd.pick(mine).id });
     } else if (roll < 0.58 && mine.length) {
@@ -150,5 +163,7 @@ describe('a client that loads at cursor C and applies updates(after: C)', () => 
     const [state] = await Promise.all([load(viewer), run(40, 120)]);
     await catchUp(viewer, state, cursor);
     expect(state).toEqual(await load(viewer));
+    // The interleaving did react (the generator is deterministic).
+    expect([...state.messages.values()].some((ms) => [...ms.values()].some((m) => m.reactions.length > 0))).toBe(true);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { badInput } from '../common/errors.js';
 import type { Db } from '../db/client.js';
+import { withoutSupersededReactions } from '../realtime/reaction-frames.js';
 import { CHAT_KINDS } from './kinds.js';
 import { decodePosition, encodePosition, isAfter, markPosition, positionOf } from './position.js';
 import { highWater, readForViewer } from './read.js';
@@ -35,7 +36,7 @@ export class SyncService {
     const last = page.at(-1);
     let reached = last ? positionOf(last) : after;
     if (!hasMore && isAfter(markPosition(below), reached)) reached = markPosition(below);
-    const views = await viewEntries(page, loaders);
+    const views = await viewEntries(withoutSupersededReactions(page), loaders);
     return { updates: views.map(asUpdate).filter((v) => v !== null), cursor: encodePosition(reached), hasMore };
   }
 }

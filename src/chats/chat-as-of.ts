@@ -26,12 +26,18 @@ export async function participantsOf(chat: ChatView, loaders: Pick<ChatLoaders, 
       joinedAt: period.joinedAt,
       lastReadMessageId: clamp(now?.lastReadMessageId ?? null, asOf),
       lastReadAt: now?.lastReadAt ?? null,
+      notificationLevel: now?.notificationLevel ?? 'ALL',
+      mutedUntil: now?.mutedUntil ?? null,
     };
   });
 }
 
 /** The viewer's unread count now, or as of the entry the chat is seen through. */
-export const unreadKeyOf = (chat: ChatView): UnreadKey => ({ chatId: chat.id, upTo: chat.asOf ? (chat.asOf.topMessageId ?? 0) : null });
+export const unreadKeyOf = (chat: ChatView): UnreadKey => ({
+  chatId: chat.id,
+  upTo: chat.asOf ? (chat.asOf.topMessageId ?? 0) : null,
+  logId: chat.asOf?.logId ?? null,
+});
 
 /** A marker seen through an entry points no further than the newest message at that entry. */
 export function clamp(marker: number | null, asOf: AsOf | undefined): number | null {

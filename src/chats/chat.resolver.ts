@@ -89,6 +89,11 @@ export class ChatResolver {
     return ctx.loaders.unreadCountByChat.load(unreadKeyOf(chat));
   }
 
+  @FieldResolver(() => Int, { description: "Of the unread messages, those that mention the viewer (following reads, edits and deletes)." })
+  unreadMentionCount(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.unreadMentionsByChat.load(unreadKeyOf(chat));
+  }
+
   @FieldResolver(() => ID, { nullable: true })
   async myLastReadMessageId(@Root() chat: ChatView, @Ctx() ctx: Context): Promise<number | null> {
     const participants = await ctx.loaders.participantsByChat.load(chat.id);

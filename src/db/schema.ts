@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -156,6 +157,8 @@ export const chats = pgTable(
 );
 
 export const participantRole = pgEnum('participant_role', ['OWNER', 'MEMBER']);
+/** What of a chat counts for a participant's badge: everything, mentions of them, nothing. */
+export const notificationLevel = pgEnum('notification_level', ['ALL', 'MENTIONS', 'NONE']);
 
 export const chatParticipants = pgTable(
   'chat_participants',
@@ -172,6 +175,9 @@ export const chatParticipants = pgTable(
     // The viewer's read marker: every message with a smaller or equal id counts as read.
     lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
     lastReadAt: timestamp('last_read_at', { withTimezone: true }),
+    // The participant's own notification settings: a standing level, and a mute until a time.
+    notificationLevel: notificationLevel('notification_level').notNull().default('ALL'),
+    mutedUntil: timestamp('muted_until', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('chat_participants_chat_user_key').on(t.chatId, t.userId),
@@ -199,9 +205,12 @@ export const messages = pgTable(
     clientMessageId: varchar('client_message_id', { length: 100 }),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    // The message this one answers, in the same chat.
+    replyToId: bigint('reply_to_id', { mode: 'number' }).references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
   },
   (t) => [
     index('messages_chat_id_idx').on(t.chatId, t.id),
+    index('messages_reply_to_idx').on(t.replyToId).where(sql`${t.replyToId} IS NOT NULL`),
     // A retried send with the same clientMessageId finds the first message.
     uniqueIndex('messages_sender_client_id_key')
       .on(t.senderId, t.clientMessageId)
@@ -229,6 +238,40 @@ export const messageEdits = pgTable(
   },
   (t) => [index('message_edits_message_idx').on(t.messageId, t.id)],
 );
+
+/**
+ * Reactions and mentions keep the log entries that added and removed them, so that a message seen
+ * through an entry shows them as they were at that entry (present at L: added at or before L and
+ * not removed by then). Current ones have no `removed_log_id`; all go when the message is deleted.
+ */
+const userOnMessage = () => ({
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  messageId: bigint('message_id', { mode: 'number' })
+    .notNull()
+    .references(() => messages.id, { onDelete: 'cascade' }),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  addedLogId: bigint('added_log_id', { mode: 'number' }).notNull(),
+  removedLogId: bigint('removed_log_id', { mode: 'number' }),
+});
+
+export const messageReactions = pgTable(
+  'message_reactions',
+  { ...userOnMessage(), emoji: varchar('emoji', { length: 64 }).notNull(), createdAt: createdAt() },
+  (t) => [
+    // One reaction per user per emoji per message.
+    uniqueIndex('message_reactions_current_key').on(t.messageId, t.emoji, t.userId).where(sql`${t.removedLogId} IS NULL`),
+    index('message_reactions_message_idx').on(t.messageId, t.addedLogId),
+  ],
+);
+
+export const messageMentions = pgTable('message_mentions', userOnMessage(), (t) => [
+  uniqueIndex('message_mentions_current_key').on(t.messageId, t.userId).where(sql`${t.removedLogId} IS NULL`),
+  index('message_mentions_message_idx').on(t.messageId, t.addedLogId),
+  // Unread mentions: a user's current mentions.
+  index('message_mentions_user_idx').on(t.userId, t.messageId).where(sql`${t.removedLogId} IS NULL`),
+]);
 
 export const logKind = pgEnum('log_kind', [
   'MESSAGE_ADDED',
@@ -314,3 +357,5 @@ export type MessageRow = typeof messages.$inferSelect;
 export type MessageEditRow = typeof messageEdits.$inferSelect;
 export type LogRow = typeof chatLog.$inferSelect;
 export type MembershipRow = typeof chatMemberships.$inferSelect;
+export type ReactionRow = typeof messageReactions.$inferSelect;
+export type MentionRow = typeof messageMentions.$inferSelect;

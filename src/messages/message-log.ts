@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { appendChatEntry } from '../chatlog/write.js';
 import type { Tx } from '../db/client.js';
 import { chats, messages, type MessageRow } from '../db/schema.js';
+import { applyMentions } from './mentions.js';
 
 export type MessageKind = MessageRow['messageType'];
 
@@ -27,7 +28,17 @@ const NEXT_MESSAGE_ID = sql`(
  */
 export async function appendMessage(
   tx: Tx,
-  entry: { chatId: number; senderId: number; content: string; messageType: MessageKind; clientMessageId?: string | null },
+  entry: {
+    chatId: number;
+    senderId: number;
+    content: string;
+    messageType: MessageKind;
+    clientMessageId?: string | null;
+    /** A message of the same chat (checked by the caller). */
+    replyToId?: number | null;
+    /** Participants of the chat (checked by the caller). */
+    mentionIds?: number[];
+  },
 ): Promise<MessageRow> {
   const [message] = await tx
     .insert(messages)
@@ -38,12 +49,14 @@ export async function appendMessage(
       content: entry.content,
       messageType: entry.messageType,
       clientMessageId: entry.clientMessageId ?? null,
+      replyToId: entry.replyToId ?? null,
     })
     .returning();
   await tx
     .update(chats)
     .set({ lastMessageId: message!.id, lastActivityAt: message!.sentAt, activitySeq: sql`nextval('chat_activity_seq')` })
     .where(eq(chats.id, entry.chatId));
-  await appendChatEntry(tx, entry.chatId, { kind: 'MESSAGE_ADDED', messageId: message!.id, userId: entry.senderId });
+  const added = await appendChatEntry(tx, entry.chatId, { kind: 'MESSAGE_ADDED', messageId: message!.id, userId: entry.senderId });
+  if (entry.mentionIds?.length) await applyMentions(tx, message!.id, { added: entry.mentionIds, removed: [] }, added.id);
   return message!;
 }

@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import { asc, inArray } from 'drizzle-orm';
+import { and, asc, inArray, sql } from 'drizzle-orm';
+import { asOfKey, asOfKeyColumns, asOfKeys, listsByKey, presentAt, type AsOfKey } from '../chatlog/as-of-rows.js';
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
-import { messageEdits, messages, type MessageEditRow, type MessageRow } from '../db/schema.js';
+import { messageEdits, messageMentions, messages, type MessageEditRow, type MessageRow } from '../db/schema.js';
 
 export function createMessageLoaders(db: Db) {
   return {
@@ -19,5 +20,18 @@ export function createMessageLoaders(db: Db) {
         .orderBy(asc(messageEdits.id));
       return ids.map((id) => rows.filter((r) => r.messageId === id));
     }),
+    /** Who a message mentions (now, or as of an entry), in the order they were mentioned. */
+    mentionsByMessage: new DataLoader<AsOfKey, number[], string>(
+      async (keys) => {
+        const m = messageMentions;
+        const rows = await db
+          .select({ ...asOfKeyColumns(), userId: m.userId })
+          .from(asOfKeys(keys))
+          .innerJoin(m, and(sql`${m.messageId} = k.id`, presentAt(m, sql`k.as_of`)))
+          .orderBy(asc(m.addedLogId), asc(m.id));
+        return listsByKey(keys, rows, (row) => row.userId);
+      },
+      { cacheKeyFn: asOfKey },
+    ),
   };
 }

@@ -30,9 +30,17 @@ export class MessageResolver {
     return ctx.services.messages.send(requireViewer(ctx), input);
   }
 
-  @Mutation(() => Message, { description: 'The sender only, never a SYSTEM message; the earlier text stays readable in `edits`.' })
-  editMessage(@Arg('id', () => ID) id: string, @Arg('content', () => String) content: string, @Ctx() ctx: Context): Promise<MessageRow> {
-    return ctx.services.messages.edit(requireViewer(ctx), id, content);
+  @Mutation(() => Message, {
+    description:
+      'The sender only, never a SYSTEM message; the earlier text stays readable in `edits`. `mentionIds`, when given, is whom the new text mentions: only those not mentioned before are notified.',
+  })
+  editMessage(
+    @Arg('id', () => ID) id: string,
+    @Arg('content', () => String) content: string,
+    @Arg('mentionIds', () => [ID], { nullable: true }) mentionIds: string[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<MessageRow> {
+    return ctx.services.messages.edit(requireViewer(ctx), id, content, mentionIds);
   }
 
   @Mutation(() => Message, {

@@ -68,6 +68,12 @@ export class SendMessageInput {
 
   @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first message instead of a duplicate.' })
   clientMessageId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'A message of the same chat that this one answers.' })
+  replyToId?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Participants of the chat the message mentions.' })
+  mentionIds?: string[] | null;
 }
 
 @ObjectType()

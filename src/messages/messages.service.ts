@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql } from 'drizzle-orm';
-import { lockAsMember, requireMember, requireNoBlock } from '../chats/chat-access.js';
+import { lockAsMember, requireMember, requireNoBlock, type Membership } from '../chats/chat-access.js';
 import type { ReceiptView } from '../chatlog/views.js';
 import { appendChatEntry } from '../chatlog/write.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../common/errors.js';
@@ -8,8 +8,10 @@ import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagina
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
-import { chatParticipants, chats, messageEdits, messages, type MessageRow } from '../db/schema.js';
+import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
+import { changeMessage } from './message-access.js';
 import { appendMessage } from './message-log.js';
+import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 
 export interface SendMessageData {
@@ -17,6 +19,8 @@ export interface SendMessageData {
   content: string;
   messageType: string;
   clientMessageId?: string | null;
+  replyToId?: string | null;
+  mentionIds?: readonly string[] | null;
 }
 
 
@@ -27,6 +31,8 @@ export class MessagesService {
     await this.limits.consume('message', viewerId);
     const chatId = parseIntId(input.chatId, 'chatId');
     const data = validate(sendMessageRules, input);
+    const replyToId = input.replyToId == null ? null : parseId(input.replyToId, 'replyToId');
+    const mentionIds = parseMentionIds(input.mentionIds);
     try {
       return await this.db.transaction(async (tx) => {
         await requireNoBlock(tx, await lockAsMember(tx, chatId, viewerId));
@@ -34,7 +40,17 @@ export class MessagesService {
           const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
           if (earlier) return sameChatOrConflict(earlier, chatId);
         }
-        return appendMessage(tx, { chatId, senderId: viewerId, content: data.content, messageType: data.messageType, clientMessageId: data.clientMessageId });
+        if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
+        const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
+        return appendMessage(tx, {
+          chatId,
+          senderId: viewerId,
+          content: data.content,
+          messageType: data.messageType,
+          clientMessageId: data.clientMessageId,
+          replyToId,
+          mentionIds: mentions?.added,
+        });
       });
     } catch (err) {
       // The same key used concurrently in two different chats: the index keeps one.
@@ -48,20 +64,26 @@ export class MessagesService {
 
   /**
    * The sender rewrites their message; the text it replaces stays readable as an earlier
-   * version. Edits never make a message unread again (unread counts go by id).
+   * version. Edits never make a message unread again (unread counts go by id). `mentionIds`,
+   * when given, is whom the new text mentions: only those not mentioned before are mentioned
+   * anew, and those left out are no longer mentioned.
    */
-  async edit(viewerId: number, idArg: string, contentArg: string): Promise<MessageRow> {
+  async edit(viewerId: number, idArg: string, contentArg: string, mentionIdsArg?: readonly string[] | null): Promise<MessageRow> {
     const { content } = validate(editMessageRules, { content: contentArg });
+    const mentionIds = parseMentionIds(mentionIdsArg);
     return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
       if (message.deletedAt) throw badInput('id', 'A deleted message cannot be edited');
       await requireNoBlock(tx, membership);
       if (message.messageType === 'SYSTEM') throw forbidden('System messages cannot be edited');
       if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');
-      if (message.content === content) return message;
+      const mentions = mentionIds && (await planMentions(tx, message.chatId, message.id, mentionIds));
+      const rewritten = message.content !== content;
+      if (!rewritten && !(mentions && changesMentions(mentions))) return message;
       const editedAt = new Date();
-      const [edited] = await tx.update(messages).set({ content, editedAt }).where(eq(messages.id, message.id)).returning();
+      const [edited] = rewritten ? await tx.update(messages).set({ content, editedAt }).where(eq(messages.id, message.id)).returning() : [message];
       const entry = await appendChatEntry(tx, message.chatId, { kind: 'MESSAGE_EDITED', messageId: message.id, userId: viewerId });
-      await tx.insert(messageEdits).values({ messageId: message.id, content: message.content!, editedAt, logId: entry.id });
+      if (rewritten) await tx.insert(messageEdits).values({ messageId: message.id, content: message.content!, editedAt, logId: entry.id });
+      if (mentions) await applyMentions(tx, message.id, mentions, entry.id);
       return edited!;
     });
   }
@@ -77,6 +99,8 @@ export class MessagesService {
       if (message.senderId !== viewerId && !owner) throw forbidden('Only the sender or the group owner can delete a message');
       const [tombstone] = await tx.update(messages).set({ content: null, deletedAt: new Date() }).where(eq(messages.id, message.id)).returning();
       await tx.delete(messageEdits).where(eq(messageEdits.messageId, message.id));
+      await tx.delete(messageReactions).where(eq(messageReactions.messageId, message.id));
+      await tx.delete(messageMentions).where(eq(messageMentions.messageId, message.id));
       if (membership.chat.lastMessageId === message.id) {
         // The chat's last message is its newest one that is not deleted.
         const [newest] = await tx
@@ -151,23 +175,12 @@ export class MessagesService {
     });
   }
 
-  /**
-   * Runs a change to one message under its chat's lock, with the message read again after the
-   * lock (it may have changed meanwhile). Outsiders learn nothing: NOT_FOUND.
-   */
-  private async changeMessage(
+  private changeMessage(
     viewerId: number,
     idArg: string,
-    change: (tx: Tx, message: MessageRow, membership: Awaited<ReturnType<typeof lockAsMember>>) => Promise<MessageRow>,
+    change: (tx: Tx, message: MessageRow, membership: Membership) => Promise<MessageRow>,
   ): Promise<MessageRow> {
-    const id = parseId(idArg, 'id');
-    const [found] = await this.db.select({ chatId: messages.chatId }).from(messages).where(eq(messages.id, id));
-    if (!found) throw notFound('Message');
-    return this.db.transaction(async (tx) => {
-      const membership = await lockAsMember(tx, found.chatId, viewerId, 'Message');
-      const [message] = await tx.select().from(messages).where(eq(messages.id, id));
-      return change(tx, message!, membership);
-    });
+    return changeMessage(this.db, viewerId, idArg, 'id', change);
   }
 
   private async findByClientId(db: DbOrTx, senderId: number, clientMessageId: string) {
@@ -177,6 +190,13 @@ export class MessagesService {
       .where(and(eq(messages.senderId, senderId), eq(messages.clientMessageId, clientMessageId)));
     return row;
   }
+}
+
+/** A reply answers a message of its own chat that is still there. */
+async function requireAnswerable(tx: Tx, chatId: number, replyToId: number): Promise<void> {
+  const [original] = await tx.select({ chatId: messages.chatId, deletedAt: messages.deletedAt }).from(messages).where(eq(messages.id, replyToId));
+  if (!original || original.chatId !== chatId) throw badInput('replyToId', 'replyToId is not a message of this chat');
+  if (original.deletedAt) throw badInput('replyToId', 'A deleted message cannot be answered');
 }
 
 function sameChatOrConflict(earlier: MessageRow, chatId: number): MessageRow {

@@ -2,6 +2,7 @@ import type { LogKind } from '../chatlog/kinds.js';
 import { isAfter, type Position } from '../chatlog/position.js';
 import type { EntryView } from '../chatlog/views.js';
 import { AsyncQueue } from './async-queue.js';
+import { ReactionFrames } from './reaction-frames.js';
 
 /** What one subscription hears, and what it receives for each entry. */
 export interface FeedSpec<T> {
@@ -28,15 +29,22 @@ export class LogFeed<T = unknown> {
   readonly queue: AsyncQueue<T>;
   private position: Position;
   private buffer: EntryView[] | null = [];
+  /** Reaction updates, coalesced (see reaction-frames.ts). */
+  private readonly frames: ReactionFrames;
 
   constructor(
     readonly userId: number,
     readonly spec: FeedSpec<T>,
     start: Position,
     onClose: () => void,
+    reactionIntervalMs = 0,
   ) {
     this.position = start;
-    this.queue = new AsyncQueue(onClose);
+    this.frames = new ReactionFrames(reactionIntervalMs, (view) => this.deliver(view));
+    this.queue = new AsyncQueue(() => {
+      this.frames.stop();
+      onClose();
+    });
   }
 
   /** A live entry the subscriber hears; true when it is one the subscription asked for. */
@@ -66,6 +74,10 @@ export class LogFeed<T = unknown> {
   private emit(view: EntryView): void {
     if (!isAfter(view.position, this.position)) return;
     this.position = view.position;
+    this.frames.accept(view);
+  }
+
+  private deliver(view: EntryView): void {
     const payload = this.spec.payload(view);
     if (payload !== null) this.queue.push(payload);
   }

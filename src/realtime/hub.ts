@@ -35,6 +35,8 @@ export interface HubStats {
 
 export interface HubOptions {
   typingTimeoutMs: number;
+  /** Reaction updates reach a subscriber at most this often (plus before other updates). */
+  reactionIntervalMs?: number;
   batchSize?: number;
   sweepMs?: number;
 }
@@ -103,7 +105,7 @@ export class RealtimeHub {
     const start = after ?? (await currentPosition(this.db));
     await this.blocks.track(userId);
     const upTo = this.position;
-    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed));
+    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs);
     this.add(this.feeds, userId, feed as LogFeed);
     try {
       await feed.replay(async (from, to, limit) => {

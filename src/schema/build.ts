@@ -7,7 +7,10 @@ import { SessionsResolver } from '../auth/sessions.resolver.js';
 import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
 import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
+import { MessageLinksResolver } from '../messages/message-links.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
+import { NotificationsResolver } from '../notifications/notifications.resolver.js';
+import { ReactionGroupResolver, ReactionResolver } from '../reactions/reaction.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { guardTextArguments } from './text-guard.js';
 
@@ -24,6 +27,10 @@ export const resolvers = [
   SyncResolver,
   ChatChangedUpdateResolver,
   SessionsResolver,
+  MessageLinksResolver,
+  ReactionResolver,
+  ReactionGroupResolver,
+  NotificationsResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -13,6 +13,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   AcceptInvitationDocument,
+  AddReactionDocument,
   ChatsDocument,
   CreateDirectChatDocument,
   InvitationsDocument,
@@ -136,12 +137,16 @@ async function main() {
     const incoming = nextMessage(asBen, { chatId: chat.id, after: hello.id }, (m) => m.sender.id === ana.user.id);
 
     const reply = required(
-      (await asAna.client.mutate({ mutation: SendMessageDocument, variables: { input: { chatId: chat.id, content: 'Hi Ben, good to see you here.' } } })).data,
+      (await asAna.client.mutate({ mutation: SendMessageDocument, variables: { input: { chatId: chat.id, content: 'Hi Ben, good to see you here.', replyToId: hello.id } } }))
+        .data,
       'sendMessage',
     ).sendMessage;
     const received = await incoming.received.finally(incoming.unsubscribe);
     if (received.id !== reply.id) throw new Error(`expected message ${reply.id}, received ${received.id}`);
     console.log(`Received via subscription: "${received.content}" from ${received.sender.firstname} at ${received.sentAt}`);
+
+    const reacted = required((await asBen.client.mutate({ mutation: AddReactionDocument, variables: { messageId: reply.id, emoji: '👍' } })).data, 'addReaction').addReaction;
+    console.log(`Ben reacted: ${reacted.reactions.map((r) => `${r.emoji} ${r.count}`).join(', ')}`);
 
     const chats = required((await asBen.client.query({ query: ChatsDocument, variables: { first: 10 }, fetchPolicy: 'network-only' })).data, 'chats').chats;
     console.log(`Ben's chats (${chats.edges.length}):`);
@@ -153,7 +158,11 @@ async function main() {
 
     const history = required((await asBen.client.query({ query: MessagesDocument, variables: { chatId: chat.id, last: 20 }, fetchPolicy: 'network-only' })).data, 'messages').messages;
     console.log(`History of chat ${chat.id} (${history.edges.length} messages, oldest first):`);
-    for (const { node } of history.edges) console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${node.content}`);
+    for (const { node } of history.edges) {
+      const answering = node.replyTo ? ` (answering "${node.replyTo.content}")` : '';
+      const reactions = node.reactions.map((r) => ` ${r.emoji}${r.count}`).join('');
+      console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${node.content}${answering}${reactions}`);
+    }
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }
