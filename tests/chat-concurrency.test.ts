@@ -11,8 +11,8 @@ const parley = useParley();
 
 describe('changes racing a membership change', () => {
   it('stores nothing from a member after their removal, however the two interleave', async () => {
+    const [owner, member] = await parley.newUsers(2, 'C');
     for (let round = 0; round < 4; round++) {
-      const [owner, member] = await parley.newUsers(2, `C${round}-`);
       const group = await parley.newGroup(owner!, [member!]);
       const sends = Array.from({ length: 20 }, (_, i) =>
         member!.gql(`mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { chatId: group, content: `m${i}` } }),
@@ -32,8 +32,8 @@ describe('changes racing a membership change', () => {
   });
 
   it('always leaves a group an owner when the owner and the heir leave at once', async () => {
+    const [owner, heir, third, fourth] = await parley.newUsers(4, 'H');
     for (let round = 0; round < 8; round++) {
-      const [owner, heir, third, fourth] = await parley.newUsers(4, `H${round}-`);
       const group = await parley.newGroup(owner!, [heir!, third!, fourth!]);
       const leave = (u: typeof owner) => u!.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: group });
       await Promise.all([leave(owner), leave(heir)]);
