@@ -1,7 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
-import { appendChatEntry } from '../chatlog/write.js';
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { chats, messages, type MessageRow } from '../db/schema.js';
+import { rowOf } from '../db/rows.js';
+import { messages, type MessageRow } from '../db/schema.js';
+import { metrics } from '../observability/metrics.js';
+import { EVENTS_CHANNEL, WAKE } from '../realtime/events.js';
 import { applyMentions } from './mentions.js';
 
 export type MessageKind = MessageRow['messageType'];
@@ -40,23 +42,27 @@ export async function appendMessage(
     mentionIds?: number[];
   },
 ): Promise<MessageRow> {
-  const [message] = await tx
-    .insert(messages)
-    .values({
-      id: NEXT_MESSAGE_ID,
-      chatId: entry.chatId,
-      senderId: entry.senderId,
-      content: entry.content,
-      messageType: entry.messageType,
-      clientMessageId: entry.clientMessageId ?? null,
-      replyToId: entry.replyToId ?? null,
-    })
-    .returning();
-  await tx
-    .update(chats)
-    .set({ lastMessageId: message!.id, lastActivityAt: message!.sentAt, activitySeq: sql`nextval('chat_activity_seq')` })
-    .where(eq(chats.id, entry.chatId));
-  const added = await appendChatEntry(tx, entry.chatId, { kind: 'MESSAGE_ADDED', messageId: message!.id, userId: entry.senderId });
-  if (entry.mentionIds?.length) await applyMentions(tx, message!.id, { added: entry.mentionIds, removed: [] }, added.id);
-  return message!;
+  // One statement: the message, the chat's activity, and the log entry with the chat as it is
+  // after the change (what appendChatEntry writes for every other change) — one round trip.
+  const [raw] = await tx.execute<Record<string, unknown>>(sql`
+    with m as (
+      insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
+      values (${NEXT_MESSAGE_ID}, ${entry.chatId}, ${entry.senderId}, ${entry.content}, ${entry.messageType}, ${entry.clientMessageId ?? null}, ${entry.replyToId ?? null})
+      returning *
+    ), c as (
+      update chats set last_message_id = m.id, last_activity_at = m.sent_at, activity_seq = nextval('chat_activity_seq')
+      from m where chats.id = m.chat_id
+      returning chats.id, chats.name, chats.last_message_id, chats.last_activity_at
+    ), e as (
+      insert into chat_log (chat_id, user_id, kind, message_id, chat_name, last_message_id, last_activity_at, top_message_id)
+      select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m
+      returning id
+    )
+    select m.*, e.id as "_logId", pg_notify(${EVENTS_CHANNEL}, ${WAKE}) from m, e`);
+  if (!raw) throw new Error(`Chat ${entry.chatId} not found for a message`);
+  metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
+  const message = rowOf(messages, raw);
+  const added = { id: Number(raw._logId) };
+  if (entry.mentionIds?.length) await applyMentions(tx, message.id, { added: entry.mentionIds, removed: [] }, added.id);
+  return message;
 }

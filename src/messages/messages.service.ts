@@ -35,11 +35,13 @@ export class MessagesService {
     const mentionIds = parseMentionIds(input.mentionIds);
     try {
       return await this.db.transaction(async (tx) => {
-        await requireNoBlock(tx, await lockAsMember(tx, chatId, viewerId));
-        if (data.clientMessageId) {
-          const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
-          if (earlier) return sameChatOrConflict(earlier, chatId);
-        }
+        // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
+        const [membership, earlier] = await Promise.all([
+          lockAsMember(tx, chatId, viewerId),
+          data.clientMessageId ? this.findByClientId(tx, viewerId, data.clientMessageId) : undefined,
+        ]);
+        requireNoBlock(membership);
+        if (earlier) return sameChatOrConflict(earlier, chatId);
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
         return appendMessage(tx, {
@@ -73,7 +75,7 @@ export class MessagesService {
     const mentionIds = parseMentionIds(mentionIdsArg);
     return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
       if (message.deletedAt) throw badInput('id', 'A deleted message cannot be edited');
-      await requireNoBlock(tx, membership);
+      requireNoBlock(membership);
       if (message.messageType === 'SYSTEM') throw forbidden('System messages cannot be edited');
       if (message.senderId !== viewerId) throw forbidden('Only the sender can edit a message');
       const mentions = mentionIds && (await planMentions(tx, message.chatId, message.id, mentionIds));

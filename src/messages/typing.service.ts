@@ -18,7 +18,7 @@ export class TypingService {
 
   async set(viewerId: number, chatIdArg: string, isTyping: boolean): Promise<boolean> {
     const chatId = parseIntId(chatIdArg, 'chatId');
-    await requireNoBlock(this.db, await requireMember(this.db, chatId, viewerId));
+    requireNoBlock(await requireMember(this.db, chatId, viewerId));
     try {
       await this.limiter.consume(`${viewerId}:${chatId}`);
     } catch (res) {

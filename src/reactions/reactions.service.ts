@@ -27,7 +27,7 @@ export class ReactionsService {
     const emoji = parseEmoji(emojiArg);
     return changeMessage(this.db, viewerId, messageIdArg, 'messageId', async (tx, message, membership) => {
       requireReactable(message);
-      await requireNoBlock(tx, membership);
+      requireNoBlock(membership);
       const state = await reactionState(tx, message.id, emoji, viewerId);
       if (state.mine) return message;
       if (!state.used && state.emojiCount >= MAX_EMOJI_PER_MESSAGE) {
