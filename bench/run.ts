@@ -5,7 +5,10 @@
  * server, or an embedded PostgreSQL); load comes from other processes. Prints a Markdown table
  * and writes bench/results/<date>.json.
  *
- *   npm run bench [-- --quick] [--reps 3] [--only P1,P3] [--out file.json]
+ *   npm run bench [-- --quick] [--reps 3] [--only P1,P3] [--out file.json] [--env NAME=value …]
+ *
+ * --env sets Parley's configuration for the run (PASSWORD_CONCURRENCY=2, say), on top of the
+ * benchmark's own (bench/lib/parley.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,8 +37,10 @@ const { values: args } = parseArgs({
     reps: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
+    env: { type: 'string', multiple: true },
   },
 });
+const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 /** Rows written elsewhere join the table when their module is there (default export: a BenchRow). */
 const OPTIONAL_ROWS = ['search.ts'];
@@ -81,17 +86,18 @@ async function main() {
   const failures: { id: string; error: string }[] = [];
   let parley: ParleyProcess | undefined;
   try {
-    parley = await startParley(database.url);
+    parley = await startParley(database.url, parleyEnv);
     log(`Parley (pid ${parley.pid}) at ${parley.url}`);
     const ctx: BenchContext = {
       quick,
       reps,
       window,
       database,
+      parleyEnv,
       parley,
       fixtures: new Fixtures(parley.url),
       async startParley(env) {
-        const p = await startParley(database.url, env);
+        const p = await startParley(database.url, { ...parleyEnv, ...env });
         extraParleys.push(p);
         return p;
       },
@@ -133,7 +139,7 @@ async function main() {
     loadAverage: { before: loadBefore, after: loadAfter },
     database: database.description,
     postgres: database.serverVersion,
-    options: { quick, reps, ...window },
+    options: { quick, reps, ...window, env: parleyEnv },
     rows: results.map((r) => ({ ...r, ratio: ratioOf(r) ?? null, parleySummary: summarize(r.parley), floorSummary: r.floor ? summarize(r.floor.values) : null })),
     failures,
   };

@@ -36,6 +36,8 @@ export interface BenchContext {
   /** The warm-up and measured time of one measurement. */
   window: Window;
   database: BenchDatabase;
+  /** Parley's environment beyond the benchmark's own (`--env`). */
+  parleyEnv: Record<string, string>;
   /** The instance the rows share, started once for the run. */
   parley: ParleyProcess;
   fixtures: Fixtures;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { freePort } from '../../tests/helpers/free-port.js';
-import { ROOT } from './proc.js';
+import { ownSession, ROOT } from './proc.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const METRICS_TOKEN = 'bench-metrics-0123456789';
@@ -46,11 +46,14 @@ export interface ParleyProcess {
 /** Parley as `npm start` runs it (node, tsx, src/main.ts), in production mode, on `databaseUrl`. */
 export async function startParley(databaseUrl: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...BENCH_ENV, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = ownSession(
+    spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...BENCH_ENV, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    }),
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;

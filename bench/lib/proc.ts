@@ -46,13 +46,29 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/**
+ * Options for every process the benchmark starts: a session of its own, which on Linux (with
+ * scheduler autogroups) is also a CPU share of its own, so a load generator competes with the
+ * server as another user's process would, not within the server's share. Killed when the
+ * benchmark exits, however it exits.
+ */
+export function ownSession(child: ChildProcess): ChildProcess {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+  return child;
+}
+
 /** Starts `file` (relative to the repository) as an agent; see `serve` for the other side. */
 export function spawnAgent(name: string, file: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Agent> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, file)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = ownSession(
+    spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, file)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      detached: true,
+    }),
+  );
   let next = 0;
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { findPgbench } from '../lib/database.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
 import type { Window } from '../lib/http.js';
-import { cpuMeter } from '../lib/proc.js';
+import { cpuMeter, ownSession } from '../lib/proc.js';
 
 const CONTENT = 'a message of ordinary length, some forty characters';
 
@@ -21,10 +21,10 @@ async function pgbench(bin: string, databaseUrl: string, clients: number, shared
   try {
     const seconds = String(Math.max(1, Math.round((window.warmupMs + window.windowMs) / 1000)));
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(bin, ['-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', seconds, databaseUrl]);
+      const child = ownSession(spawn(bin, ['-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', seconds, databaseUrl], { detached: true }));
       let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
+      child.stdout!.on('data', (d) => (text += d));
+      child.stderr!.on('data', (d) => (text += d));
       child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text}`))));
     });
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
