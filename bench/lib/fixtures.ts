@@ -88,13 +88,11 @@ export class Fixtures {
   /** A new user in `chats` groups of `size` people, each with a last message. */
   async memberOf(chats: number, size: number): Promise<BenchUser> {
     const others = (await this.users(size)).slice(1, size);
-    const [user] = await openAll(1, 1, async () => {
-      const email = `bench-lists-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}@example.com`;
-      const d = await gql(this.url, REGISTER, { i: { firstname: 'Lister', lastname: 'User', email, password: PASSWORD } });
-      return { id: d.register.user.id as string, email, password: PASSWORD, token: d.register.accessToken as string };
-    });
-    await this.addChats(user!, others, chats);
-    return user!;
+    const email = `bench-lists-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}@example.com`;
+    const d = await gql(this.url, REGISTER, { i: { firstname: 'Lister', lastname: 'User', email, password: PASSWORD } });
+    const user = { id: d.register.user.id as string, email, password: PASSWORD, token: d.register.accessToken as string };
+    await this.addChats(user, others, chats);
+    return user;
   }
 
   /** Adds `n` more groups with `others` to `user`'s chats. */
