@@ -1,138 +1,165 @@
 /**
- * Benchmarks: message throughput over HTTP, end-to-end delivery latency to WebSocket
- * subscribers, chat-list latency, and memory. Runs against an embedded PostgreSQL in a temporary
- * folder, or DATABASE_URL when set.  Usage: npm run bench [-- --messages 2000 --concurrency 20]
+ * `npm run bench`: every row of the performance table, each measured against a floor — a
+ * program that does only what the work needs — in the same run, interleaved, 3 repetitions.
+ * Parley runs as its own process in production mode on a scratch database (DATABASE_URL's
+ * server, or an embedded PostgreSQL); load comes from other processes. Prints a Markdown table
+ * and writes bench/results/<date>.json.
+ *
+ *   npm run bench [-- --quick] [--reps 3] [--only P1,P3] [--out file.json] [--env NAME=value …]
+ *
+ * --env sets Parley's configuration for the run (PASSWORD_CONCURRENCY=2, say), on top of the
+ * benchmark's own (bench/lib/parley.ts).
  */
-import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
-import { loadConfig } from '../src/config.js';
-import { runMigrations } from '../src/db/migrate.js';
-import { provisionDatabase } from '../src/db/provision.js';
-import { createLogger } from '../src/logger.js';
-import { createParleyServer } from '../src/server.js';
+import { prepareDatabase } from './lib/database.js';
+import { Fixtures } from './lib/fixtures.js';
+import { interleave, type BenchContext, type BenchRow, type RowResult } from './lib/harness.js';
+import { startParley, type ParleyProcess } from './lib/parley.js';
+import { ROOT, spawnAgent, type Agent } from './lib/proc.js';
+import { ratioOf, renderTable } from './lib/table.js';
+import { summarize } from './lib/stats.js';
+import fanout from './rows/p1-fanout.js';
+import latency from './rows/p2-latency.js';
+import writes from './rows/p3-writes.js';
+import history from './rows/p4-history.js';
+import memory from './rows/p5-memory.js';
+import logins from './rows/p6-logins.js';
+import statements from './rows/p7-statements.js';
 
-const { values } = parseArgs({
+const { values: args } = parseArgs({
   options: {
-    messages: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '20' },
-    subscribers: { type: 'string', default: '20' },
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    env: { type: 'string', multiple: true },
   },
 });
-const MESSAGES = Number(values.messages);
-const CONCURRENCY = Number(values.concurrency);
-const SUBSCRIBERS = Number(values.subscribers);
+const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+/** Rows written elsewhere join the table when their module is there (default export: a BenchRow). */
+const OPTIONAL_ROWS = ['search.ts'];
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const summary = (samples: number[]) => {
-  const s = [...samples].sort((a, b) => a - b);
-  return `p50 ${percentile(s, 50).toFixed(1)} ms  p95 ${percentile(s, 95).toFixed(1)} ms  p99 ${percentile(s, 99).toFixed(1)} ms`;
-};
+async function rows(): Promise<BenchRow[]> {
+  const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements];
+  for (const file of OPTIONAL_ROWS) {
+    const full = path.join(import.meta.dirname, file);
+    if (existsSync(full)) all.push(((await import(full)) as { default: BenchRow }).default);
+  }
+  const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
+  return only ? all.filter((r) => only.includes(r.id.toLowerCase())) : all;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    host: os.hostname(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
 
 async function main() {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-bench-'));
-  await fs.chmod(dataDir, 0o755);
-  const config = loadConfig({
-    // The benchmark is one address and a few users doing far more than any person would.
-    RATE_LIMIT_REGISTER: '1000000/1',
-    RATE_LIMIT_MESSAGE: '1000000/1',
-    RATE_LIMIT_GROUP_ADD: '1000000/1',
-    WS_MAX_SOCKETS_PER_IP: '1000000',
-    ...process.env,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-  });
-  const database = await provisionDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir, embeddedPort: await freePort() });
-  await runMigrations(database.url);
-  const server = await createParleyServer({ config, databaseUrl: database.url, log: createLogger('silent') });
-  const port = await server.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
-    const body = (await res.json()) as { data?: any; errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const quick = args.quick!;
+  const reps = Number(args.reps ?? 3);
+  const window = quick ? { warmupMs: 1000, windowMs: 3000 } : { warmupMs: 2000, windowMs: 8000 };
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  const log = (message: string) => console.error(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${message}`);
 
+  const selected = await rows();
+  log(`rows ${selected.map((r) => r.id).join(', ')}; ${reps} repetitions of ${window.windowMs / 1000} s (+${window.warmupMs / 1000} s warm-up)`);
+  const database = await prepareDatabase();
+  log(`database: ${database.description} (PostgreSQL ${database.serverVersion})`);
+  const agents = new Map<string, Promise<Agent>>();
+  const extraParleys: ParleyProcess[] = [];
+  const sharedValues = new Map<string, Promise<unknown>>();
+  const results: RowResult[] = [];
+  const failures: { id: string; error: string }[] = [];
+  let parley: ParleyProcess | undefined;
   try {
-    console.log(`Parley benchmark: ${MESSAGES} messages, concurrency ${CONCURRENCY}, ${SUBSCRIBERS} subscribers (${database.description})`);
-    const users = await Promise.all(
-      Array.from({ length: SUBSCRIBERS + 1 }, async (_, i) => {
-        const d = await gql(`mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`, {
-          i: { firstname: `Bench${i}`, lastname: 'User', email: `bench${i}-${Date.now()}@example.com`, password: 'bench-password' },
-        });
-        return { token: d.register.accessToken as string, id: d.register.user.id as string };
-      }),
-    );
-    const [sender, ...members] = users;
-    const chat = await gql(`mutation($p: [ID!]!) { createGroupChat(name: "bench", participantIds: $p) { id } }`, { p: members.map((m) => m.id) }, sender!.token);
-    const chatId = chat.createGroupChat.id as string;
-
-    const sentAt = new Map<string, number>();
-    const deliveries: number[] = [];
-    let received = 0;
-    const clients = members.map((m) => createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${m.token}` } }));
-    const before = server.hub.stats.subscriptions;
-    for (const c of clients) {
-      c.subscribe<{ messageAdded: { content: string } }>({ query: `subscription($c: ID) { messageAdded(chatId: $c) { content } }`, variables: { c: chatId } }, {
-        next: ({ data }) => {
-          const start = sentAt.get(data!.messageAdded.content);
-          if (start !== undefined) deliveries.push(performance.now() - start);
-          received++;
-        },
-        error: (e) => console.error(e),
-        complete: () => {},
-      });
+    parley = await startParley(database.url, parleyEnv);
+    log(`Parley (pid ${parley.pid}) at ${parley.url}`);
+    const ctx: BenchContext = {
+      quick,
+      reps,
+      window,
+      database,
+      parleyEnv,
+      parley,
+      fixtures: new Fixtures(parley.url),
+      async startParley(env) {
+        const p = await startParley(database.url, { ...parleyEnv, ...env });
+        extraParleys.push(p);
+        return p;
+      },
+      agent(name, file) {
+        if (!agents.has(name)) agents.set(name, spawnAgent(name, file));
+        return agents.get(name)!;
+      },
+      earlier: (id) => results.find((r) => r.id === id),
+      shared<T>(key: string, make: () => Promise<T>) {
+        if (!sharedValues.has(key)) sharedValues.set(key, make());
+        return sharedValues.get(key) as Promise<T>;
+      },
+      log,
+      interleave: (p, f) => interleave(reps, p, f),
+    };
+    for (const row of selected) {
+      log(`${row.id}: ${row.title}`);
+      try {
+        const out = await row.run(ctx);
+        results.push(...out);
+        for (const r of out) log(`${r.id} ${r.metric}: ${summarize(r.parley).median.toFixed(2)} ${r.unit}${r.floor ? ` / ${summarize(r.floor.values).median.toFixed(2)} = ${ratioOf(r)!.toFixed(3)}` : ''}`);
+      } catch (err) {
+        log(`${row.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+        failures.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
+      }
     }
-    while (server.hub.stats.subscriptions < before + clients.length) await new Promise((r) => setTimeout(r, 10));
-
-    const sends: number[] = [];
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < MESSAGES) {
-          const content = `m${next++}`;
-          const start = performance.now();
-          sentAt.set(content, start);
-          await gql(`mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { chatId, content } }, sender!.token);
-          sends.push(performance.now() - start);
-        }
-      }),
-    );
-    const elapsed = (performance.now() - t0) / 1000;
-    const deadline = Date.now() + 30_000;
-    while (received < MESSAGES * SUBSCRIBERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-
-    const lists: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const start = performance.now();
-      await gql(`{ chats(first: 50) { edges { node { id unreadCount lastMessage { content sender { firstname } } participants { user { firstname } } } } } }`, {}, members[0]!.token);
-      lists.push(performance.now() - start);
-    }
-
-    console.log(`sendMessage         ${(MESSAGES / elapsed).toFixed(0)} msg/s   ${summary(sends)}`);
-    console.log(`delivery (send→ws)  ${received}/${MESSAGES * SUBSCRIBERS} received   ${summary(deliveries)}`);
-    console.log(`chats(first: 50)    ${summary(lists)}`);
-    console.log(`memory              rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
-    await Promise.all(clients.map((c) => c.dispose()));
   } finally {
-    await server.close();
-    await database.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await Promise.all([...agents.values()].map((a) => a.then((x) => x.stop(), () => {})));
+    await Promise.all([parley, ...extraParleys].map((p) => p?.stop()));
+    await database.drop();
+  }
+
+  const loadAfter = os.loadavg();
+  const table = renderTable(results);
+  const report = {
+    date: started.toISOString(),
+    commit: gitCommit(),
+    machine: machine(),
+    loadAverage: { before: loadBefore, after: loadAfter },
+    database: database.description,
+    postgres: database.serverVersion,
+    options: { quick, reps, ...window, env: parleyEnv },
+    rows: results.map((r) => ({ ...r, ratio: ratioOf(r) ?? null, parleySummary: summarize(r.parley), floorSummary: r.floor ? summarize(r.floor.values) : null })),
+    failures,
+  };
+  const out = args.out ?? path.join(ROOT, 'bench', 'results', `${started.toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+  await fs.mkdir(path.dirname(out), { recursive: true });
+  await fs.writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  const m = report.machine;
+  console.log(`\nParley ${report.commit}, ${report.date}, ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${database.serverVersion}`);
+  console.log(`load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(1)).join(' ')}; ${reps} repetitions, median (min–max)\n`);
+  console.log(table);
+  for (const f of failures) console.log(`\n${f.id} failed: ${f.error}`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    return 'unknown';
   }
 }
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { StartupError } from './common/startup-error.js';
@@ -100,10 +101,28 @@ const EnvSchema = z.object({
   WS_MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(500),
   WS_MAX_SOCKETS: z.coerce.number().int().positive().default(10_000),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  PASSWORD_MEMORY_KIB: z.coerce.number().int().positive().default(19 * 1024),
+  PASSWORD_TIME_COST: z.coerce.number().int().positive().default(2),
+  PASSWORD_PARALLELISM: z.coerce.number().int().positive().max(16).default(1),
+  PASSWORD_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  PASSWORD_QUEUE: z.coerce.number().int().min(0).default(32),
+  /** libuv's thread pool (read, not set, here): password work must leave some of it free. */
+  UV_THREADPOOL_SIZE: z.coerce.number().int().positive().default(4),
 });
 
 /** The names of every environment variable Parley reads. */
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
+/**
+ * OWASP's argon2id minimums (Password Storage Cheat Sheet), equally strong: memory in KiB and
+ * passes. Parameters are accepted when they are at or above one of them in both.
+ */
+export const OWASP_ARGON2ID_MINIMUMS = [
+  { memoryKib: 46 * 1024, timeCost: 1 },
+  { memoryKib: 19 * 1024, timeCost: 2 },
+  { memoryKib: 12 * 1024, timeCost: 3 },
+  { memoryKib: 9 * 1024, timeCost: 4 },
+  { memoryKib: 7 * 1024, timeCost: 5 },
+] as const;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -137,6 +156,7 @@ export interface Config {
   reactionUpdateIntervalMs: number;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
+  passwords: PasswordsConfig;
   ws: {
     maxPayloadBytes: number;
     initTimeoutMs: number;
@@ -148,6 +168,17 @@ export interface Config {
     /** Bytes queued for a socket that does not read; past this it is closed (1013). */
     maxBufferedBytes: number;
   };
+}
+
+/** argon2id parameters for new hashes, and the bound on password work (src/auth/passwords.ts). */
+export interface PasswordsConfig {
+  memoryKib: number;
+  timeCost: number;
+  parallelism: number;
+  /** Password jobs (hash or verify) running at once. */
+  concurrency: number;
+  /** Jobs admitted beyond those; past this a caller is refused with RATE_LIMITED. */
+  maxQueued: number;
 }
 
 /** Failed logins, counted before the password is checked (see src/auth/login-limiter.ts). */
@@ -190,6 +221,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
   if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
+  if (!OWASP_ARGON2ID_MINIMUMS.some((m) => e.PASSWORD_MEMORY_KIB >= m.memoryKib && e.PASSWORD_TIME_COST >= m.timeCost)) {
+    const list = OWASP_ARGON2ID_MINIMUMS.map((m) => `${m.memoryKib} KiB with ${m.timeCost}`).join(', ');
+    throw new ConfigError(`Invalid configuration: PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST: below OWASP's argon2id minimum (at least one of: ${list})`);
+  }
   return {
     env: e.NODE_ENV,
     isProduction,
@@ -226,6 +261,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
+    passwords: {
+      memoryKib: e.PASSWORD_MEMORY_KIB,
+      timeCost: e.PASSWORD_TIME_COST,
+      parallelism: e.PASSWORD_PARALLELISM,
+      concurrency: e.PASSWORD_CONCURRENCY ?? defaultPasswordConcurrency(e.PASSWORD_PARALLELISM, e.UV_THREADPOOL_SIZE),
+      maxQueued: e.PASSWORD_QUEUE,
+    },
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
@@ -236,4 +278,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
   };
+}
+
+/**
+ * Password jobs at once, by default: each keeps `parallelism` cores busy, so together they
+ * leave a core to the event loop (deliveries, every request) and a libuv thread to whatever
+ * else needs one (file and DNS work), however many logins arrive.
+ */
+export function defaultPasswordConcurrency(parallelism: number, threadPoolSize: number): number {
+  return Math.max(1, Math.min(Math.floor((os.availableParallelism() - 1) / parallelism), threadPoolSize - 1));
 }

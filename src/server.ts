@@ -58,7 +58,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const instanceId = randomUUID().slice(0, 8);
   const dbLimits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
   const database = connectDatabase(options.databaseUrl, { ...dbLimits, applicationName: `parley-pool-${instanceId}` });
-  const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
+  const { revoked, tokens, limits, passwords } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs, reactionIntervalMs: config.reactionUpdateIntervalMs });
@@ -74,7 +74,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   hub.start(await currentPosition(database.db));
   const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instanceId);
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, propagation: revocations });
+  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const documents = documentLimits(config);

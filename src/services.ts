@@ -1,6 +1,7 @@
 import { AccessTokens } from './auth/access-tokens.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import { Passwords } from './auth/passwords.js';
 import type { RevocationPropagation } from './auth/revocation-channel.js';
 import { RevokedSessions } from './auth/revoked-sessions.js';
 import { SessionsService } from './auth/sessions.service.js';
@@ -21,7 +22,12 @@ import { UsersService } from './users/users.service.js';
 /** What signing in needs beside the database: tokens, the sessions they must not belong to, limits. */
 export function createAuthDeps(db: Db, config: Config, jwtSecret: string) {
   const revoked = new RevokedSessions(config.accessTokenTtl);
-  return { revoked, tokens: new AccessTokens(jwtSecret, config.accessTokenTtl, revoked), limits: new RateLimits(db, config.rateLimits) };
+  return {
+    revoked,
+    tokens: new AccessTokens(jwtSecret, config.accessTokenTtl, revoked),
+    limits: new RateLimits(db, config.rateLimits),
+    passwords: new Passwords(config.passwords),
+  };
 }
 
 interface DataServiceDeps {
@@ -29,6 +35,7 @@ interface DataServiceDeps {
   tokens: AccessTokens;
   revoked: RevokedSessions;
   limits: RateLimits;
+  passwords: Passwords;
   config: Config;
   /** How revocations reach other instances; scripts, which keep no sockets, have none. */
   propagation?: RevocationPropagation;
@@ -42,7 +49,7 @@ export function createDataServices(deps: DataServiceDeps) {
   const sessions = new SessionsService(deps.db, deps.revoked, deps.propagation ?? { propagated: async () => {} });
   const loginLimiter = new LoginLimiter(deps.limits, deps.config.loginLimits);
   return {
-    auth: new AuthService(deps.db, deps.tokens, loginLimiter, deps.limits, sessions, deps.config.refreshTokenTtl),
+    auth: new AuthService(deps.db, deps.tokens, loginLimiter, deps.limits, sessions, deps.passwords, deps.config.refreshTokenTtl),
     sessions,
     users: new UsersService(deps.db),
     contacts: new ContactsService(deps.db, deps.limits),

@@ -162,6 +162,23 @@ describe('access tokens', () => {
     }
   });
 
+  it('refuses a well-signed token for another issuer or audience, not yet valid, or requiring unknown extensions', async () => {
+    const u = await registerUser(env.srv.url);
+    const claims = () => new SignJWT({ sid: sessionOf(u) }).setSubject(u.id).setIssuedAt().setExpirationTime('15m');
+    const tokens = await Promise.all([
+      claims().setProtectedHeader({ alg: 'HS256' }).setIssuer('someone-else').setAudience('parley').sign(key),
+      claims().setProtectedHeader({ alg: 'HS256' }).setIssuer('parley').setAudience('someone-else').sign(key),
+      claims().setProtectedHeader({ alg: 'HS256' }).setIssuer('parley').setAudience('parley').setNotBefore('10m').sign(key),
+      claims().setProtectedHeader({ alg: 'HS256', crit: ['exp'] }).setIssuer('parley').setAudience('parley').sign(key).catch(() => null),
+      claims().setProtectedHeader({ alg: 'HS256', b64: false, crit: ['b64'] }).setIssuer('parley').setAudience('parley').sign(key).catch(() => null),
+    ]);
+    for (const token of tokens.filter((t): t is string => t !== null)) {
+      expect(errorOf(await gql(env.srv.url, ME, {}, token)).code, token).toBe('UNAUTHENTICATED');
+    }
+    const both = await claims().setProtectedHeader({ alg: 'HS256' }).setIssuer('parley').setAudience(['other', 'parley']).sign(key);
+    expect((await gql(env.srv.url, ME, {}, both)).data!.me.id).toBe(u.id);
+  });
+
   it('still lets a client with a stale token call login', async () => {
     const u = await registerUser(env.srv.url);
     const res = await gql(env.srv.url, LOGIN, { email: u.email, password: u.password }, 'expired-or-garbage');

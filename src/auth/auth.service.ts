@@ -8,7 +8,7 @@ import { privacyColumns, type PrivacyData } from '../users/privacy.js';
 import { password as passwordRule, registerRules } from '../users/user.rules.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { LoginLimiter } from './login-limiter.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import type { Passwords } from './passwords.js';
 import { consumeRefreshToken, issueRefreshToken, sessionOfToken } from './refresh-tokens.js';
 import { openSession, renewSession, revokeSessions, type ClientInfo } from './sessions.js';
 import type { SessionsService } from './sessions.service.js';
@@ -40,14 +40,17 @@ export class AuthService {
     private readonly limiter: LoginLimiter,
     private readonly limits: RateLimits,
     private readonly sessions: SessionsService,
+    private readonly passwords: Passwords,
     private readonly refreshTtl: number,
   ) {}
 
   async register(input: RegisterData, client: ClientInfo): Promise<AuthResult> {
     const data = validate(registerRules, input);
-    // Before the costly hash: registrations per address are limited.
-    await this.limits.consume('register', client.ip);
-    const hash = await hashPassword(data.password);
+    const hash = await this.passwords.admit(async (work) => {
+      // Before the costly hash: registrations per address are limited.
+      await this.limits.consume('register', client.ip);
+      return work.hash(data.password);
+    });
     try {
       return await this.db.transaction(async (tx) => {
         const [user] = await tx
@@ -74,21 +77,31 @@ export class AuthService {
   }
 
   async login(email: string, password: string, client: ClientInfo): Promise<AuthResult> {
-    const attempt = await this.limiter.begin(email, client.ip);
-    const [found] = await this.db
-      .select({
-        user: users,
-        // Whether the account was ever signed into from this address (see LoginLimiter).
-        knownAddress: sql<boolean>`exists (select 1 from sessions s where s.user_id = users.id and s.ip = ${client.ip.slice(0, 100)})`,
-      })
-      .from(users)
-      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
-    if (!found?.knownAddress) await attempt.fromNewAddress();
-    const ok = await verifyPassword(found?.user.password, password);
-    // A failure keeps the points it took: that is what the limits count.
-    if (!found || !ok) throw unauthenticated('Invalid email or password');
-    await attempt.succeeded();
-    return this.db.transaction((tx) => this.signIn(tx, found.user, client));
+    const { user, rehash } = await this.passwords.admit(async (work) => {
+      const attempt = await this.limiter.begin(email, client.ip);
+      const [found] = await this.db
+        .select({
+          user: users,
+          // Whether the account was ever signed into from this address (see LoginLimiter).
+          knownAddress: sql<boolean>`exists (select 1 from sessions s where s.user_id = users.id and s.ip = ${client.ip.slice(0, 100)})`,
+        })
+        .from(users)
+        .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
+      if (!found?.knownAddress) await attempt.fromNewAddress();
+      const check = await work.verify(found?.user.password, password);
+      // A failure keeps the points it took: that is what the limits count.
+      if (!found || !check.ok) throw unauthenticated('Invalid email or password');
+      await attempt.succeeded();
+      // A hash made with older parameters is replaced by one made with today's.
+      return { user: found.user, rehash: check.stale ? await work.hash(password) : null };
+    });
+    return this.db.transaction(async (tx) => {
+      if (rehash) {
+        // Only if unchanged since it was read: a password changed meanwhile wins.
+        await tx.update(users).set({ password: rehash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
+      }
+      return this.signIn(tx, user, client);
+    });
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
@@ -133,12 +146,14 @@ export class AuthService {
     const next = validate(passwordRule('newPassword'), newPassword, 'newPassword');
     const [user] = await this.db.select().from(users).where(eq(users.id, viewerId));
     if (!user) throw unauthenticated();
-    const attempt = await this.limiter.begin(user.email, client.ip);
-    if (!(await verifyPassword(user.password, currentPassword))) {
-      throw badInput('currentPassword', 'Current password is wrong');
-    }
-    await attempt.succeeded();
-    const hash = await hashPassword(next);
+    const hash = await this.passwords.admit(async (work) => {
+      const attempt = await this.limiter.begin(user.email, client.ip);
+      if (!(await work.verify(user.password, currentPassword)).ok) {
+        throw badInput('currentPassword', 'Current password is wrong');
+      }
+      await attempt.succeeded();
+      return work.hash(next);
+    });
     const revoked = await this.db.transaction(async (tx) => {
       await tx.update(users).set({ password: hash, updatedAt: new Date() }).where(eq(users.id, viewerId));
       return revokeSessions(tx, and(eq(sessions.userId, viewerId), ne(sessions.id, currentSessionId)));

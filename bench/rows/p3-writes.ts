@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { findPgbench } from '../lib/database.js';
+import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
+import type { Window } from '../lib/http.js';
+import { cpuMeter, ownSession } from '../lib/proc.js';
+
+const CONTENT = 'a message of ordinary length, some forty characters';
+
+/** The floor's transaction: the message row and its wake-up, in one statement. */
+const script = (shared: boolean) => `\\set chat ${shared ? '1' : ':client_id + 1'}
+with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (:chat, :chat, '${CONTENT}') returning id) select pg_notify('bench_floor', m.id::text) from m;
+`;
+
+async function pgbench(bin: string, databaseUrl: string, clients: number, shared: boolean, window: Window): Promise<number> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-pgbench-'));
+  const file = path.join(dir, 'insert-notify.sql');
+  await fs.writeFile(file, script(shared));
+  try {
+    const seconds = String(Math.max(1, Math.round((window.warmupMs + window.windowMs) / 1000)));
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = ownSession(spawn(bin, ['-n', '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', seconds, databaseUrl], { detached: true }));
+      let text = '';
+      child.stdout!.on('data', (d) => (text += d));
+      child.stderr!.on('data', (d) => (text += d));
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text}`))));
+    });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
+    if (!tps) throw new Error(`no tps in pgbench output: ${out}`);
+    return Number(tps[1]);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * P3: sendMessage/s from 8 and 32 writers, each in its own chat, then all in one chat; each
+ * writer one request at a time over HTTP. Floor: the same clients running INSERT + pg_notify
+ * (one statement) through pgbench, or through postgres.js when pgbench is not installed.
+ */
+const row: BenchRow = {
+  id: 'P3',
+  title: 'sendMessage throughput',
+  async run(ctx: BenchContext) {
+    const load = await ctx.agent('load', 'bench/agents/load.ts');
+    const bin = findPgbench();
+    const floorWhat = bin ? 'pgbench, INSERT + `pg_notify`, same clients' : 'INSERT + `pg_notify` through postgres.js, same clients (no pgbench found)';
+    const out: RowResult[] = [];
+    for (const shared of [false, true]) {
+      for (const writers of [8, 32]) {
+        const chats = shared ? [await ctx.fixtures.sharedChat(writers)] : await ctx.fixtures.ownChats(writers);
+        const members = shared ? chats[0]!.members : chats.map((c) => c.members[0]!);
+        const specs = members.map((m, i) => ({ token: m.token, chatId: chats[shared ? 0 : i]!.chatId }));
+        ctx.log(`P3: ${writers} writers${shared ? ' in one chat' : ' in their own chats'}`);
+        const details: unknown[] = [];
+        const { parley, floor } = await ctx.interleave(
+          async (rep) => {
+            const cpu = cpuMeter({ parley: ctx.parley.pid, load: load.pid });
+            const r = await load.call<{ perSec: number; failed: number }>('sends', ctx.parley.url, specs, ctx.window);
+            details.push({ rep, side: 'parley', cpu: cpu(), failed: r.failed });
+            return r.perSec;
+          },
+          async (rep) => {
+            if (bin) return pgbench(bin, ctx.database.url, writers, shared, ctx.window);
+            const r = await load.call<{ perSec: number }>('sqlInserts', ctx.database.url, writers, shared, ctx.window);
+            details.push({ rep, side: 'floor' });
+            return r.perSec;
+          },
+        );
+        out.push({
+          id: 'P3',
+          metric: `sendMessage/s, ${writers} writers ${shared ? 'all in one chat' : 'in their own chats'}`,
+          unit: '/s',
+          better: 'higher',
+          parley,
+          floor: { what: floorWhat, values: floor },
+          target: shared ? '≥ 0.25' : '≥ 0.3, no drop 8 → 32',
+          details,
+        });
+      }
+    }
+    return out;
+  },
+};
+export default row;
