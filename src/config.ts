@@ -39,6 +39,8 @@ export interface RateLimitsConfig {
   groupAdd: RateWindow[];
   /** `searchUsers` calls per user. */
   search: RateWindow[];
+  /** `createUpload` calls per user. */
+  upload: RateWindow[];
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
@@ -79,6 +81,24 @@ const EnvSchema = z.object({
     { points: 60, seconds: 60 },
     { points: 1000, seconds: 3600 },
   ]),
+  RATE_LIMIT_UPLOAD: windows.default([
+    { points: 30, seconds: 60 },
+    { points: 500, seconds: 3600 },
+  ]),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(25 * 1024 * 1024),
+  UPLOAD_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  UPLOAD_IMAGE_TIMEOUT: z.coerce.number().int().positive().default(20),
+  UPLOAD_URL_TTL: z.coerce.number().int().positive().default(15 * 60),
+  UPLOAD_ORPHAN_TTL: z.coerce.number().int().positive().default(24 * 3600),
+  FILE_URL_TTL: z.coerce.number().int().positive().default(3600),
   TRUST_PROXY: bool.optional(),
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
@@ -122,6 +142,7 @@ export interface Config {
   rateLimits: RateLimitsConfig;
   trustProxy: boolean;
   typing: { timeoutMs: number; points: number; windowSeconds: number };
+  files: FilesConfig;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   ws: {
@@ -148,6 +169,35 @@ export interface LoginLimitsConfig {
   windowSeconds: number;
 }
 
+/** Uploads, attachments and where their bytes live (see src/files). */
+export interface FilesConfig {
+  storage: 'local' | 's3';
+  /** Set when `storage` is 's3'. */
+  s3: S3Config | undefined;
+  /** The address clients reach this server at, for the links it hands out; unset: http://localhost:<port>. */
+  publicUrl: string | undefined;
+  maxBytes: number;
+  /** Images with more pixels (width × height × frames) are refused before they are decoded. */
+  maxImagePixels: number;
+  /** Longest an image may take to decode, check and thumbnail, seconds. */
+  imageTimeoutSeconds: number;
+  /** How long an upload URL accepts the bytes, seconds. */
+  uploadUrlTtl: number;
+  /** Uploads not attached to a message within this many seconds are deleted. */
+  orphanTtl: number;
+  /** Download links are the same for this many seconds (so browsers cache them) and valid for up to twice as long. */
+  linkTtl: number;
+}
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  /** Both or neither: unset, the AWS SDK's default credential chain applies. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
 export class ConfigError extends Error {}
 
 /** Parses the environment once into a typed object; fails fast with every problem listed. */
@@ -162,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === 'production';
   if (isProduction && e.DATABASE_URL && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set');
+  }
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) throw new ConfigError('S3_BUCKET is required when STORAGE=s3');
+  if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together (or neither, for the default AWS credential chain)');
   }
   return {
     env: e.NODE_ENV,
@@ -193,9 +247,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       invitation: e.RATE_LIMIT_INVITATION,
       groupAdd: e.RATE_LIMIT_GROUP_ADD,
       search: e.RATE_LIMIT_SEARCH,
+      upload: e.RATE_LIMIT_UPLOAD,
     },
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
+    files: {
+      storage: e.STORAGE,
+      s3:
+        e.STORAGE === 's3'
+          ? {
+              endpoint: e.S3_ENDPOINT,
+              bucket: e.S3_BUCKET!,
+              region: e.S3_REGION,
+              credentials: e.S3_ACCESS_KEY_ID ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY! } : undefined,
+              // S3-compatible servers (MinIO and the like) usually want path-style addresses.
+              forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+            }
+          : undefined,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      maxImagePixels: e.UPLOAD_MAX_IMAGE_PIXELS,
+      imageTimeoutSeconds: e.UPLOAD_IMAGE_TIMEOUT,
+      uploadUrlTtl: e.UPLOAD_URL_TTL,
+      orphanTtl: e.UPLOAD_ORPHAN_TTL,
+      linkTtl: e.FILE_URL_TTL,
+    },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,

@@ -5,6 +5,7 @@ import type { Db } from './db/client.js';
 import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
+import { createAttachmentLoaders } from './files/attachment.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
@@ -31,12 +32,12 @@ export interface Context {
 }
 
 function buildLoaders(db: Db, viewerId: number | null) {
-  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
+  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db), ...createAttachmentLoaders(db) };
 }
 export type Loaders = ReturnType<typeof buildLoaders>;
 
 /** The loaders whose answers do not depend on who is asking. */
-const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage'] as const;
+const SHARED = ['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage', 'attachmentsByMessage'] as const;
 export type SharedLoaders = Pick<Loaders, (typeof SHARED)[number]>;
 
 export function createLoaders(db: Db, viewerId: number | null, shared?: SharedLoaders): Loaders {

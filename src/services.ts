@@ -9,6 +9,8 @@ import { ChatsService } from './chats/chats.service.js';
 import { SyncService } from './chatlog/sync.service.js';
 import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
+import type { MessageAttachments } from './files/attachments.js';
+import type { Files } from './files/files.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
 import { TypingService } from './messages/typing.service.js';
@@ -30,6 +32,8 @@ interface DataServiceDeps {
   config: Config;
   /** How revocations reach other instances; scripts, which keep no sockets, have none. */
   propagation?: RevocationPropagation;
+  /** Files in messages; scripts, which have no storage, send text only. */
+  attachments?: MessageAttachments;
 }
 
 /**
@@ -45,14 +49,18 @@ export function createDataServices(deps: DataServiceDeps) {
     users: new UsersService(deps.db),
     contacts: new ContactsService(deps.db, deps.limits),
     chats: new ChatsService(deps.db, deps.limits),
-    messages: new MessagesService(deps.db, deps.limits),
+    messages: new MessagesService(deps.db, deps.limits, deps.attachments),
     typing: new TypingService(deps.db, deps.config.typing),
     sync: new SyncService(deps.db),
   };
 }
 export type DataServices = ReturnType<typeof createDataServices>;
 
-export function createServices(deps: DataServiceDeps & { hub: RealtimeHub }) {
-  return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub) };
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; files: Files }) {
+  return {
+    ...createDataServices({ ...deps, attachments: deps.files.attachments }),
+    subscriptions: new SubscriptionsService(deps.db, deps.hub),
+    files: deps.files,
+  };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -10,23 +10,34 @@ import type { Db, DbOrTx, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messages, type MessageRow } from '../db/schema.js';
 import { appendMessage } from './message-log.js';
-import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import type { MessageAttachments } from '../files/attachments.js';
+import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 
 export interface SendMessageData {
   chatId: string;
-  content: string;
+  content?: string | null;
   messageType: string;
   clientMessageId?: string | null;
+  attachmentIds?: readonly string[] | null;
 }
 
 
 export class MessagesService {
-  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
+  constructor(
+    private readonly db: Db,
+    private readonly limits: RateLimits,
+    /** Files in messages; scripts without a storage send text only. */
+    private readonly attachments?: MessageAttachments,
+  ) {}
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
     await this.limits.consume('message', viewerId);
     const chatId = parseIntId(input.chatId, 'chatId');
     const data = validate(sendMessageRules, input);
+    const withFiles = (input.attachmentIds?.length ?? 0) > 0;
+    // A message with files may go without a caption.
+    const content = withFiles ? (data.content ?? '') : validate(captionRules, { content: data.content ?? '' }).content;
+    const attachmentIds = withFiles ? await this.prepareAttachments(viewerId, input.attachmentIds) : [];
     try {
       return await this.db.transaction(async (tx) => {
         await lockAsMember(tx, chatId, viewerId);
@@ -34,7 +45,10 @@ export class MessagesService {
           const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
           if (earlier) return sameChatOrConflict(earlier, chatId);
         }
-        return appendMessage(tx, { chatId, senderId: viewerId, content: data.content, messageType: data.messageType, clientMessageId: data.clientMessageId });
+        const files = attachmentIds.length ? await this.attachments!.take(tx, viewerId, attachmentIds) : null;
+        const message = await appendMessage(tx, { chatId, senderId: viewerId, content, messageType: files?.messageType ?? data.messageType, clientMessageId: data.clientMessageId });
+        await files?.attachTo(message.id);
+        return message;
       });
     } catch (err) {
       // The same key used concurrently in two different chats: the index keeps one.
@@ -70,12 +84,14 @@ export class MessagesService {
    * from storage and a tombstone keeps its place. Deleting it again returns the same tombstone.
    */
   async delete(viewerId: number, idArg: string): Promise<MessageRow> {
-    return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
+    let detachedFiles: string[] = [];
+    const tombstone = await this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
       if (message.deletedAt) return message;
       const owner = membership.chat.isGroup && membership.participant.role === 'OWNER';
       if (message.senderId !== viewerId && !owner) throw forbidden('Only the sender or the group owner can delete a message');
       const [tombstone] = await tx.update(messages).set({ content: null, deletedAt: new Date() }).where(eq(messages.id, message.id)).returning();
       await tx.delete(messageEdits).where(eq(messageEdits.messageId, message.id));
+      detachedFiles = (await this.attachments?.detach(tx, message.id)) ?? [];
       if (membership.chat.lastMessageId === message.id) {
         // The chat's last message is its newest one that is not deleted.
         const [newest] = await tx
@@ -87,6 +103,9 @@ export class MessagesService {
       await appendChatEntry(tx, message.chatId, { kind: 'MESSAGE_DELETED', messageId: message.id, userId: viewerId });
       return tombstone!;
     });
+    // After commit: the bytes go once nothing can point to them any more.
+    if (detachedFiles.length) await this.attachments!.purge(detachedFiles);
+    return tombstone;
   }
 
   /** History, oldest to newest within a page; `last`/`before` page backwards from the newest. */
@@ -167,6 +186,11 @@ export class MessagesService {
       const [message] = await tx.select().from(messages).where(eq(messages.id, id));
       return change(tx, message!, membership);
     });
+  }
+
+  private async prepareAttachments(viewerId: number, ids: SendMessageData['attachmentIds']): Promise<string[]> {
+    if (!this.attachments) throw badInput('attachmentIds', 'Files cannot be sent here');
+    return this.attachments.prepare(viewerId, ids);
   }
 
   private async findByClientId(db: DbOrTx, senderId: number, clientMessageId: string) {

@@ -7,6 +7,7 @@ import { SessionsResolver } from '../auth/sessions.resolver.js';
 import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../chats/chat.resolver.js';
 import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
+import { AttachmentResolver, MessageAttachmentsResolver, UploadResolver } from '../files/files.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { guardTextArguments } from './text-guard.js';
@@ -24,6 +25,9 @@ export const resolvers = [
   SyncResolver,
   ChatChangedUpdateResolver,
   SessionsResolver,
+  UploadResolver,
+  MessageAttachmentsResolver,
+  AttachmentResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
