@@ -1,7 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { badInput } from '../common/errors.js';
-import { validate } from '../common/validation.js';
 import type { Tx } from '../db/client.js';
 import { uploads } from '../db/schema.js';
 import type { FileCleanup } from './file-cleanup.js';
@@ -32,7 +31,9 @@ export class Attachments implements MessageAttachments {
   ) {}
 
   async prepare(viewerId: number, given: readonly string[] | null | undefined): Promise<string[]> {
-    const ids = validate(attachmentIdsRules, given ?? [], 'attachmentIds');
+    const parsed = attachmentIdsRules.safeParse(given ?? []);
+    if (!parsed.success) throw badInput('attachmentIds', parsed.error.issues[0]!.message);
+    const ids = parsed.data;
     await this.uploadsService.checkArrived(viewerId, ids);
     return ids;
   }

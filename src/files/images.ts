@@ -42,14 +42,14 @@ export async function checkImage(bytes: Buffer, mime: string, limits: ImageLimit
   let meta: Metadata;
   try {
     meta = await open(animated).metadata();
-  } catch {
-    throw new UnacceptableFile('The image could not be read');
+  } catch (err) {
+    throw refusal(err, limits, 'The image could not be read');
   }
   if (meta.format !== format) throw new UnacceptableFile('The image is not of the type its signature claims');
   const frames = meta.pages ?? 1;
   const pageHeight = meta.pageHeight ?? meta.height;
   if (!meta.width || !pageHeight || meta.width * pageHeight * frames > limits.maxPixels) {
-    throw new UnacceptableFile(`The image is too large: at most ${limits.maxPixels} pixels`);
+    throw tooLarge(limits);
   }
   try {
     const [file, thumbnail] = await Promise.all([
@@ -62,9 +62,16 @@ export async function checkImage(bytes: Buffer, mime: string, limits: ImageLimit
     ]);
     return { file: file.data, width: file.info.width, height: file.info.pageHeight ?? file.info.height, thumbnail };
   } catch (err) {
-    const message = err instanceof Error ? err.message : '';
-    if (/timeout/i.test(message)) throw new UnacceptableFile('The image took too long to process');
-    if (/pixel limit/i.test(message)) throw new UnacceptableFile(`The image is too large: at most ${limits.maxPixels} pixels`);
-    throw new UnacceptableFile('The image could not be decoded');
+    throw refusal(err, limits, 'The image could not be decoded');
   }
 }
+
+/** libvips' errors, as a reason for the person who sent the file. */
+function refusal(err: unknown, limits: ImageLimits, otherwise: string): UnacceptableFile {
+  const message = err instanceof Error ? err.message : '';
+  if (/timeout/i.test(message)) return new UnacceptableFile('The image took too long to process');
+  if (/pixel limit/i.test(message)) return tooLarge(limits);
+  return new UnacceptableFile(otherwise);
+}
+
+const tooLarge = (limits: ImageLimits) => new UnacceptableFile(`The image is too large: at most ${limits.maxPixels} pixels`);

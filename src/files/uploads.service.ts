@@ -188,6 +188,9 @@ function atMost(body: Readable, max: number): Readable {
       done(received > max ? new UploadTooLarge(max) : null, chunk);
     },
   });
+  // The writer may attach a moment later (after making a directory, say): until then an error
+  // waits in the stream's state, where it will find it, instead of being thrown.
+  counted.on('error', () => {});
   body.once('error', (err) => counted.destroy(err));
   body.once('close', () => {
     if (!body.readableEnded) counted.destroy(new Error('The upload was interrupted'));
