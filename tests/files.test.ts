@@ -6,6 +6,8 @@ import { errorOf } from './helpers/graphql.js';
 import {
   ATTACHMENT_FIELDS,
   createUpload,
+  expectOrphansSwept,
+  expectSweepTimer,
   HTML,
   jpegWithLocation,
   PDF,
@@ -210,6 +212,10 @@ describe('access to files', () => {
     expect(await uploadRow(parley.db, id)).toBeUndefined();
     expect((await fetch(sent.attachments[0].url)).status).toBe(404);
   });
+
+  it('purges uploads never attached, keeping attached ones', () => expectOrphansSwept(parley, parley.srv));
+
+  it('sweeps on its own at the configured orphan age', () => expectSweepTimer(parley.srv.config.files));
 
   it('deletes the files of a group deleted by its last member leaving, in the next sweep', async () => {
     const [ana, ben] = await parley.newUsers(2, 'Gone');

@@ -2,12 +2,18 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import sharp from 'sharp';
+import { expect } from 'vitest';
+import type { FilesConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { uploads } from '../../src/db/schema.js';
 import { keys, type FileStorage } from '../../src/files/storage.js';
-import type { Actor } from './scenario.js';
+import { gql, registerUser } from './graphql.js';
+import { isolatedServer } from './isolated.js';
+import type { Actor, Parley } from './scenario.js';
+import type { TestServer } from './server.js';
+import { until } from './ws.js';
 
 export const CREATE_UPLOAD = `mutation($i: CreateUploadInput!) { createUpload(input: $i) { id uploadUrl headers { name value } expiresAt } }`;
 export const ATTACHMENT_FIELDS = 'attachments { id filename contentType size url width height thumbnailUrl }';
@@ -28,7 +34,7 @@ export interface FileSpec {
   size?: number;
 }
 
-export async function createUpload(actor: Actor, file: Omit<FileSpec, 'bytes'> & { bytes?: Buffer }): Promise<Ticket> {
+export async function createUpload(actor: Pick<Actor, 'must'>, file: Omit<FileSpec, 'bytes'> & { bytes?: Buffer }): Promise<Ticket> {
   const data = await actor.must(CREATE_UPLOAD, { i: { filename: file.filename, contentType: file.contentType, size: file.size ?? file.bytes!.length } });
   return data.createUpload;
 }
@@ -112,3 +118,48 @@ export async function uploadRow(db: Database, id: string) {
 
 /** A local storage directory of its own, for servers whose files a test inspects. */
 export const scratchDataDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'parley-files-'));
+
+/**
+ * Orphans go, attached files stay: an upload whose bytes arrived and one whose bytes never did,
+ * both older than the orphan age (their rows are aged here), are purged by a sweep, row and
+ * bytes; a file sent with a message is kept.
+ */
+export async function expectOrphansSwept(parley: Parley, server: TestServer) {
+  const [ana, ben] = (await parley.newUsers(2, 'Orphan')).map((u) => u.on(server));
+  const chatId = await parley.newDirectChat(ana!, ben!);
+  const bytes = await png();
+  const arrived = await createUpload(ana!, { filename: 'left.png', contentType: 'image/png', bytes });
+  expect((await put(arrived, bytes)).status).toBe(200);
+  const never = await createUpload(ana!, { filename: 'never.png', contentType: 'image/png', bytes });
+  const kept = await uploadFile(ana!, { filename: 'kept.png', contentType: 'image/png', bytes });
+  await sendFiles(ana!, chatId, [kept]);
+  const storage = server.server.files.storage;
+  expect(await storedKeys(storage, arrived.id)).not.toEqual([]);
+  await parley.db.db
+    .update(uploads)
+    .set({ createdAt: new Date(Date.now() - (server.config.files.orphanTtl + 60) * 1000) })
+    .where(inArray(uploads.id, [arrived.id, never.id, kept]));
+  await server.server.files.cleanup.sweep();
+  for (const id of [arrived.id, never.id]) {
+    expect(await uploadRow(parley.db, id)).toBeUndefined();
+    expect(await storedKeys(storage, id)).toEqual([]);
+  }
+  expect(await uploadRow(parley.db, kept)).toMatchObject({ status: 'READY' });
+  expect(await storedKeys(storage, kept)).toEqual([keys.file(kept), keys.thumbnail(kept)]);
+}
+
+/** With UPLOAD_ORPHAN_TTL set to a second, the server's own timer purges an upload left alone. */
+export async function expectSweepTimer(files: FilesConfig) {
+  const isolated = await isolatedServer({ files: { ...files, orphanTtl: 1 } });
+  try {
+    const user = await registerUser(isolated.srv.url);
+    const ana = { must: async (query: string, variables?: Record<string, unknown>) => (await gql(isolated.srv.url, query, variables, user.token)).data as any };
+    const bytes = await png();
+    const ticket: Ticket = (await ana.must(CREATE_UPLOAD, { i: { filename: 'a.png', contentType: 'image/png', size: bytes.length } })).createUpload;
+    expect((await put(ticket, bytes)).status).toBe(200);
+    const storage = isolated.srv.server.files.storage;
+    await until(async () => (await storedKeys(storage, ticket.id)).length === 0 && (await uploadRow(isolated.db, ticket.id)) === undefined, 20_000, 'the sweep');
+  } finally {
+    await isolated.stop();
+  }
+}
