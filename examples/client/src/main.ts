@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import {
   ChatsDocument,
   CreateDirectChatDocument,
+  CreateUploadDocument,
   LoginDocument,
   MessageAddedDocument,
   MessagesDocument,
@@ -133,6 +134,17 @@ async function main() {
     if (received.id !== reply.id) throw new Error(`expected message ${reply.id}, received ${received.id}`);
     console.log(`Received via subscription: "${received.content}" from ${received.sender.firstname} at ${received.sentAt}`);
 
+    // A file: ask where to send it, PUT the bytes there, then send a message naming the upload.
+    const notes = Buffer.from('Things to bring:\n- a towel\n');
+    const upload = required(
+      (await asAna.client.mutate({ mutation: CreateUploadDocument, variables: { input: { filename: 'notes.txt', contentType: 'text/plain', size: notes.length } } })).data,
+      'createUpload',
+    ).createUpload;
+    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: Object.fromEntries(upload.headers.map((h) => [h.name, h.value])), body: notes });
+    if (!put.ok) throw new Error(`uploading notes.txt failed: ${put.status} ${await put.text()}`);
+    await asAna.client.mutate({ mutation: SendMessageDocument, variables: { input: { chatId: chat.id, attachmentIds: [upload.id] } } });
+    console.log(`Sent notes.txt (${notes.length} bytes)`);
+
     const chats = required((await asBen.client.query({ query: ChatsDocument, variables: { first: 10 }, fetchPolicy: 'network-only' })).data, 'chats').chats;
     console.log(`Ben's chats (${chats.edges.length}):`);
     for (const { node } of chats.edges) {
@@ -143,7 +155,15 @@ async function main() {
 
     const history = required((await asBen.client.query({ query: MessagesDocument, variables: { chatId: chat.id, last: 20 }, fetchPolicy: 'network-only' })).data, 'messages').messages;
     console.log(`History of chat ${chat.id} (${history.edges.length} messages, oldest first):`);
-    for (const { node } of history.edges) console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${node.content}`);
+    for (const { node } of history.edges) {
+      const files = node.attachments.map((f) => `${f.filename} (${f.contentType}, ${f.size} bytes)`);
+      console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${[node.content, ...files].filter(Boolean).join(' + ')}`);
+    }
+    // Attachment links are signed and short-lived: fetch them as they come, no token needed.
+    const file = history.edges.flatMap(({ node }) => node.attachments).find((f) => f.filename === 'notes.txt');
+    const downloaded = file?.url ? await (await fetch(file.url)).text() : null;
+    if (downloaded !== notes.toString()) throw new Error('notes.txt did not come back as sent');
+    console.log('Downloaded notes.txt: the same bytes');
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }
