@@ -104,20 +104,24 @@ export class UploadsService {
    */
   async checkArrived(viewerId: number, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const claimed = await this.db
-      .update(uploads)
-      .set({ status: 'RECEIVING' })
-      .where(and(inArray(uploads.id, ids), eq(uploads.ownerId, viewerId), eq(uploads.storage, this.storage.kind), eq(uploads.status, 'PENDING')))
-      .returning();
+    const pending = await this.db
+      .select()
+      .from(uploads)
+      .where(and(inArray(uploads.id, ids), eq(uploads.ownerId, viewerId), eq(uploads.storage, this.storage.kind), eq(uploads.status, 'PENDING')));
     const outcomes = await Promise.allSettled(
-      claimed.map(async (row) => {
+      pending.map(async (row) => {
+        // Looked at before claiming, so that asking early never stands in the way of the bytes.
         const size = await this.storage.size(keys.staging(row.id));
-        if (size === null) {
-          await this.db.update(uploads).set({ status: 'PENDING' }).where(eq(uploads.id, row.id));
-          throw badInput('attachmentIds', `${row.filename}: its bytes have not been uploaded yet`);
-        }
+        if (size === null) throw badInput('attachmentIds', `${row.filename}: its bytes have not been uploaded yet`);
+        const [claimed] = await this.db
+          .update(uploads)
+          .set({ status: 'RECEIVING' })
+          .where(and(eq(uploads.id, row.id), eq(uploads.status, 'PENDING')))
+          .returning();
+        // Another request is checking it: the attaching transaction finds it READY, or refuses it.
+        if (!claimed) return;
         if (size !== row.declaredSize) return this.refuse(row, badInput('attachmentIds', `${row.filename}: ${size} bytes were uploaded, ${row.declaredSize} declared`));
-        return this.check(row, 'attachmentIds');
+        return this.check(claimed, 'attachmentIds');
       }),
     );
     const failed = outcomes.find((o) => o.status === 'rejected');
