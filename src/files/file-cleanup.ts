@@ -12,7 +12,7 @@ const BATCH = 200;
  * Deletes files from storage, then their rows — in that order, so a failure leaves the row to
  * try again, and storage never keeps bytes that nothing points to. The periodic sweep takes the
  * files of deleted messages (and of chats or accounts that went with them) and uploads never
- * attached within the orphan age.
+ * attached within the orphan age (and not before their upload URL has expired).
  */
 export class FileCleanup {
   private timers: NodeJS.Timeout[] = [];
@@ -48,7 +48,8 @@ export class FileCleanup {
           where storage = ${this.storage.kind}
             and (purging_at is null or purging_at < now() - ${STALE_CLAIM}::interval)
             and ((message_id is null and attached_at is not null)
-              or (attached_at is null and created_at < now() - make_interval(secs => ${this.orphanTtlSeconds})))
+              -- Never while its upload URL still works: bytes PUT to a bucket later would be left behind.
+              or (attached_at is null and expires_at < now() and created_at < now() - make_interval(secs => ${this.orphanTtlSeconds})))
           limit ${BATCH}
           for update skip locked)
         returning id`);

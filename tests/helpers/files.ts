@@ -135,10 +135,8 @@ export async function expectOrphansSwept(parley: Parley, server: TestServer) {
   await sendFiles(ana!, chatId, [kept]);
   const storage = server.server.files.storage;
   expect(await storedKeys(storage, arrived.id)).not.toEqual([]);
-  await parley.db.db
-    .update(uploads)
-    .set({ createdAt: new Date(Date.now() - (server.config.files.orphanTtl + 60) * 1000) })
-    .where(inArray(uploads.id, [arrived.id, never.id, kept]));
+  const past = new Date(Date.now() - (server.config.files.orphanTtl + 60) * 1000);
+  await parley.db.db.update(uploads).set({ createdAt: past, expiresAt: past }).where(inArray(uploads.id, [arrived.id, never.id, kept]));
   await server.server.files.cleanup.sweep();
   for (const id of [arrived.id, never.id]) {
     expect(await uploadRow(parley.db, id)).toBeUndefined();
@@ -148,17 +146,15 @@ export async function expectOrphansSwept(parley: Parley, server: TestServer) {
   expect(await storedKeys(storage, kept)).toEqual([keys.file(kept), keys.thumbnail(kept)]);
 }
 
-/** With UPLOAD_ORPHAN_TTL set to a second, the server's own timer purges an upload left alone. */
+/** With UPLOAD_ORPHAN_TTL (and the upload URL's life) set to a second, the server's own timer purges an upload left alone. */
 export async function expectSweepTimer(files: FilesConfig) {
-  const isolated = await isolatedServer({ files: { ...files, orphanTtl: 1 } });
+  const isolated = await isolatedServer({ files: { ...files, orphanTtl: 1, uploadUrlTtl: 1 } });
   try {
     const user = await registerUser(isolated.srv.url);
     const ana = { must: async (query: string, variables?: Record<string, unknown>) => (await gql(isolated.srv.url, query, variables, user.token)).data as any };
-    const bytes = await png();
-    const ticket: Ticket = (await ana.must(CREATE_UPLOAD, { i: { filename: 'a.png', contentType: 'image/png', size: bytes.length } })).createUpload;
-    expect((await put(ticket, bytes)).status).toBe(200);
-    const storage = isolated.srv.server.files.storage;
-    await until(async () => (await storedKeys(storage, ticket.id)).length === 0 && (await uploadRow(isolated.db, ticket.id)) === undefined, 20_000, 'the sweep');
+    const ticket = await createUpload(ana, { filename: 'a.png', contentType: 'image/png', size: 100 });
+    expect(await uploadRow(isolated.db, ticket.id)).toMatchObject({ status: 'PENDING' });
+    await until(async () => (await uploadRow(isolated.db, ticket.id)) === undefined, 20_000, 'the sweep');
   } finally {
     await isolated.stop();
   }
