@@ -91,6 +91,17 @@ describe('files in an S3 bucket', () => {
     expect(await messagesIn(chatId)).toBe(0);
   });
 
+  it("refuses someone else's upload in the bucket without touching it", async () => {
+    const [ana, eve, ben] = await parley.newUsers(3, 'S3Steal');
+    const evesChat = await parley.newDirectChat(eve!, ben!);
+    const anas = await putToBucket(ana!, { filename: 'a.png', contentType: 'image/png', bytes: await png() });
+    const res = await eve!.gql(SEND_WITH_FILES, { i: { chatId: evesChat, attachmentIds: [anas], content: 'mine now' } });
+    expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'attachmentIds' });
+    expect(await messagesIn(evesChat)).toBe(0);
+    expect(await uploadRow(parley.db, anas)).toMatchObject({ status: 'PENDING', ownerId: Number(ana!.id) });
+    expect(await storedKeys(storage(), anas)).toEqual([keys.staging(anas)]);
+  });
+
   it('asks for the bytes when they have not been sent yet, then takes them', async () => {
     const [ana, ben] = await parley.newUsers(2, 'S3Wait');
     const chatId = await parley.newDirectChat(ana!, ben!);
