@@ -20,8 +20,6 @@ export const createUploadRules = (maxBytes: number) =>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isUploadId = (value: string) => UUID.test(value);
-
 export const attachmentIdsRules = z
   .array(z.string().regex(UUID, 'attachmentIds must be ids of uploads'))
   .max(MAX_ATTACHMENTS, `attachmentIds may hold at most ${MAX_ATTACHMENTS} uploads`)
