@@ -156,7 +156,7 @@ describe('files in an S3 bucket', () => {
     expect((await fetch(location)).status).toBe(404);
   });
 
-  it('purges uploads never attached, keeping attached ones', () => expectOrphansSwept(parley, parley.srv));
+  it('purges uploads never attached and the files of deleted groups, keeping attached ones', () => expectOrphansSwept(files));
 
   it('sweeps on its own at the configured orphan age', () => expectSweepTimer(files));
 });

@@ -213,21 +213,9 @@ describe('access to files', () => {
     expect((await fetch(sent.attachments[0].url)).status).toBe(404);
   });
 
-  it('purges uploads never attached, keeping attached ones', () => expectOrphansSwept(parley, parley.srv));
+  it('purges uploads never attached and the files of deleted groups, keeping attached ones', () => expectOrphansSwept(parley.srv.config.files));
 
   it('sweeps on its own at the configured orphan age', () => expectSweepTimer(parley.srv.config.files));
-
-  it('deletes the files of a group deleted by its last member leaving, in the next sweep', async () => {
-    const [ana, ben] = await parley.newUsers(2, 'Gone');
-    const chatId = await parley.newGroup(ana!, [ben!]);
-    const id = await uploadFile(ana!, { filename: 'a.png', contentType: 'image/png', bytes: await png() });
-    await sendFiles(ana!, chatId, [id]);
-    for (const who of [ben!, ana!]) await who.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: chatId });
-    expect(await uploadRow(parley.db, id)).toMatchObject({ messageId: null, attachedAt: expect.any(Date) });
-    await parley.srv.server.files.cleanup.sweep();
-    expect(await uploadRow(parley.db, id)).toBeUndefined();
-    expect(await storedKeys(storage(), id)).toEqual([]);
-  });
 });
 
 describe('refused uploads keep nothing', () => {

@@ -31,9 +31,13 @@ export class FileCleanup {
     await this.db.delete(uploads).where(and(inArray(uploads.id, ids), eq(uploads.storage, this.storage.kind)));
   }
 
-  /** One pass; resolves with how many uploads it purged. Passes never overlap on one instance. */
-  sweep(): Promise<number> {
-    this.running ??= this.sweepAll().finally(() => (this.running = undefined));
+  /**
+   * A pass that starts after this call (once the one running, if any, has ended: passes never
+   * overlap on one instance); resolves with how many uploads it purged.
+   */
+  async sweep(): Promise<number> {
+    while (this.running) await this.running.catch(() => {});
+    this.running = this.sweepAll().finally(() => (this.running = undefined));
     return this.running;
   }
 

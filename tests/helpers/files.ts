@@ -11,8 +11,7 @@ import { uploads } from '../../src/db/schema.js';
 import { keys, type FileStorage } from '../../src/files/storage.js';
 import { gql, registerUser } from './graphql.js';
 import { isolatedServer } from './isolated.js';
-import type { Actor, Parley } from './scenario.js';
-import type { TestServer } from './server.js';
+import type { Actor } from './scenario.js';
 import { until } from './ws.js';
 
 export const CREATE_UPLOAD = `mutation($i: CreateUploadInput!) { createUpload(input: $i) { id uploadUrl headers { name value } expiresAt } }`;
@@ -46,14 +45,14 @@ export function put(ticket: Ticket, body: Buffer | ReadableStream<Uint8Array>): 
 }
 
 /** createUpload, then PUT: the upload's id, once the server accepted the bytes. */
-export async function uploadFile(actor: Actor, file: FileSpec): Promise<string> {
+export async function uploadFile(actor: Pick<Actor, 'must'>, file: FileSpec): Promise<string> {
   const ticket = await createUpload(actor, file);
   const res = await put(ticket, file.bytes);
   if (!res.ok) throw new Error(`PUT ${file.filename} failed: ${res.status} ${await res.text()}`);
   return ticket.id;
 }
 
-export async function sendFiles(actor: Actor, chatId: string, attachmentIds: string[], content?: string) {
+export async function sendFiles(actor: Pick<Actor, 'must'>, chatId: string, attachmentIds: string[], content?: string) {
   return (await actor.must(SEND_WITH_FILES, { i: { chatId, attachmentIds, content } })).sendMessage;
 }
 
@@ -119,39 +118,62 @@ export async function uploadRow(db: Database, id: string) {
 /** A local storage directory of its own, for servers whose files a test inspects. */
 export const scratchDataDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'parley-files-'));
 
+/** A signed-in user of a server, enough for the helpers above. */
+async function userOn(url: string) {
+  const user = await registerUser(url);
+  const must = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await gql(url, query, variables, user.token);
+    if (res.errors) throw new Error(`${query.slice(0, 60)}… failed: ${JSON.stringify(res.errors)}`);
+    return res.data as any;
+  };
+  return { id: user.id, must };
+}
+
 /**
- * Orphans go, attached files stay: an upload whose bytes arrived and one whose bytes never did,
- * both older than the orphan age (their rows are aged here), are purged by a sweep, row and
- * bytes; a file sent with a message is kept.
+ * What the sweep purges, on a server with a database of its own (no other server's sweep takes
+ * these rows meanwhile): an upload whose bytes arrived and one whose bytes never did, both past
+ * the orphan age and their upload URL's life (their rows are aged here), and the files of a
+ * group deleted by its last member leaving — row and bytes. A file sent with a message stays.
  */
-export async function expectOrphansSwept(parley: Parley, server: TestServer) {
-  const [ana, ben] = (await parley.newUsers(2, 'Orphan')).map((u) => u.on(server));
-  const chatId = await parley.newDirectChat(ana!, ben!);
-  const bytes = await png();
-  const arrived = await createUpload(ana!, { filename: 'left.png', contentType: 'image/png', bytes });
-  expect((await put(arrived, bytes)).status).toBe(200);
-  const never = await createUpload(ana!, { filename: 'never.png', contentType: 'image/png', bytes });
-  const kept = await uploadFile(ana!, { filename: 'kept.png', contentType: 'image/png', bytes });
-  await sendFiles(ana!, chatId, [kept]);
-  const storage = server.server.files.storage;
-  expect(await storedKeys(storage, arrived.id)).not.toEqual([]);
-  const past = new Date(Date.now() - (server.config.files.orphanTtl + 60) * 1000);
-  await parley.db.db.update(uploads).set({ createdAt: past, expiresAt: past }).where(inArray(uploads.id, [arrived.id, never.id, kept]));
-  await server.server.files.cleanup.sweep();
-  for (const id of [arrived.id, never.id]) {
-    expect(await uploadRow(parley.db, id)).toBeUndefined();
-    expect(await storedKeys(storage, id)).toEqual([]);
+export async function expectOrphansSwept(files: FilesConfig) {
+  const isolated = await isolatedServer({ files });
+  try {
+    const { srv, db } = isolated;
+    const [ana, ben] = [await userOn(srv.url), await userOn(srv.url)];
+    const chatId = (await ana.must(`mutation($u: ID!) { createDirectChat(userId: $u) { id } }`, { u: ben.id })).createDirectChat.id;
+    const groupId = (await ana.must(`mutation($p: [ID!]!) { createGroupChat(name: "Gone", participantIds: $p) { id } }`, { p: [ben.id] })).createGroupChat.id;
+    const bytes = await png();
+    const arrived = await createUpload(ana, { filename: 'left.png', contentType: 'image/png', bytes });
+    expect((await put(arrived, bytes)).status).toBe(200);
+    const never = await createUpload(ana, { filename: 'never.png', contentType: 'image/png', bytes });
+    const kept = await uploadFile(ana, { filename: 'kept.png', contentType: 'image/png', bytes });
+    await sendFiles(ana, chatId, [kept]);
+    const inGroup = await uploadFile(ana, { filename: 'group.png', contentType: 'image/png', bytes });
+    await sendFiles(ana, groupId, [inGroup]);
+    for (const who of [ben, ana]) await who.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: groupId });
+    expect(await uploadRow(db, inGroup)).toMatchObject({ messageId: null, attachedAt: expect.any(Date) });
+
+    const storage = srv.server.files.storage;
+    for (const id of [arrived.id, kept, inGroup]) expect(await storedKeys(storage, id)).not.toEqual([]);
+    const past = new Date(Date.now() - (files.orphanTtl + 60) * 1000);
+    await db.db.update(uploads).set({ createdAt: past, expiresAt: past }).where(inArray(uploads.id, [arrived.id, never.id, kept]));
+    expect(await srv.server.files.cleanup.sweep()).toBe(3);
+    for (const id of [arrived.id, never.id, inGroup]) {
+      expect(await uploadRow(db, id)).toBeUndefined();
+      expect(await storedKeys(storage, id)).toEqual([]);
+    }
+    expect(await uploadRow(db, kept)).toMatchObject({ status: 'READY' });
+    expect(await storedKeys(storage, kept)).toEqual([keys.file(kept), keys.thumbnail(kept)]);
+  } finally {
+    await isolated.stop();
   }
-  expect(await uploadRow(parley.db, kept)).toMatchObject({ status: 'READY' });
-  expect(await storedKeys(storage, kept)).toEqual([keys.file(kept), keys.thumbnail(kept)]);
 }
 
 /** With UPLOAD_ORPHAN_TTL (and the upload URL's life) set to a second, the server's own timer purges an upload left alone. */
 export async function expectSweepTimer(files: FilesConfig) {
   const isolated = await isolatedServer({ files: { ...files, orphanTtl: 1, uploadUrlTtl: 1 } });
   try {
-    const user = await registerUser(isolated.srv.url);
-    const ana = { must: async (query: string, variables?: Record<string, unknown>) => (await gql(isolated.srv.url, query, variables, user.token)).data as any };
+    const ana = await userOn(isolated.srv.url);
     const ticket = await createUpload(ana, { filename: 'a.png', contentType: 'image/png', size: 100 });
     expect(await uploadRow(isolated.db, ticket.id)).toMatchObject({ status: 'PENDING' });
     await until(async () => (await uploadRow(isolated.db, ticket.id)) === undefined, 20_000, 'the sweep');
