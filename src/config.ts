@@ -43,6 +43,8 @@ export interface RateLimitsConfig {
   search: RateWindow[];
   /** `addReaction` and `removeReaction` calls per user. */
   reaction: RateWindow[];
+  /** `createUpload` calls per user. */
+  upload: RateWindow[];
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
@@ -88,6 +90,24 @@ const EnvSchema = z.object({
     { points: 5000, seconds: 3600 },
   ]),
   REACTION_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  RATE_LIMIT_UPLOAD: windows.default([
+    { points: 30, seconds: 60 },
+    { points: 500, seconds: 3600 },
+  ]),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(25 * 1024 * 1024),
+  UPLOAD_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  UPLOAD_IMAGE_TIMEOUT: z.coerce.number().int().positive().default(20),
+  UPLOAD_URL_TTL: z.coerce.number().int().positive().default(15 * 60),
+  UPLOAD_ORPHAN_TTL: z.coerce.number().int().positive().default(24 * 3600),
+  FILE_URL_TTL: z.coerce.number().int().positive().default(3600),
   TRUST_PROXY: bool.optional(),
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
@@ -154,6 +174,7 @@ export interface Config {
   typing: { timeoutMs: number; points: number; windowSeconds: number };
   /** Reaction updates reach a subscriber at most once per this interval, carrying the latest totals. */
   reactionUpdateIntervalMs: number;
+  files: FilesConfig;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   passwords: PasswordsConfig;
@@ -192,6 +213,36 @@ export interface LoginLimitsConfig {
   windowSeconds: number;
 }
 
+/** Uploads, attachments and where their bytes live (see src/files). */
+export interface FilesConfig {
+  storage: 'local' | 's3';
+  /** Set when `storage` is 's3'. */
+  s3: S3Config | undefined;
+  /** The address clients reach this server at, for the links it hands out; unset: http://localhost:<port>. */
+  publicUrl: string | undefined;
+  maxBytes: number;
+  /** Images with more pixels (width × height × frames) are refused before they are decoded. */
+  maxImagePixels: number;
+  /** Longest an image may take to decode, check and thumbnail, seconds. */
+  imageTimeoutSeconds: number;
+  /** How long an upload URL accepts the bytes, seconds. */
+  uploadUrlTtl: number;
+  /** Uploads not attached to a message within this many seconds are deleted. */
+  orphanTtl: number;
+  /** Download links are the same for this many seconds (so browsers cache them) and valid for up to twice as long. */
+  linkTtl: number;
+}
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  /** Both or neither: unset, the AWS SDK's default credential chain applies. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+
 export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
@@ -225,6 +276,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const list = OWASP_ARGON2ID_MINIMUMS.map((m) => `${m.memoryKib} KiB with ${m.timeCost}`).join(', ');
     throw new ConfigError(`Invalid configuration: PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST: below OWASP's argon2id minimum (at least one of: ${list})`);
   }
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) throw new ConfigError('S3_BUCKET is required when STORAGE=s3');
+  if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together (or neither, for the default AWS credential chain)');
+  }
   return {
     env: e.NODE_ENV,
     isProduction,
@@ -256,10 +311,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       groupAdd: e.RATE_LIMIT_GROUP_ADD,
       search: e.RATE_LIMIT_SEARCH,
       reaction: e.RATE_LIMIT_REACTION,
+      upload: e.RATE_LIMIT_UPLOAD,
     },
     reactionUpdateIntervalMs: e.REACTION_UPDATE_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
+    files: {
+      storage: e.STORAGE,
+      s3:
+        e.STORAGE === 's3'
+          ? {
+              endpoint: e.S3_ENDPOINT,
+              bucket: e.S3_BUCKET!,
+              region: e.S3_REGION,
+              credentials: e.S3_ACCESS_KEY_ID ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY! } : undefined,
+              // S3-compatible servers (MinIO and the like) usually want path-style addresses.
+              forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+            }
+          : undefined,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      maxImagePixels: e.UPLOAD_MAX_IMAGE_PIXELS,
+      imageTimeoutSeconds: e.UPLOAD_IMAGE_TIMEOUT,
+      uploadUrlTtl: e.UPLOAD_URL_TTL,
+      orphanTtl: e.UPLOAD_ORPHAN_TTL,
+      linkTtl: e.FILE_URL_TTL,
+    },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
     passwords: {
       memoryKib: e.PASSWORD_MEMORY_KIB,

@@ -5,6 +5,7 @@ import type { Db } from './db/client.js';
 import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
+import { createAttachmentLoaders } from './files/attachment.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
 import { createReactionLoaders } from './reactions/reaction.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
@@ -32,12 +33,12 @@ export interface Context {
 }
 
 /** Each feature's loaders; a group is made the first time one of its loaders is used. */
-const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders, createReactionLoaders] as const;
+const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders, createReactionLoaders, createAttachmentLoaders] as const;
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 export type Loaders = UnionToIntersection<ReturnType<(typeof GROUPS)[number]>>;
 
 /** The loaders whose answers do not depend on who is asking. */
-export const SHARED_LOADERS = new Set(['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage', 'mentionsByMessage', 'reactionsByMessage'] as const);
+export const SHARED_LOADERS = new Set(['userById', 'chatById', 'participantsByChat', 'membershipsByChat', 'messageById', 'editsByMessage', 'mentionsByMessage', 'reactionsByMessage', 'attachmentsByMessage'] as const);
 type SharedName = typeof SHARED_LOADERS extends Set<infer N> ? N : never;
 export type SharedLoaders = Pick<Loaders, SharedName>;
 

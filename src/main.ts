@@ -86,6 +86,9 @@ async function main() {
   log.info(`Parley GraphQL API listening on http://localhost:${port}/graphql (subscriptions: ws://localhost:${port}/graphql)`);
   if (server.metricsPort !== undefined) log.info(`Metrics: http://localhost:${server.metricsPort}/metrics`);
   log.info(`GraphiQL explorer: http://localhost:${port}/graphiql`);
+  if (config.isProduction && !config.files.publicUrl) {
+    log.warn(`PUBLIC_URL is not set: upload and file links name http://localhost:${port}, which clients elsewhere cannot reach`);
+  }
 }
 
 main().catch(async (err: unknown) => {

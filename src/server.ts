@@ -22,6 +22,8 @@ import { metricsEndpoint } from './observability/metrics-endpoint.js';
 import { operationMetricsPlugin } from './observability/operation-metrics.js';
 import { clientIp } from './http/request.js';
 import { currentPosition } from './chatlog/read.js';
+import { handleFileRequest } from './files/file-routes.js';
+import { createFiles, type Files } from './files/files.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
@@ -42,6 +44,8 @@ export interface ParleyServer {
   listen(port: number, host?: string): Promise<number>;
   /** The bound metrics port, once listening, when METRICS_PORT is set. */
   readonly metricsPort: number | undefined;
+  /** Uploads, attachments and their storage (the sweep can be run from here too). */
+  files: Files;
   /**
    * Stops taking work and drains: no new connections, sockets closed (1001), requests in
    * flight answered (with `Connection: close`), then the LISTEN bridge and the pool.
@@ -58,7 +62,11 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const instanceId = randomUUID().slice(0, 8);
   const dbLimits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
   const database = connectDatabase(options.databaseUrl, { ...dbLimits, applicationName: `parley-pool-${instanceId}` });
-  const { revoked, tokens, limits, passwords } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
+  const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const { revoked, tokens, limits, passwords } = createAuthDeps(database.db, config, jwtSecret);
+  // Links to files name this server as clients reach it: PUBLIC_URL, or the address it listens on.
+  let listeningAt = `http://localhost:${config.port}`;
+  const files = createFiles({ db: database.db, config, limits, secret: jwtSecret, baseUrl: () => config.files.publicUrl ?? listeningAt, log });
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs, reactionIntervalMs: config.reactionUpdateIntervalMs });
@@ -74,7 +82,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   hub.start(await currentPosition(database.db));
   const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instanceId);
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations });
+  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations, files });
+  files.start();
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const documents = documentLimits(config);
@@ -136,6 +145,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         if (metricsAccess.onMainPort) return metricsAccess.serve(req, res);
         return sendJson(res, 404, { error: 'Not found' });
       default:
+        if (await handleFileRequest(files, url, req, res)) return;
         if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res)) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
@@ -185,8 +195,12 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     revocationsConnectionName: revocations.connectionName,
     async listen(port, host) {
       if (metricsServer) await listenOn(metricsServer, config.metrics.port!, host);
-      return listenOn(httpServer, port, host);
+      const bound = await listenOn(httpServer, port, host);
+      const named = host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost';
+      listeningAt = `http://${named.includes(':') ? `[${named}]` : named}:${bound}`;
+      return bound;
     },
+    files,
     get metricsPort() {
       return metricsServer?.listening ? (metricsServer.address() as AddressInfo).port : undefined;
     },
@@ -202,6 +216,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       await apollo.stop();
       await bridge.stop();
       await revocations.stop();
+      await files.stop();
       await Promise.all([realtimeDatabase.close(), database.close()]);
     },
   };

@@ -10,6 +10,8 @@ import { ChatsService } from './chats/chats.service.js';
 import { SyncService } from './chatlog/sync.service.js';
 import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
+import type { MessageAttachments } from './files/attachments.js';
+import type { Files } from './files/files.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
@@ -39,6 +41,8 @@ interface DataServiceDeps {
   config: Config;
   /** How revocations reach other instances; scripts, which keep no sockets, have none. */
   propagation?: RevocationPropagation;
+  /** Files in messages; scripts, which have no storage, send text only. */
+  attachments?: MessageAttachments;
 }
 
 /**
@@ -54,7 +58,7 @@ export function createDataServices(deps: DataServiceDeps) {
     users: new UsersService(deps.db),
     contacts: new ContactsService(deps.db, deps.limits),
     chats: new ChatsService(deps.db, deps.limits),
-    messages: new MessagesService(deps.db, deps.limits),
+    messages: new MessagesService(deps.db, deps.limits, deps.attachments),
     reactions: new ReactionsService(deps.db, deps.limits),
     notifications: new NotificationsService(deps.db),
     typing: new TypingService(deps.db, deps.config.typing),
@@ -63,7 +67,11 @@ export function createDataServices(deps: DataServiceDeps) {
 }
 export type DataServices = ReturnType<typeof createDataServices>;
 
-export function createServices(deps: DataServiceDeps & { hub: RealtimeHub }) {
-  return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub) };
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; files: Files }) {
+  return {
+    ...createDataServices({ ...deps, attachments: deps.files.attachments }),
+    subscriptions: new SubscriptionsService(deps.db, deps.hub),
+    files: deps.files,
+  };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -44,14 +44,16 @@ describe('typed client example (examples/client)', () => {
     });
     afterAll(() => srv?.stop());
 
-    it('runs end to end: register, login, subscribe, send, receive, query', async () => {
+    it('runs end to end: register, login, subscribe, send, receive, send a file, query, download', async () => {
       const result = await node(['node_modules/tsx/dist/cli.mjs', 'examples/client/src/main.ts'], { PARLEY_URL: srv.url });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Received via subscription: "Hi Ben, good to see you here." from Ana');
       expect(result.stdout).toContain('Ben reacted: 👍 1');
-      expect(result.stdout).toMatch(/History of chat \d+ \(2 messages/);
+      expect(result.stdout).toMatch(/History of chat \d+ \(3 messages/);
       expect(result.stdout).toMatch(/Ana: Hi Ben, good to see you here\. \(answering "Hi Ana!"\) 👍1/);
+      expect(result.stdout).toContain('Ana: notes.txt (text/plain, 27 bytes)');
+      expect(result.stdout).toContain('Downloaded notes.txt: the same bytes');
     }, 90_000);
   });
 });

@@ -215,9 +215,10 @@ export const messages = pgTable(
     uniqueIndex('messages_sender_client_id_key')
       .on(t.senderId, t.clientMessageId)
       .where(sql`${t.clientMessageId} IS NOT NULL`),
+    // A message with attachments (IMAGE, FILE) may have no caption: its content is then ''.
     check(
       'messages_content_or_tombstone',
-      sql`(${t.deletedAt} IS NULL AND char_length(${t.content}) BETWEEN 1 AND 10000) OR (${t.deletedAt} IS NOT NULL AND ${t.content} IS NULL)`,
+      sql`(${t.deletedAt} IS NULL AND (char_length(${t.content}) BETWEEN 1 AND 10000 OR (${t.messageType} IN ('IMAGE', 'FILE') AND ${t.content} = ''))) OR (${t.deletedAt} IS NOT NULL AND ${t.content} IS NULL)`,
     ),
   ],
 );
@@ -341,6 +342,51 @@ export const chatMemberships = pgTable(
   ],
 );
 
+export const uploadStatus = pgEnum('upload_status', ['PENDING', 'RECEIVING', 'READY']);
+
+/**
+ * A file a user uploaded: PENDING until its bytes arrive, RECEIVING while they are checked,
+ * READY once checked (and stored under keys derived from its id, see src/files/keys.ts).
+ * Attaching it to a message sets `message_id` and `attached_at`; an upload is attached once.
+ * Rows to purge from storage: never attached and older than the orphan age, or attached and
+ * detached since (`message_id` null: the message was deleted, or its chat or sender was).
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: uuid('id').primaryKey(),
+    // The storage its bytes live in ('local', 's3'): an instance touches only its own.
+    storage: varchar('storage', { length: 20 }).notNull(),
+    ownerId: integer('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    status: uploadStatus('status').notNull().default('PENDING'),
+    filename: varchar('filename', { length: 255 }).notNull(),
+    // As the client declared them; the stored type and size are the checked ones.
+    declaredType: varchar('declared_type', { length: 255 }).notNull(),
+    declaredSize: integer('declared_size').notNull(),
+    contentType: varchar('content_type', { length: 255 }),
+    size: integer('size'),
+    width: integer('width'),
+    height: integer('height'),
+    hasThumbnail: boolean('has_thumbnail').notNull().default(false),
+    createdAt: createdAt(),
+    // Until when the upload URL accepts the bytes.
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).references(() => messages.id, { onDelete: 'set null' }),
+    // Order among the message's attachments.
+    position: integer('position'),
+    attachedAt: timestamp('attached_at', { withTimezone: true }),
+    // Set by whoever is deleting its bytes; a claim left by an instance that died is taken over later.
+    purgingAt: timestamp('purging_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('uploads_message_idx').on(t.messageId, t.position),
+    index('uploads_owner_idx').on(t.ownerId),
+    // The sweep: detached rows, then never-attached ones by age.
+    index('uploads_detached_idx').on(t.storage).where(sql`${t.messageId} IS NULL AND ${t.attachedAt} IS NOT NULL`),
+    index('uploads_unattached_idx').on(t.storage, t.createdAt).where(sql`${t.attachedAt} IS NULL`),
+  ],
+);
+
 /** Counters of rate-limiter-flexible's RateLimiterDrizzle: shared by every instance. */
 export const rateLimits = pgTable('rate_limits', {
   key: varchar('key', { length: 255 }).primaryKey(),
@@ -359,3 +405,4 @@ export type LogRow = typeof chatLog.$inferSelect;
 export type MembershipRow = typeof chatMemberships.$inferSelect;
 export type ReactionRow = typeof messageReactions.$inferSelect;
 export type MentionRow = typeof messageMentions.$inferSelect;
+export type UploadRow = typeof uploads.$inferSelect;

@@ -28,7 +28,8 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('vary', 'Origin');
     res.setHeader('access-control-allow-headers', ALLOWED_REQUEST_HEADERS.join(', '));
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    // PUT: uploads sent to Parley itself (src/files/file-routes.ts).
+    res.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
     res.setHeader('access-control-expose-headers', 'x-request-id');
     res.setHeader('access-control-max-age', '600');
   }

@@ -65,7 +65,7 @@ export async function refund(reservations: Reservation[]): Promise<void> {
 
 /**
  * The named limits of the configuration (registrations per address; messages, invitations,
- * group adds and searches per user), and the factory for every counter in the shared table.
+ * group adds, searches and uploads per user), and the factory for every counter in the shared table.
  */
 export class RateLimits {
   private readonly named: Record<LimitName, Counter[]>;

@@ -8,7 +8,8 @@ const content = z
 
 /** What a client may send: SYSTEM messages are the server's own. */
 export const sendMessageRules = z.object({
-  content,
+  // Checked against the attachments in the service: only a message with files may omit it.
+  content: z.string().trim().max(10_000, 'content must be at most 10,000 characters').nullish(),
   messageType: z.enum(['TEXT', 'IMAGE', 'FILE'], { message: 'messageType must be TEXT, IMAGE or FILE' }),
   clientMessageId: z
     .string()
@@ -19,5 +20,8 @@ export const sendMessageRules = z.object({
 });
 
 export const editMessageRules = z.object({ content });
+
+/** Text is required unless the message carries files. */
+export const captionRules = z.object({ content });
 
 export const MESSAGE_PAGE = { kind: 'msg', defaultSize: 20, maxSize: 100 } as const;

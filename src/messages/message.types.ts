@@ -22,7 +22,7 @@ export class Message {
   @Field(() => User)
   sender!: User;
 
-  @Field(() => String, { nullable: true, description: 'Null once the message is deleted.' })
+  @Field(() => String, { nullable: true, description: 'Null once the message is deleted; "" for attachments sent without a caption.' })
   content!: string | null;
 
   @Field(() => MessageType)
@@ -60,11 +60,20 @@ export class SendMessageInput {
   @Field(() => ID)
   chatId!: string;
 
-  @Field(() => String, { description: 'Trimmed; 1 to 10,000 characters.' })
-  content!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "Trimmed; 1 to 10,000 characters. May be left out or empty when `attachmentIds` is not empty (a photo without a caption): the message's `content` is then \"\".",
+  })
+  content?: string | null;
 
-  @Field(() => MessageType, { defaultValue: MessageType.TEXT })
+  @Field(() => MessageType, {
+    defaultValue: MessageType.TEXT,
+    description: 'With attachments the type follows from them: IMAGE when every one is an image, FILE otherwise.',
+  })
   messageType!: MessageType;
+
+  @Field(() => [ID], { nullable: true, description: 'Uploads (`createUpload`) of the sender, received and not yet sent with any message; at most 10.' })
+  attachmentIds?: string[] | null;
 
   @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first message instead of a duplicate.' })
   clientMessageId?: string | null;

@@ -11,21 +11,28 @@ import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
 import { appendMessage } from './message-log.js';
+import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
-import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 
 export interface SendMessageData {
   chatId: string;
-  content: string;
+  content?: string | null;
   messageType: string;
   clientMessageId?: string | null;
   replyToId?: string | null;
   mentionIds?: readonly string[] | null;
+  attachmentIds?: readonly string[] | null;
 }
 
 
 export class MessagesService {
-  constructor(private readonly db: Db, private readonly limits: RateLimits) {}
+  constructor(
+    private readonly db: Db,
+    private readonly limits: RateLimits,
+    /** Files in messages; scripts without a storage send text only. */
+    private readonly attachments?: MessageAttachments,
+  ) {}
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
     await this.limits.consume('message', viewerId);
@@ -33,6 +40,10 @@ export class MessagesService {
     const data = validate(sendMessageRules, input);
     const replyToId = input.replyToId == null ? null : parseId(input.replyToId, 'replyToId');
     const mentionIds = parseMentionIds(input.mentionIds);
+    const withFiles = (input.attachmentIds?.length ?? 0) > 0;
+    // A message with files may go without a caption.
+    const content = withFiles ? (data.content ?? '') : validate(captionRules, { content: data.content ?? '' }).content;
+    const attachmentIds = withFiles ? await this.prepareAttachments(viewerId, input.attachmentIds) : [];
     try {
       return await this.db.transaction(async (tx) => {
         // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
@@ -44,15 +55,18 @@ export class MessagesService {
         if (earlier) return sameChatOrConflict(earlier, chatId);
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
-        return appendMessage(tx, {
+        const files = attachmentIds.length ? await this.attachments!.take(tx, viewerId, attachmentIds) : null;
+        const message = await appendMessage(tx, {
           chatId,
           senderId: viewerId,
-          content: data.content,
-          messageType: data.messageType,
+          content,
+          messageType: files?.messageType ?? data.messageType,
           clientMessageId: data.clientMessageId,
           replyToId,
           mentionIds: mentions?.added,
         });
+        await files?.attachTo(message.id);
+        return message;
       });
     } catch (err) {
       // The same key used concurrently in two different chats: the index keeps one.
@@ -95,7 +109,8 @@ export class MessagesService {
    * from storage and a tombstone keeps its place. Deleting it again returns the same tombstone.
    */
   async delete(viewerId: number, idArg: string): Promise<MessageRow> {
-    return this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
+    let detachedFiles: string[] = [];
+    const tombstone = await this.changeMessage(viewerId, idArg, async (tx, message, membership) => {
       if (message.deletedAt) return message;
       const owner = membership.chat.isGroup && membership.participant.role === 'OWNER';
       if (message.senderId !== viewerId && !owner) throw forbidden('Only the sender or the group owner can delete a message');
@@ -103,6 +118,7 @@ export class MessagesService {
       await tx.delete(messageEdits).where(eq(messageEdits.messageId, message.id));
       await tx.delete(messageReactions).where(eq(messageReactions.messageId, message.id));
       await tx.delete(messageMentions).where(eq(messageMentions.messageId, message.id));
+      detachedFiles = (await this.attachments?.detach(tx, message.id)) ?? [];
       if (membership.chat.lastMessageId === message.id) {
         // The chat's last message is its newest one that is not deleted.
         const [newest] = await tx
@@ -114,6 +130,9 @@ export class MessagesService {
       await appendChatEntry(tx, message.chatId, { kind: 'MESSAGE_DELETED', messageId: message.id, userId: viewerId });
       return tombstone!;
     });
+    // After commit: the bytes go once nothing can point to them any more.
+    if (detachedFiles.length) await this.attachments!.purge(detachedFiles);
+    return tombstone;
   }
 
   /** History, oldest to newest within a page; `last`/`before` page backwards from the newest. */
@@ -183,6 +202,11 @@ export class MessagesService {
     change: (tx: Tx, message: MessageRow, membership: Membership) => Promise<MessageRow>,
   ): Promise<MessageRow> {
     return changeMessage(this.db, viewerId, idArg, 'id', change);
+  }
+
+  private async prepareAttachments(viewerId: number, ids: SendMessageData['attachmentIds']): Promise<string[]> {
+    if (!this.attachments) throw badInput('attachmentIds', 'Files cannot be sent here');
+    return this.attachments.prepare(viewerId, ids);
   }
 
   private async findByClientId(db: DbOrTx, senderId: number, clientMessageId: string) {

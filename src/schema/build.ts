@@ -8,6 +8,7 @@ import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../cha
 import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageLinksResolver } from '../messages/message-links.resolver.js';
+import { AttachmentResolver, MessageAttachmentsResolver, UploadResolver } from '../files/files.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { NotificationsResolver } from '../notifications/notifications.resolver.js';
 import { ReactionGroupResolver, ReactionResolver } from '../reactions/reaction.resolver.js';
@@ -31,6 +32,9 @@ export const resolvers = [
   ReactionResolver,
   ReactionGroupResolver,
   NotificationsResolver,
+  UploadResolver,
+  MessageAttachmentsResolver,
+  AttachmentResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

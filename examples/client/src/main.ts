@@ -16,6 +16,7 @@ import {
   AddReactionDocument,
   ChatsDocument,
   CreateDirectChatDocument,
+  CreateUploadDocument,
   InvitationsDocument,
   LoginDocument,
   MessageAddedDocument,
@@ -147,6 +148,16 @@ async function main() {
 
     const reacted = required((await asBen.client.mutate({ mutation: AddReactionDocument, variables: { messageId: reply.id, emoji: '👍' } })).data, 'addReaction').addReaction;
     console.log(`Ben reacted: ${reacted.reactions.map((r) => `${r.emoji} ${r.count}`).join(', ')}`);
+    // A file: ask where to send it, PUT the bytes there, then send a message naming the upload.
+    const notes = Buffer.from('Things to bring:\n- a towel\n');
+    const upload = required(
+      (await asAna.client.mutate({ mutation: CreateUploadDocument, variables: { input: { filename: 'notes.txt', contentType: 'text/plain', size: notes.length } } })).data,
+      'createUpload',
+    ).createUpload;
+    const put = await fetch(upload.uploadUrl, { method: 'PUT', headers: Object.fromEntries(upload.headers.map((h) => [h.name, h.value])), body: notes });
+    if (!put.ok) throw new Error(`uploading notes.txt failed: ${put.status} ${await put.text()}`);
+    await asAna.client.mutate({ mutation: SendMessageDocument, variables: { input: { chatId: chat.id, attachmentIds: [upload.id] } } });
+    console.log(`Sent notes.txt (${notes.length} bytes)`);
 
     const chats = required((await asBen.client.query({ query: ChatsDocument, variables: { first: 10 }, fetchPolicy: 'network-only' })).data, 'chats').chats;
     console.log(`Ben's chats (${chats.edges.length}):`);
@@ -161,8 +172,14 @@ async function main() {
     for (const { node } of history.edges) {
       const answering = node.replyTo ? ` (answering "${node.replyTo.content}")` : '';
       const reactions = node.reactions.map((r) => ` ${r.emoji}${r.count}`).join('');
-      console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${node.content}${answering}${reactions}`);
+      const files = node.attachments.map((f) => `${f.filename} (${f.contentType}, ${f.size} bytes)`);
+      console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${[node.content, ...files].filter(Boolean).join(' + ')}${answering}${reactions}`);
     }
+    // Attachment links are signed and short-lived: fetch them as they come, no token needed.
+    const file = history.edges.flatMap(({ node }) => node.attachments).find((f) => f.filename === 'notes.txt');
+    const downloaded = file?.url ? await (await fetch(file.url)).text() : null;
+    if (downloaded !== notes.toString()) throw new Error('notes.txt did not come back as sent');
+    console.log('Downloaded notes.txt: the same bytes');
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }
