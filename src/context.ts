@@ -97,28 +97,51 @@ export async function buildContext(
       authError = err as AppError;
     }
   }
-  const ctx: Context = {
-    viewerId,
-    sessionId,
-    authError,
-    ip: request.ip,
-    userAgent: request.userAgent ?? null,
-    requestId: request.requestId,
-    log: deps.log.child({ requestId: request.requestId }),
-    services: deps.services,
-    loaders: createLoaders(deps.db, viewerId),
-    // `this`, not `ctx`: Apollo hands resolvers a shallow copy of the context.
-    actAs(this: Context, userId: number, session: string) {
-      this.viewerId = userId;
-      this.sessionId = session;
-      this.authError = null;
-      this.loaders = createLoaders(deps.db, userId);
-    },
-    loadersFor(this: Context, payload: object) {
-      return createLoaders(deps.db, this.viewerId, sharedLoadersOf(payload));
-    },
-  };
-  return ctx;
+  return new RequestContext(deps, viewerId, sessionId, authError, request);
+}
+
+/**
+ * A class, so that its methods live once on the prototype: a subscription holds its context for
+ * as long as it runs, and thousands of them should not each carry their own copies.
+ */
+class RequestContext implements Context {
+  readonly ip: string;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+  readonly services: Services;
+  loaders: Loaders;
+  private logger: Logger | undefined;
+
+  constructor(
+    private readonly deps: ContextDeps,
+    public viewerId: number | null,
+    public sessionId: string | null,
+    public authError: AppError | null,
+    request: { ip: string; userAgent: string | undefined; requestId: string },
+  ) {
+    this.ip = request.ip;
+    this.userAgent = request.userAgent ?? null;
+    this.requestId = request.requestId;
+    this.services = deps.services;
+    this.loaders = createLoaders(deps.db, viewerId);
+  }
+
+  /** Made when first used: most operations log nothing. */
+  get log(): Logger {
+    return (this.logger ??= this.deps.log.child({ requestId: this.requestId }));
+  }
+
+  // `this`, not a captured context: Apollo hands resolvers a shallow copy of the context.
+  actAs(userId: number, session: string): void {
+    this.viewerId = userId;
+    this.sessionId = session;
+    this.authError = null;
+    this.loaders = createLoaders(this.deps.db, userId);
+  }
+
+  loadersFor(payload: object): Loaders {
+    return createLoaders(this.deps.db, this.viewerId, sharedLoadersOf(payload));
+  }
 }
 
 /** The one place that decides an operation needs a signed-in user. */

@@ -16,6 +16,8 @@ export interface Room {
 
 const PASSWORD = 'bench-password-123';
 const REGISTER = `mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`;
+/** Benchmark users can be put in any chat without first becoming contacts. */
+const OPEN = { directMessages: 'EVERYONE', groupAdds: 'EVERYONE' };
 const GROUP = `mutation($n: String!, $p: [ID!]!) { createGroupChat(name: $n, participantIds: $p) { id } }`;
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`;
 
@@ -37,7 +39,7 @@ export class Fixtures {
       const start = this.people.length;
       const added = await openAll(missing, 4, async (i) => {
         const email = `bench-${start + i}-${stamp}@example.com`;
-        const d = await gql(this.url, REGISTER, { i: { firstname: `Bench${start + i}`, lastname: 'User', email, password: PASSWORD } });
+        const d = await gql(this.url, REGISTER, { i: { firstname: `Bench${start + i}`, lastname: 'User', email, password: PASSWORD, privacy: OPEN } });
         return { id: d.register.user.id as string, email, password: PASSWORD, token: d.register.accessToken as string };
       });
       this.people.push(...added);
@@ -89,7 +91,7 @@ export class Fixtures {
   async memberOf(chats: number, size: number): Promise<BenchUser> {
     const others = (await this.users(size)).slice(1, size);
     const email = `bench-lists-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}@example.com`;
-    const d = await gql(this.url, REGISTER, { i: { firstname: 'Lister', lastname: 'User', email, password: PASSWORD } });
+    const d = await gql(this.url, REGISTER, { i: { firstname: 'Lister', lastname: 'User', email, password: PASSWORD, privacy: OPEN } });
     const user = { id: d.register.user.id as string, email, password: PASSWORD, token: d.register.accessToken as string };
     await this.addChats(user, others, chats);
     return user;

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { freePort } from '../../tests/helpers/free-port.js';
 import { ownSession, ROOT } from './proc.js';
 
-export const BENCH_JWT_SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** Random per run: production mode, which the benchmark runs in, refuses sample secrets. */
+export const BENCH_JWT_SECRET = randomBytes(36).toString('base64url');
 const METRICS_TOKEN = 'bench-metrics-0123456789';
 const UNLIMITED = '1000000000/1';
 

@@ -1,6 +1,7 @@
 import type { DocumentNode, GraphQLError } from 'graphql';
 
-export type Checked = { document: DocumentNode } | { errors: GraphQLError[] };
+/** A valid document comes with a short key naming its text, for grouping its subscribers. */
+export type Checked = { document: DocumentNode; key: string } | { errors: GraphQLError[] };
 
 const MAX_ENTRIES = 500;
 

@@ -16,7 +16,7 @@ import { DocumentCache } from './document-cache.js';
 import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
 import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
-import { serveSocket, type SocketExtra } from './ws-transport.js';
+import { KeepAlive, serveSocket, type SocketExtra } from './ws-transport.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -69,6 +69,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
   };
 
   const fanOut = createFanOut();
+  let documentKeys = 0;
   // Clients send the same few documents over and over: each is parsed and validated once.
   const documents = new DocumentCache((query) => {
     let document: DocumentNode;
@@ -78,7 +79,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
       return { errors: [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
     }
     const errors = validate(schema, document, rules);
-    return errors.length ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
+    return errors.length ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document, key: String(++documentKeys) };
   });
 
   const server = makeServer<Record<string, unknown> | undefined, SocketExtra>(
@@ -119,13 +120,13 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         s.operations = (s.operations ?? 0) + 1;
         const contextValue = await buildContext(options.contextDeps, {
           token: s.token,
-          ip: clientIp(ctx.extra.request, config.trustProxy),
-          userAgent: ctx.extra.request.headers['user-agent'],
+          ip: ctx.extra.client.ip,
+          userAgent: ctx.extra.client.userAgent,
           requestId: randomUUID(),
         });
         const args = { schema, document: checked.document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
         // Subscribers who asked the same thing share each event's execution (src/realtime/fan-out.ts).
-        fanOut.remember(args, `${payload.query}\u0000${payload.operationName ?? ''}\u0000${JSON.stringify(payload.variables ?? {})}`);
+        fanOut.remember(args, `${checked.key}|${payload.operationName ?? ''}|${JSON.stringify(payload.variables ?? {})}`);
         return args;
       },
       onComplete: (ctx) => {
@@ -139,10 +140,12 @@ export function attachWebSocketServer(options: WebSocketOptions) {
 
   // The HTTP server's errors (a port in use, say) are repeated here; the server's own handlers act on them.
   wss.on('error', (err) => log.debug({ err }, 'WebSocket server error'));
+  const keepAlive = new KeepAlive(KEEP_ALIVE_MS);
   wss.on('connection', (socket, request) => {
-    const refusal = registry.admit(socket, clientIp(request, config.trustProxy));
+    const ip = clientIp(request, config.trustProxy);
+    const refusal = registry.admit(socket, ip);
     if (refusal) return refuse(socket, refusal);
-    serveSocket(server, socket, request, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAliveMs: KEEP_ALIVE_MS, log });
+    serveSocket(server, socket, { ip, userAgent: request.headers['user-agent'] }, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAlive, log });
   });
 
   const stopClosingRevoked = options.revoked.onRevoked((sessionIds) => {
@@ -156,6 +159,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     /** Says goodbye (1001) to every socket; those that do not close within `graceMs` are cut. */
     async close(graceMs = 1000) {
       stopClosingRevoked();
+      keepAlive.stop();
       const open = [...wss.clients];
       const closed = Promise.all(open.map((client) => new Promise((resolve) => client.once('close', resolve))));
       for (const client of open) client.close(1001, 'Server shutting down');

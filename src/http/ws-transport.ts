@@ -1,22 +1,62 @@
-import type { IncomingMessage } from 'node:http';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { metrics } from '../observability/metrics.js';
 import { SocketClose } from './socket-registry.js';
 
-/** What every graphql-ws context carries as `extra`. */
+/**
+ * What every graphql-ws context carries as `extra`: the socket, and what the upgrade request
+ * said of the client — not the request itself, which a socket would otherwise hold for life.
+ */
 export interface SocketExtra {
   socket: WebSocket;
-  request: IncomingMessage;
+  client: { ip: string; userAgent: string | undefined };
 }
 
 export interface TransportOptions {
   /** Bytes queued for a socket beyond which it is closed (1013): a reader that fell behind. */
   maxBufferedBytes: number;
-  /** Ping interval; a socket that has not answered the previous ping by then is terminated. */
-  keepAliveMs: number;
+  keepAlive: KeepAlive;
   log: Logger;
+}
+
+/**
+ * Pings every open socket each interval; one that has not answered the previous ping by the
+ * next round is terminated. One timer for all sockets, not two per socket.
+ */
+export class KeepAlive {
+  private readonly answered = new Map<WebSocket, boolean>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    this.timer = setInterval(() => this.round(), intervalMs);
+    this.timer.unref();
+  }
+
+  watch(socket: WebSocket): void {
+    this.answered.set(socket, true);
+    socket.on('pong', () => this.answered.set(socket, true));
+  }
+
+  forget(socket: WebSocket): void {
+    this.answered.delete(socket);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private round(): void {
+    for (const [socket, answered] of this.answered) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (!answered) {
+        socket.terminate();
+        continue;
+      }
+      this.answered.set(socket, false);
+      socket.ping();
+    }
+  }
 }
 
 /**
@@ -27,24 +67,16 @@ export interface TransportOptions {
  * Later, which clients retry) as soon as its buffer passes `maxBufferedBytes`. Its operations end
  * at once; the closing handshake finishes, or times out, on its own.
  */
-export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, request: IncomingMessage, options: TransportOptions): void {
+export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, client: SocketExtra['client'], options: TransportOptions): void {
   let finished = false;
   let closed: ((code?: number, reason?: string) => Promise<void>) | undefined;
   const finish = (code: number, reason: string) => {
     if (finished) return;
     finished = true;
-    clearInterval(pinger);
-    clearTimeout(pongWait);
+    options.keepAlive.forget(socket);
     closed?.(code, reason).catch((err: unknown) => options.log.error({ err }, 'WebSocket clean-up failed'));
   };
-
-  let pongWait: NodeJS.Timeout | undefined;
-  const pinger = setInterval(() => {
-    if (socket.readyState !== socket.OPEN) return;
-    pongWait = setTimeout(() => socket.terminate(), options.keepAliveMs);
-    socket.once('pong', () => clearTimeout(pongWait));
-    socket.ping();
-  }, options.keepAliveMs);
+  options.keepAlive.watch(socket);
 
   closed = server.opened(
     {
@@ -68,7 +100,7 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, requ
           });
         }),
     },
-    { socket, request },
+    { socket, client },
   );
 
   // ws reports protocol violations (an oversized frame, say) here, then closes the socket itself.

@@ -79,6 +79,11 @@ export const metrics = {
     labelNames: ['mode'] as const,
     registers: [registry],
   }),
+  subscriptionRetries: new client.Counter({
+    name: 'parley_subscription_retries_total',
+    help: 'Subscription events executed again because the database could not answer',
+    registers: [registry],
+  }),
   logEntriesRead: new client.Counter({
     name: 'parley_log_entries_read_total',
     help: 'Chat log entries this instance read',

@@ -1,5 +1,6 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { SHARED_LOADERS, type Context, type Loaders } from '../context.js';
+import { isTransientDatabaseError } from '../db/errors.js';
 import { metrics } from '../observability/metrics.js';
 
 /**
@@ -16,7 +17,7 @@ import { metrics } from '../observability/metrics.js';
  */
 export interface FanOut {
   /** graphql-ws's `subscribe`: the source stream, each event mapped to its (shared) result. */
-  subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult>;
+  subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /** Names what `args` asks (query text, operation, variables): subscribers with one key share. */
   remember(args: ExecutionArgs, key: string): void;
 }
@@ -65,24 +66,52 @@ export function createFanOut(): FanOut {
     async subscribe(args) {
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-      return (async function* () {
-        const source = stream[Symbol.asyncIterator]();
-        try {
-          for (;;) {
-            const next = await source.next();
-            if (next.done) return;
-            yield await resultFor(next.value, args);
-          }
-        } finally {
+      const source = stream[Symbol.asyncIterator]();
+      // A plain iterator rather than an async generator: one small object per subscription.
+      const results: AsyncIterableIterator<ExecutionResult> = {
+        async next() {
+          const next = await source.next();
+          return next.done ? next : { value: await resultFor(next.value, args), done: false };
+        },
+        async return() {
           await source.return?.();
-        }
-      })();
+          return { value: undefined, done: true };
+        },
+        [Symbol.asyncIterator]() {
+          return results;
+        },
+      };
+      return results;
     },
   };
 }
 
-/** Executes one event for one subscriber's context, optionally noticing any use of the viewer. */
+/** Tries of one event's execution while the database cannot answer, and the waits between them. */
+const RETRY_MS = [50, 100, 250, 500, 1000, 2000, 4000];
+
+/**
+ * Executes one event for one subscriber's context, optionally noticing any use of the viewer.
+ * A field the database could not load this time (a lost connection) is not a result to hand
+ * out: the event is executed again, after a wait, so that a subscriber receives each event
+ * complete and in order, or — when the outage outlasts the retries — with the error.
+ */
 function run(args: ExecutionArgs, payload: unknown, base: Context, observe: boolean) {
+  let used = false;
+  const result = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      const once = runOnce(args, payload, base, observe);
+      const outcome = await once.result;
+      used ||= once.usedViewer();
+      const transient = outcome.errors?.some((e) => isTransientDatabaseError(e));
+      if (!transient || attempt >= RETRY_MS.length) return outcome;
+      metrics.subscriptionRetries.inc();
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS[attempt]));
+    }
+  })();
+  return { result, usedViewer: () => used };
+}
+
+function runOnce(args: ExecutionArgs, payload: unknown, base: Context, observe: boolean) {
   let used = false;
   const ctx = Object.create(base) as Context;
   const loaders = base.loadersFor(payload as object);

@@ -29,8 +29,8 @@ export class LogFeed<T = unknown> {
   readonly queue: AsyncQueue<T>;
   private position: Position;
   private buffer: EntryView[] | null = [];
-  /** Reaction updates, coalesced (see reaction-frames.ts). */
-  private readonly frames: ReactionFrames;
+  /** Reaction updates, coalesced (see reaction-frames.ts); only for feeds that hear them. */
+  private readonly frames: ReactionFrames | undefined;
 
   constructor(
     readonly userId: number,
@@ -40,9 +40,9 @@ export class LogFeed<T = unknown> {
     reactionIntervalMs = 0,
   ) {
     this.position = start;
-    this.frames = new ReactionFrames(reactionIntervalMs, (view) => this.deliver(view));
+    this.frames = spec.kinds.has('REACTIONS_CHANGED') ? new ReactionFrames(reactionIntervalMs, (view) => this.deliver(view)) : undefined;
     this.queue = new AsyncQueue(() => {
-      this.frames.stop();
+      this.frames?.stop();
       onClose();
     });
   }
@@ -74,7 +74,8 @@ export class LogFeed<T = unknown> {
   private emit(view: EntryView): void {
     if (!isAfter(view.position, this.position)) return;
     this.position = view.position;
-    this.frames.accept(view);
+    if (this.frames) this.frames.accept(view);
+    else this.deliver(view);
   }
 
   private deliver(view: EntryView): void {

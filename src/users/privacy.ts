@@ -50,5 +50,11 @@ export async function requireAudience(db: DbOrTx, actorId: number, targets: numb
     .where(and(inArray(contacts.userId, restricted.map((r) => r.id)), eq(contacts.contactId, actorId), eq(contacts.status, 'ACCEPTED')));
   const allowed = new Set(accepted.map((a) => a.userId));
   const refused = restricted.filter((r) => !allowed.has(r.id));
-  if (refused.length) throw forbidden(`${refused.map((r) => r.firstname).join(', ')} ${refused.length === 1 ? 'accepts' : 'accept'} ${what} from contacts only`);
+  if (refused.length) throw forbidden(`${namesOf(refused.map((r) => r.firstname))} ${refused.length === 1 ? 'accepts' : 'accept'} ${what} from contacts only`);
+}
+
+/** "Ana", "Ana and Ben", "Ana, Ben and 3 others". */
+function namesOf(names: string[]): string {
+  if (names.length <= 2) return names.join(' and ');
+  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} ${names.length === 3 ? 'other' : 'others'}`;
 }
