@@ -11,7 +11,7 @@ import { RefreshTokenDocument, type AuthFieldsFragment, type RefreshTokenMutatio
 export type Auth = AuthFieldsFragment;
 
 const KEY = 'parley.auth';
-/** Refresh when less than this is left, so a request never leaves with a token about to lapse. */
+/** Refresh when less than this is left (or a quarter of a short lifetime), so a request never leaves with a token about to lapse. */
 const EARLY_MS = 60_000;
 
 let current: Auth | null = read();
@@ -59,8 +59,20 @@ export function markStale() {
 /** An access token good for at least another minute, or null when signed out. */
 export async function freshAccessToken(): Promise<string | null> {
   if (!current) return null;
-  if (!stale && Date.parse(current.expiresAt) - Date.now() > EARLY_MS) return current.accessToken;
+  if (!stale && !expiring(current)) return current.accessToken;
   return refreshNow();
+}
+
+/** Whether the access token is near its end: within a minute, or the last quarter of its lifetime (from its `iat`/`exp`). */
+function expiring(auth: Auth): boolean {
+  let early = EARLY_MS;
+  try {
+    const claims = JSON.parse(atob(auth.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iat?: number; exp?: number };
+    if (claims.iat && claims.exp) early = Math.min(EARLY_MS, ((claims.exp - claims.iat) * 1000) / 4);
+  } catch {
+    // Not a JWT we can read: the minute stands.
+  }
+  return Date.parse(auth.expiresAt) - Date.now() < early;
 }
 
 let inflight: Promise<string | null> | null = null;
@@ -78,7 +90,7 @@ async function rotate(): Promise<string | null> {
   // Another tab rotated the pair while this one waited for the lock.
   if (stored && stored.refreshToken !== mine.refreshToken && stored.user.id === mine.user.id) {
     current = stored;
-    if (Date.parse(stored.expiresAt) - Date.now() > EARLY_MS) {
+    if (!expiring(stored)) {
       stale = false;
       return stored.accessToken;
     }
