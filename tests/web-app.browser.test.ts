@@ -124,7 +124,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await anaBox.fill('Great to see you here!');
     await anaBox.press('Enter');
     await ben.page.getByTestId('message').filter({ hasText: 'Great to see you here' }).waitFor(WAIT);
-    await ana.page.locator('[data-testid="message"] + [data-testid="seen"]').waitFor(WAIT);
+    await ana.page.locator('[data-testid="message"]:has-text("Great to see you here!") + [data-testid="seen"]').waitFor(WAIT);
     expect(await ben.page.getByTestId('unread-total').count()).toBe(0);
 
     await ana.page.screenshot({ path: path.join(OUTPUT, 'web-app-ana.png') });
