@@ -3,7 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directChat, send } from './helpers/chat.js';
-import { registerUser, uniqueEmail } from './helpers/graphql.js';
+import { gql, registerUser, uniqueEmail } from './helpers/graphql.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { ensureWebAppBuilt } from './helpers/web-app.js';
@@ -189,5 +189,48 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
       await proxy.down();
       await short.stop();
     }
+  });
+
+  it('pages history upwards as the reader scrolls, and shows edits and deletions as they land', { timeout: 180_000 }, async () => {
+    const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
+    const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
+    const chatId = await directChat(srv.url, ana, ben);
+    const sent = [];
+    for (let i = 1; i <= 70; i++) sent.push(await send(srv.url, ana, chatId, `Message ${i}`));
+    const app = await openApp();
+    await app.page.getByLabel('Email').fill(ben.email);
+    await app.page.getByLabel('Password').fill(ben.password);
+    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click();
+    const texts = () => app.page.locator('[data-testid="message"] .text').allTextContents();
+    await app.page.getByTestId('message').filter({ hasText: 'Message 70' }).waitFor(WAIT);
+    expect((await texts()).length).toBeLessThan(70); // one page, not the whole history
+
+    // Scrolling to the top loads the page before it, until the beginning; what was on screen stays put.
+    const list = app.page.getByTestId('messages');
+    const start = app.page.getByText('The beginning of this chat');
+    while (!(await start.isVisible())) {
+      const before = (await texts()).length;
+      const anchor = app.page.getByTestId('message').first();
+      const id = await anchor.getAttribute('data-message-id');
+      await list.evaluate((el) => (el.scrollTop = 0));
+      await expect.poll(async () => (await texts()).length > before || (await start.isVisible()), WAIT).toBe(true);
+      // The message that was at the top is still in view: the list did not jump to the new top.
+      const box = await app.page.locator(`[data-message-id="${id}"]`).boundingBox();
+      const view = (await list.boundingBox())!;
+      expect(box!.y).toBeGreaterThanOrEqual(view.y - box!.height);
+      expect(box!.y).toBeLessThan(view.y + view.height);
+    }
+    expect(await texts()).toEqual(sent.map((_, i) => `Message ${i + 1}`));
+
+    // Ana edits one message and deletes another: both change in place.
+    await gql(srv.url, `mutation($id: ID!) { editMessage(id: $id, content: "Message 69, edited") { id } }`, { id: sent[68]!.id }, ana.token);
+    await gql(srv.url, `mutation($id: ID!) { deleteMessage(id: $id) { id } }`, { id: sent[69]!.id }, ana.token);
+    const edited = app.page.locator(`[data-message-id="${sent[68]!.id}"]`);
+    await hasText(edited.locator('.text'), 'Message 69, edited');
+    await edited.getByText('edited ·').waitFor(WAIT);
+    await hasText(app.page.locator(`[data-message-id="${sent[69]!.id}"] .text`), 'Message deleted');
+    expect(await app.stillLoadedOnce()).toBe(true);
+    expect(app.errors).toEqual([]);
   });
 });

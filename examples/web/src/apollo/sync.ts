@@ -45,10 +45,18 @@ export class ChatLogSync {
     });
   }
 
+  /** Resolves once the cursor is read and the subscription started; retries while the server cannot be reached. */
   async start() {
-    const { data } = await this.client.query({ query: UpdateCursorDocument, fetchPolicy: 'network-only' });
-    this.cursor = data!.updateCursor;
-    this.follow();
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const { data } = await this.client.query({ query: UpdateCursorDocument, fetchPolicy: 'network-only' });
+        this.cursor = data!.updateCursor;
+        this.follow();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * 2 ** attempt, 15_000)));
+      }
+    }
   }
 
   stop() {

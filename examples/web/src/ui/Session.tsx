@@ -10,16 +10,12 @@ import { Layout } from './Layout';
 /** A signed-in user's connection, kept in step with the server for as long as it is open. */
 export function Session({ viewer }: { viewer: UserFieldsFragment }) {
   const [connection, setConnection] = useState<Connection | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
 
   useEffect(() => {
     const opened = connect();
     const sync = new ChatLogSync(opened.client, opened.ws, viewer.id);
     let live = true;
-    sync.start().then(
-      () => live && setConnection(opened),
-      (e: Error) => live && setFailed(e.message),
-    );
+    void sync.start().then(() => live && setConnection(opened));
     return () => {
       live = false;
       sync.stop();
@@ -28,7 +24,6 @@ export function Session({ viewer }: { viewer: UserFieldsFragment }) {
     };
   }, [viewer.id]);
 
-  if (failed) return <div className="splash error">Could not reach Parley: {failed}</div>;
   if (!connection) return <div className="splash">Connecting…</div>;
   return (
     <ApolloProvider client={connection.client}>
