@@ -88,5 +88,5 @@ function useMarkRead(chat: ChatFieldsFragment | null | undefined) {
   const unread = chat?.unreadCount ?? 0;
   useEffect(() => {
     if (chat && unread > 0 && visible) void markRead({ variables: { chatId: chat.id } }).catch(() => undefined);
-  }, [chat?.id, unread, chat?.lastMessage?.id, visible, markRead]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [chat?.id, unread, chat?.lastMessage?.id, visible, markRead]); // not `chat`: a new object on every cache write
 }
