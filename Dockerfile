@@ -1,3 +1,12 @@
+# The web app (examples/web), built in a stage of its own so its build tools stay out of the image.
+FROM node:20-bookworm-slim AS web
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY schema.graphql ./
+COPY examples/web ./examples/web
+RUN npm run web:build
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
@@ -18,6 +27,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 COPY tsconfig.json drizzle.config.ts schema.graphql ./
 COPY drizzle ./drizzle
 COPY src ./src
+# Served at /app.
+COPY --from=web /build/examples/web/dist ./examples/web/dist
 
 # Runs as the unprivileged `node` user; what it writes (generated secrets, local file storage
 # with STORAGE=local, the embedded database) goes to the /data volume, which that user owns.

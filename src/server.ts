@@ -16,6 +16,7 @@ import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
 import { httpTransportPlugin } from './http/transport-plugin.js';
 import { serveHome } from './http/home.js';
+import { serveWebApp } from './http/web-app.js';
 import { attachWebSocketServer } from './http/websocket.js';
 import { trackInstance } from './observability/metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
@@ -146,7 +147,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         return sendJson(res, 404, { error: 'Not found' });
       default:
         if (await handleFileRequest(files, url, req, res)) return;
-        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res)) return;
+        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res) || (await serveWebApp(url.pathname, res))) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };

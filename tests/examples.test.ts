@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCodegenConfig } from '../examples/client/codegen.js';
+import { webCodegenConfig } from '../examples/web/codegen.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const committed = path.join(root, 'examples/client/src/gql');
 const run = promisify(execFile);
 
 /** Runs a Node CLI from node_modules without blocking the event loop (the test server lives in this process). */
@@ -20,21 +20,40 @@ function node(args: string[], env: Record<string, string> = {}) {
   );
 }
 
-describe('typed client example (examples/client)', () => {
-  it('has generated code that matches schema.graphql and its operations (run `npm run example:codegen`)', async () => {
-    const outDir = path.join(os.tmpdir(), 'parley-codegen-check');
-    // Typed by hand: the declared return type includes `any` for watch mode.
-    const outputs: { filename: string; content: string }[] = await generate(clientCodegenConfig(outDir), false);
-    const generated = Object.fromEntries(outputs.map((o) => [path.relative(outDir, o.filename), o.content]));
-    const onDisk = Object.fromEntries(readdirSync(committed).map((f) => [f, readFileSync(path.join(committed, f), 'utf8')]));
-    expect(Object.keys(generated).sort()).toEqual(Object.keys(onDisk).sort());
-    for (const [file, content] of Object.entries(generated)) expect(onDisk[file], file).toBe(content);
+/** Generates into a scratch directory and compares with the committed files, file by file. */
+async function expectCommittedCodegen(config: (outDir: string) => Parameters<typeof generate>[0], committed: string, scratch: string) {
+  const outDir = path.join(os.tmpdir(), scratch);
+  // Typed by hand: the declared return type includes `any` for watch mode.
+  const outputs: { filename: string; content: string }[] = await generate(config(outDir), false);
+  const generated = Object.fromEntries(outputs.map((o) => [path.relative(outDir, o.filename), o.content]));
+  const onDisk = Object.fromEntries(readdirSync(committed).map((f) => [f, readFileSync(path.join(committed, f), 'utf8')]));
+  expect(Object.keys(generated).sort()).toEqual(Object.keys(onDisk).sort());
+  for (const [file, content] of Object.entries(generated)) expect(onDisk[file], file).toBe(content);
+}
+
+async function expectTypeChecks(project: string) {
+  const tsc = await node(['node_modules/typescript/bin/tsc', '-p', project]);
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.code).toBe(0);
+}
+
+describe('web app (examples/web)', () => {
+  it('has generated code that matches schema.graphql and its operations (run `npm run web:codegen`)', async () => {
+    await expectCommittedCodegen(webCodegenConfig, path.join(root, 'examples/web/src/gql'), 'parley-web-codegen-check');
   }, 90_000);
 
   it('type-checks against the generated documents', async () => {
-    const tsc = await node(['node_modules/typescript/bin/tsc', '-p', 'examples/client/tsconfig.json']);
-    expect(tsc.stdout + tsc.stderr).toBe('');
-    expect(tsc.code).toBe(0);
+    await expectTypeChecks('examples/web/tsconfig.json');
+  }, 90_000);
+});
+
+describe('typed client example (examples/client)', () => {
+  it('has generated code that matches schema.graphql and its operations (run `npm run example:codegen`)', async () => {
+    await expectCommittedCodegen(clientCodegenConfig, path.join(root, 'examples/client/src/gql'), 'parley-codegen-check');
+  }, 90_000);
+
+  it('type-checks against the generated documents', async () => {
+    await expectTypeChecks('examples/client/tsconfig.json');
   }, 90_000);
 
   describe('against a running server', () => {

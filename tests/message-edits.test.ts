@@ -148,4 +148,18 @@ describe('read receipts and the chat list', () => {
     const receipt = (await ben!.must(`mutation($c: ID!) { markChatRead(chatId: $c) { lastReadMessageId chat { id unreadCount myLastReadMessageId } } }`, { c: older })).markChatRead;
     expect(receipt.chat).toEqual({ id: older, unreadCount: 0, myLastReadMessageId: receipt.lastReadMessageId });
   });
+
+  it("gives every other member the receipt's chat with their own unread count, so a client caches it as it comes", async () => {
+    const [ana, ben] = await parley.newUsers(2);
+    const chatId = await parley.newDirectChat(ana!, ben!);
+    const receipts = await ana!.subscribe(`subscription($c: ID) { messageRead(chatId: $c) { user { id } chat { id unreadCount } } }`, { c: chatId });
+    await ana!.send(chatId, 'one');
+    await ana!.send(chatId, 'two');
+    await ben!.send(chatId, 'hi Ana'); // Ana has one unread message, Ben none once he has read
+    const mine = (await ben!.must(`mutation($c: ID!) { markChatRead(chatId: $c) { chat { unreadCount } } }`, { c: chatId })).markChatRead;
+    expect(mine.chat.unreadCount).toBe(0);
+    const [seen] = await receipts.waitFor(1, 20_000);
+    expect(seen).toEqual({ messageRead: { user: { id: ben!.id }, chat: { id: chatId, unreadCount: 1 } } });
+    receipts.dispose();
+  });
 });

@@ -83,7 +83,9 @@ describe('/ and /favicon.ico', () => {
     const home = await get('/');
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toContain('text/html');
-    expect(await home.text()).toContain('href="/graphiql"');
+    const page = await home.text();
+    expect(page).toContain('href="/graphiql"');
+    expect(page).toContain('href="/app/"');
     const icon = await get('/favicon.ico');
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/x-icon');

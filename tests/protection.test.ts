@@ -22,6 +22,23 @@ describe('query limits', () => {
     expect(deep.errors![0]!.message).toMatch(/depth/i);
   });
 
+  it('counts the fields a fragment brings, not the fragment: documents made of fragments meet the limits of their inlined form', async () => {
+    const u = await registerUser(open.url);
+    const inline = await gql(srv.url, '{ me { id firstname } }', {}, u.token);
+    expect(inline.errors).toBeUndefined();
+    // Two fragments deep, as codegen and Apollo documents are: the same fields, the same depth and cost.
+    const nested = await gql(srv.url, 'query { me { ...Card } } fragment Card on User { ...Name } fragment Name on User { id firstname }', {}, u.token);
+    expect(nested.errors).toBeUndefined();
+    expect(nested.data).toEqual(inline.data);
+    // Fields reached through a fragment still count.
+    const deep = await gql(
+      srv.url,
+      'mutation { register(input: {firstname:"a", lastname:"b", email:"x@y.zz", password:"12345678"}) { ...Auth } } fragment Auth on AuthPayload { user { id } }',
+    );
+    expect(errorOf(deep).code).toBe('BAD_USER_INPUT');
+    expect(deep.errors![0]!.message).toMatch(/depth/i);
+  });
+
   it('refuses too many aliases', async () => {
     const u = await registerUser(open.url);
     const res = await gql(srv.url, '{ a: me { id } b: me { id } c: me { id } d: me { id } }', {}, u.token);

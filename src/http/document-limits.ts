@@ -19,8 +19,10 @@ export interface DocumentLimits {
  */
 export function documentLimits(config: Config): DocumentLimits {
   const armor = new ApolloArmor({
-    maxDepth: { n: config.limits.depth },
-    costLimit: { maxCost: config.limits.cost },
+    // A fragment is not a level of nesting: counted as one (armor's default), the documents
+    // that clients build from fragments (codegen, Apollo) pass the limits only when inlined.
+    maxDepth: { n: config.limits.depth, flattenFragments: true },
+    costLimit: { maxCost: config.limits.cost, flattenFragments: true },
     maxAliases: { n: config.limits.aliases },
     maxDirectives: { n: 20 },
     // Armor's token limit throws from a plugin hook (an HTTP 500) and does not reach the

@@ -99,7 +99,9 @@ export class ReadReceipt {
   @Field(() => Date, { nullable: true })
   readAt!: Date | null;
 
-  @Field(() => Chat, { description: "The chat with the reader's unread count as the receipt left it." })
+  @Field(() => Chat, {
+    description: "The chat as the receipt left it, with the viewer's own unread count (for `markChatRead`, the reader's).",
+  })
   chat!: Chat;
 }
 

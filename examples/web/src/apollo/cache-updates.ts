@@ -1,0 +1,76 @@
+import type { ApolloCache, Reference } from '@apollo/client';
+import {
+  ContactsDocument,
+  HistoryDocument,
+  type ChatFieldsFragment,
+  type ContactFieldsFragment,
+  type ContactUpdatedSubscription,
+  type MessageFieldsFragment,
+} from '../gql/graphql';
+
+/** Size of a history page; the same in every read of the history, so they share one cache entry. */
+export const PAGE_SIZE = 30;
+
+/** Message ids grow in log order; pending (optimistic) ones sort last. */
+export function compareIds(a: string, b: string): number {
+  const na = /^\d+$/.test(a) ? BigInt(a) : null;
+  const nb = /^\d+$/.test(b) ? BigInt(b) : null;
+  if (na === null || nb === null) return na === nb ? 0 : na === null ? 1 : -1;
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/**
+ * Puts a message into its chat's cached history, in id order, once: an entry replayed after a
+ * reconnect, or one that crosses the history's first load, changes nothing. A chat whose
+ * history was never loaded is left alone (opening it loads it).
+ */
+export function insertMessage(cache: ApolloCache, message: MessageFieldsFragment) {
+  cache.updateQuery({ query: HistoryDocument, variables: { chatId: message.chatId, last: PAGE_SIZE } }, (history) => {
+    if (!history) return undefined;
+    const edges = history.messages.edges;
+    if (edges.some((edge) => edge.node.id === message.id)) return undefined;
+    let at = edges.length;
+    while (at > 0 && compareIds(edges[at - 1]!.node.id, message.id) > 0) at--;
+    const edge = { __typename: 'MessageEdge' as const, cursor: '', node: message };
+    return { ...history, messages: { ...history.messages, edges: [...edges.slice(0, at), edge, ...edges.slice(at)] } };
+  });
+}
+
+/** Adds a chat to the cached chat list when it is not there yet (a new chat, or one beyond the loaded pages). */
+export function listChat(cache: ApolloCache, chat: Pick<ChatFieldsFragment, 'id'>) {
+  const ref = cache.identify({ __typename: 'Chat', id: chat.id });
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: {
+      // The stored connection (relayStylePagination's form): edges whose nodes are references.
+      chats(stored, { readField, toReference }) {
+        const existing = stored as unknown as { edges: { cursor: string; node: Reference }[] } | undefined;
+        if (!existing || !ref) return stored;
+        if (existing.edges.some((edge) => readField('id', edge.node) === chat.id)) return stored;
+        const node = toReference(ref)!;
+        return { ...existing, edges: [...existing.edges, { __typename: 'ChatEdge', cursor: '', node }] } as unknown as typeof stored;
+      },
+    },
+  });
+}
+
+/** The viewer left or was removed: the chat leaves the list and the cache. */
+export function unlistChat(cache: ApolloCache, chatId: string) {
+  cache.evict({ id: cache.identify({ __typename: 'Chat', id: chatId }) });
+  cache.gc();
+}
+
+/** A contact entry the viewer did not have yet (an invitation received, or sent from another tab). */
+export function listContact(cache: ApolloCache, contact: ContactFieldsFragment) {
+  cache.updateQuery({ query: ContactsDocument }, (data) =>
+    data && !data.contacts.some((c) => c.id === contact.id) ? { contacts: [...data.contacts, contact] } : undefined,
+  );
+}
+
+/** Applies a `contactUpdated` event: a status change is already normalised; list membership is not. */
+export function applyContactEvent(cache: ApolloCache, { kind, contact }: ContactUpdatedSubscription['contactUpdated']) {
+  if (kind === 'INVITATION_CANCELLED' || kind === 'CONTACT_REMOVED') {
+    cache.evict({ id: cache.identify({ __typename: 'Contact', id: contact.id }) });
+    cache.gc();
+  } else listContact(cache, contact);
+}

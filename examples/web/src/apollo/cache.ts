@@ -1,0 +1,45 @@
+import { InMemoryCache, type FieldPolicy, type Reference } from '@apollo/client';
+import { relayStylePagination } from '@apollo/client/utilities';
+
+type Edge = { cursor: string; node: Reference };
+
+/**
+ * The chat list: pages merged as Relay connections, read newest activity first. Sorting on read
+ * means a chat moves to the top as soon as any write (a subscription entry, a sent message)
+ * changes its `lastActivityAt` — nothing re-orders the list by hand.
+ */
+function chatsByActivity(): FieldPolicy {
+  const pages = relayStylePagination();
+  return {
+    ...pages,
+    read(existing, options) {
+      const read = typeof pages.read === 'function' ? pages.read(existing, options) : existing;
+      if (!read) return read;
+      const at = (edge: Edge) => options.readField<string>('lastActivityAt', edge.node) ?? '';
+      return { ...read, edges: [...(read.edges as Edge[])].sort((a, b) => at(b).localeCompare(at(a))) };
+    },
+  };
+}
+
+export function createCache() {
+  return new InMemoryCache({
+    typePolicies: {
+      Query: {
+        fields: {
+          chats: chatsByActivity(),
+          // One history per chat, pages (`last`/`before`) merged into it; live messages are inserted by id.
+          messages: relayStylePagination(['chatId']),
+          contacts: { keyArgs: ['status'], merge: (_existing, incoming: Reference[]) => incoming },
+          // `chat(id)` reads the Chat the list (or an entry) already brought, without a request.
+          chat: { read: (_existing, { args, toReference }) => toReference({ __typename: 'Chat', id: args?.id as string }) },
+        },
+      },
+      Chat: {
+        fields: {
+          // Participants have no id: each write of a chat brings the whole list, which replaces the old one.
+          participants: { merge: false },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,236 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directChat, send } from './helpers/chat.js';
+import { gql, registerUser, uniqueEmail } from './helpers/graphql.js';
+import { startServer, type TestServer } from './helpers/server.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { ensureWebAppBuilt } from './helpers/web-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT = path.resolve(import.meta.dirname, '../test-output');
+const available = existsSync(CHROMIUM);
+if (!available) console.warn(`Skipping the web app browser test: no Chromium at ${CHROMIUM} (install Debian's "chromium" package).`);
+
+const WAIT = { timeout: 20_000 };
+
+/** Waits until the element's text is exactly `text` (Playwright's own waits, no sleeps). */
+async function hasText(locator: Locator, text: string) {
+  await expect.poll(() => locator.textContent(WAIT), WAIT).toBe(text);
+}
+
+describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    await ensureWebAppBuilt();
+    srv = await startServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 360_000);
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  /** A fresh browser profile on the app; anything it fetches from elsewhere is recorded, and so is a reload. */
+  async function openApp(origin = new URL(srv.url).origin) {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    const page = await context.newPage();
+    const offsite: string[] = [];
+    page.on('request', (r) => !r.url().startsWith(origin) && !r.url().startsWith('data:') && offsite.push(r.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${origin}/app/`);
+    // Gone after any reload: the test proves everything below happens live.
+    await page.evaluate(() => ((globalThis as any).loadedOnce = true));
+    return { page, offsite, errors, stillLoadedOnce: () => page.evaluate(() => (globalThis as any).loadedOnce === true) };
+  }
+
+  async function register(page: Page, firstname: string, lastname: string) {
+    const email = uniqueEmail(firstname.toLowerCase());
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('First name').fill(firstname);
+    await page.getByLabel('Last name').fill(lastname);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('tab', { name: /Chats/ }).waitFor(WAIT);
+    return email;
+  }
+
+  it('lets Ana and Ben meet, chat, see each other typing, and read — all live', { timeout: 180_000 }, async () => {
+    const ana = await openApp();
+    const ben = await openApp();
+    await register(ana.page, 'Ana', 'Lima');
+    const benEmail = await register(ben.page, 'Ben', 'Okafor');
+
+    // Ana finds Ben by email and invites him; Ben sees the invitation arrive and accepts it.
+    await ana.page.getByRole('tab', { name: /Contacts/ }).click();
+    await ana.page.getByLabel('Find people').fill(benEmail);
+    const found = ana.page.getByTestId('search-result').filter({ hasText: 'Ben Okafor' });
+    await found.getByRole('button', { name: 'Invite' }).click();
+    await found.getByText('Invited').waitFor(WAIT);
+    await hasText(ben.page.getByRole('tab', { name: /Contacts/ }).locator('.badge'), '1');
+    await ben.page.getByRole('tab', { name: /Contacts/ }).click();
+    await ben.page.getByTestId('invitation').filter({ hasText: 'Ana Lima' }).getByRole('button', { name: 'Accept' }).click();
+    await ben.page.getByTestId('contact').filter({ hasText: 'Ana Lima' }).waitFor(WAIT);
+    await ben.page.getByRole('tab', { name: /Chats/ }).click();
+
+    // Ana's contact list learns of the acceptance; she opens a chat with Ben, which appears in Ben's list.
+    await ana.page.getByLabel('Find people').fill('');
+    await ana.page.getByTestId('contact').filter({ hasText: 'Ben Okafor' }).getByRole('button', { name: 'Message' }).click();
+    await ana.page.waitForFunction(() => /^#\/chat\/\d+$/.test((globalThis as any).location.hash), null, WAIT);
+    const chatId = (await ana.page.evaluate(() => (globalThis as any).location.hash as string)).split('/').pop()!;
+    const benItem = ben.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
+    await benItem.filter({ hasText: 'Ana Lima' }).waitFor(WAIT);
+
+    // Ana types: Ben's list shows it; she sends two messages: Ben's badge and total count them.
+    const anaBox = ana.page.getByLabel('Message', { exact: true });
+    await anaBox.pressSequentially('Hi Ben!');
+    await benItem.getByText('typing…').waitFor(WAIT);
+    await anaBox.press('Enter');
+    await hasText(benItem.getByTestId('unread-badge'), '1');
+    await benItem.getByText('Hi Ben!').waitFor(WAIT);
+    await anaBox.fill('Are you there?');
+    await anaBox.press('Enter');
+    await hasText(benItem.getByTestId('unread-badge'), '2');
+    await hasText(ben.page.getByTestId('unread-total'), '2');
+    await ana.page.getByTestId('sent').waitFor(WAIT);
+
+    // Ben opens the chat: both messages are there, his badge goes back to 0, and Ana sees "Seen".
+    await benItem.click();
+    await ben.page.getByTestId('message').filter({ hasText: 'Are you there?' }).waitFor(WAIT);
+    expect(await ben.page.getByTestId('message').allTextContents()).toEqual([expect.stringContaining('Hi Ben!'), expect.stringContaining('Are you there?')]);
+    await benItem.getByTestId('unread-badge').waitFor({ state: 'detached', ...WAIT });
+    await ben.page.getByTestId('unread-total').waitFor({ state: 'detached', ...WAIT });
+    await hasText(ana.page.getByTestId('seen'), 'Seen');
+
+    // Ben types back: Ana sees him typing in the open chat; his answer replaces the indicator.
+    const benBox = ben.page.getByLabel('Message', { exact: true });
+    await benBox.pressSequentially('Hello Ana');
+    await hasText(ana.page.getByTestId('typing'), 'Ben Okafor is typing…');
+    mkdirSync(OUTPUT, { recursive: true });
+    await ana.page.screenshot({ path: path.join(OUTPUT, 'web-app-typing.png') });
+    await benBox.press('Enter');
+    await ana.page.getByTestId('message').filter({ hasText: 'Hello Ana' }).waitFor(WAIT);
+    await ana.page.getByTestId('typing').waitFor({ state: 'detached', ...WAIT });
+    await hasText(ben.page.getByTestId('seen'), 'Seen'); // Ana has the chat open: she read it at once.
+
+    // A message while Ben has the chat open is read at once: Ana's "Seen" moves to it.
+    await anaBox.fill('Great to see you here!');
+    await anaBox.press('Enter');
+    await ben.page.getByTestId('message').filter({ hasText: 'Great to see you here' }).waitFor(WAIT);
+    await ana.page.locator('[data-testid="message"]:has-text("Great to see you here!") + [data-testid="seen"]').waitFor(WAIT);
+    expect(await ben.page.getByTestId('unread-total').count()).toBe(0);
+
+    await ana.page.screenshot({ path: path.join(OUTPUT, 'web-app-ana.png') });
+    await ben.page.screenshot({ path: path.join(OUTPUT, 'web-app-ben.png') });
+    for (const user of [ana, ben]) {
+      expect(await user.stillLoadedOnce()).toBe(true);
+      expect(user.offsite).toEqual([]);
+      expect(user.errors).toEqual([]);
+    }
+  });
+
+  it('refreshes expiring tokens, and after the connection drops catches up with updates(after:) from its last cursor', { timeout: 180_000 }, async () => {
+    // Tokens of 8 seconds, so refreshing (HTTP) and the socket's 4403 at expiry happen within the test.
+    const short = await startServer({ accessTokenTtl: 8 });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: short.port });
+    try {
+      // Ana writes through the other instance (same database), with a token of the usual lifetime.
+      const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
+      const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
+      const chatId = await directChat(srv.url, ana, ben);
+      // Ben's browser reaches the server through the proxy, which the test can cut, like a laptop going to sleep.
+      const app = await openApp(`http://127.0.0.1:${proxy.port}`);
+      const frames: { sent: boolean; payload: any }[] = [];
+      app.page.on('websocket', (ws) => {
+        ws.on('framesent', (f) => frames.push({ sent: true, payload: JSON.parse(String(f.payload)) }));
+        ws.on('framereceived', (f) => frames.push({ sent: false, payload: JSON.parse(String(f.payload)) }));
+      });
+      const refreshes: string[] = [];
+      app.page.on('request', (r) => r.postData()?.includes('mutation RefreshToken') && refreshes.push(r.url()));
+      await app.page.getByLabel('Email').fill(ben.email);
+      await app.page.getByLabel('Password').fill(ben.password);
+      await app.page.getByRole('button', { name: 'Sign in' }).click();
+      const item = app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
+      await item.filter({ hasText: 'Ana Lima' }).waitFor(WAIT);
+
+      // The first token expires: the server closes the socket (4403), the app refreshes and connects again.
+      const inits = () => frames.filter((f) => f.sent && f.payload.type === 'connection_init').map((f) => f.payload.payload.authorization);
+      await expect.poll(() => new Set(inits()).size, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      expect(refreshes.length).toBeGreaterThanOrEqual(1);
+      await send(srv.url, ana, chatId, 'Still there?');
+      await hasText(item.getByTestId('unread-badge'), '1');
+      const updates = () => frames.filter((f) => !f.sent && f.payload.type === 'next' && f.payload.payload.data?.updates);
+      const lastCursor = updates().at(-1)!.payload.payload.data.updates.cursor as string;
+
+      // Cut: the app says it is reconnecting; meanwhile Ana writes twice.
+      const subscribedBefore = frames.filter((f) => f.sent && f.payload.type === 'subscribe' && f.payload.payload.operationName === 'Updates').length;
+      await proxy.down();
+      await app.page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor(WAIT);
+      await send(srv.url, ana, chatId, 'You dropped off');
+      await send(srv.url, ana, chatId, 'Back yet?');
+      await proxy.up();
+
+      // Back: the missed messages arrive through the replay, counted once each, without a reload.
+      await hasText(item.getByTestId('unread-badge'), '3');
+      await item.getByText('Back yet?').waitFor(WAIT);
+      await app.page.getByRole('status').waitFor({ state: 'detached', ...WAIT });
+      const resumed = frames.filter((f) => f.sent && f.payload.type === 'subscribe' && f.payload.payload.operationName === 'Updates').slice(subscribedBefore);
+      expect(resumed[0]?.payload.payload.variables.after).toBe(lastCursor);
+      expect(await app.stillLoadedOnce()).toBe(true);
+      expect(app.errors).toEqual([]);
+    } finally {
+      await proxy.down();
+      await short.stop();
+    }
+  });
+
+  it('pages history upwards as the reader scrolls, and shows edits and deletions as they land', { timeout: 180_000 }, async () => {
+    const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
+    const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
+    const chatId = await directChat(srv.url, ana, ben);
+    const sent = [];
+    for (let i = 1; i <= 70; i++) sent.push(await send(srv.url, ana, chatId, `Message ${i}`));
+    const app = await openApp();
+    await app.page.getByLabel('Email').fill(ben.email);
+    await app.page.getByLabel('Password').fill(ben.password);
+    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click();
+    const texts = () => app.page.locator('[data-testid="message"] .text').allTextContents();
+    await app.page.getByTestId('message').filter({ hasText: 'Message 70' }).waitFor(WAIT);
+    expect((await texts()).length).toBeLessThan(70); // one page, not the whole history
+
+    // Scrolling to the top loads the page before it, until the beginning; what was on screen stays put.
+    const list = app.page.getByTestId('messages');
+    const start = app.page.getByText('The beginning of this chat');
+    while (!(await start.isVisible())) {
+      const before = (await texts()).length;
+      const anchor = app.page.getByTestId('message').first();
+      const id = await anchor.getAttribute('data-message-id');
+      await list.evaluate((el) => (el.scrollTop = 0));
+      await expect.poll(async () => (await texts()).length > before || (await start.isVisible()), WAIT).toBe(true);
+      // The message that was at the top is still in view: the list did not jump to the new top.
+      const box = await app.page.locator(`[data-message-id="${id}"]`).boundingBox();
+      const view = (await list.boundingBox())!;
+      expect(box!.y).toBeGreaterThanOrEqual(view.y - box!.height);
+      expect(box!.y).toBeLessThan(view.y + view.height);
+    }
+    expect(await texts()).toEqual(sent.map((_, i) => `Message ${i + 1}`));
+
+    // Ana edits one message and deletes another: both change in place.
+    await gql(srv.url, `mutation($id: ID!) { editMessage(id: $id, content: "Message 69, edited") { id } }`, { id: sent[68]!.id }, ana.token);
+    await gql(srv.url, `mutation($id: ID!) { deleteMessage(id: $id) { id } }`, { id: sent[69]!.id }, ana.token);
+    const edited = app.page.locator(`[data-message-id="${sent[68]!.id}"]`);
+    await hasText(edited.locator('.text'), 'Message 69, edited');
+    await edited.getByText('edited ·').waitFor(WAIT);
+    await hasText(app.page.locator(`[data-message-id="${sent[69]!.id}"] .text`), 'Message deleted');
+    expect(await app.stillLoadedOnce()).toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+});
