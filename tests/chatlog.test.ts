@@ -178,3 +178,23 @@ describe('chatUpdated', () => {
     expect(created.chatUpdated.chat.participants).toHaveLength(2);
   });
 });
+
+describe('contactUpdated', () => {
+  it('replays what changed while away from a cursor, then goes live', async () => {
+    const [ana, ben, cy] = await parley.newUsers(3, 'C');
+    const cursor = (await ben!.must(`{ updateCursor }`)).updateCursor;
+    // While Ben is away: two invitations.
+    await ana!.must(`mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: ben!.id });
+    await cy!.must(`mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: ben!.id });
+    const events = await ben!.subscribe(`subscription($a: String) { contactUpdated(after: $a) { kind cursor contact { user { id } } } }`, { a: cursor });
+    await ana!.must(`mutation($u: ID!) { blockUser(userId: $u) { id } }`, { u: ben!.id });
+    const received = await events.waitFor(3);
+    expect(received.map((e) => [e.contactUpdated.kind, e.contactUpdated.contact.user.id])).toEqual([
+      ['INVITATION_RECEIVED', ana!.id],
+      ['INVITATION_RECEIVED', cy!.id],
+      ['INVITATION_CANCELLED', ana!.id],
+    ]);
+    expect(new Set(received.map((e) => e.contactUpdated.cursor)).size).toBe(3);
+    await expect(ben!.subscribe(`subscription { contactUpdated(after: "bad") { kind } }`)).rejects.toThrow(/BAD_USER_INPUT/);
+  });
+});

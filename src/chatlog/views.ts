@@ -39,7 +39,7 @@ export interface EntryView {
   message: MessageView | null;
   receipt: ReceiptView | null;
   chatEvent: { kind: ChatEventKind; chat: ChatView; userId: number } | null;
-  contactEvent: { kind: ContactEventKind; contact: ContactRowLike } | null;
+  contactEvent: { kind: ContactEventKind; contact: ContactRowLike; cursor: string } | null;
 }
 
 export type ContactRowLike = Omit<ContactSnapshot, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
@@ -98,7 +98,7 @@ async function viewEntry(entry: LogEntry, loaders: ViewLoaders): Promise<EntryVi
       break;
     case 'CONTACT_CHANGED': {
       const c = entry.data.contact;
-      view.contactEvent = { kind: entry.data.kind, contact: { ...c, createdAt: new Date(c.createdAt), updatedAt: new Date(c.updatedAt) } };
+      view.contactEvent = { kind: entry.data.kind, contact: { ...c, createdAt: new Date(c.createdAt), updatedAt: new Date(c.updatedAt) }, cursor: view.cursor };
       break;
     }
   }

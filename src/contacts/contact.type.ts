@@ -52,4 +52,7 @@ export class ContactEvent {
 
   @Field(() => Contact, { description: "The viewer's entry as the change left it (as it was, when the change removed it)." })
   contact!: Contact;
+
+  @Field(() => String, { description: 'Resume after this event with `contactUpdated(after:)`.' })
+  cursor!: string;
 }

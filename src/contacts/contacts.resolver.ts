@@ -87,10 +87,13 @@ export class ContactResolver {
   }
 
   @Subscription(() => ContactEvent, {
-    description: "Changes the other person makes to the viewer's contact entries.",
-    subscribe: ({ context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context)),
+    description: "Changes the other person makes to the viewer's contact entries. With `after` (an event's `cursor`, or `updateCursor`), first replays those made since.",
+    subscribe: ({ args, context }) => (context as Context).services.subscriptions.contactUpdated(requireViewer(context as Context), args.after),
   })
-  contactUpdated(@Root() event: NonNullable<EntryView['contactEvent']>): NonNullable<EntryView['contactEvent']> {
+  contactUpdated(
+    @Root() event: NonNullable<EntryView['contactEvent']>,
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
+  ): NonNullable<EntryView['contactEvent']> {
     return event;
   }
 

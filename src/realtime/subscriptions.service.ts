@@ -51,8 +51,9 @@ export class SubscriptionsService {
     return this.hub.subscribe(viewerId, { kinds: feedKinds('CHAT_CHANGED'), chatId: null, payload: (v) => v.chatEvent }, null);
   }
 
-  contactUpdated(viewerId: number) {
-    return this.hub.subscribe(viewerId, { kinds: feedKinds('CONTACT_CHANGED'), chatId: null, payload: (v) => v.contactEvent }, null);
+  contactUpdated(viewerId: number, afterArg: Arg) {
+    const after = afterArg == null ? null : decodePosition(afterArg, 'after');
+    return this.hub.subscribe(viewerId, { kinds: feedKinds('CONTACT_CHANGED'), chatId: null, payload: (v) => v.contactEvent }, after);
   }
 
   private async chatFilter(viewerId: number, chatIdArg: Arg): Promise<number | null> {

@@ -69,12 +69,19 @@ export type RegisterInput = {
 };
 
 export type SendMessageInput = {
+  /** Uploads (`createUpload`) of the sender, received and not yet sent with any message; at most 10. */
+  attachmentIds?: Array<string | number> | null | undefined;
   chatId: string | number;
   /** Retrying with the same key returns the first message instead of a duplicate. */
   clientMessageId?: string | null | undefined;
-  /** Trimmed; 1 to 10,000 characters. */
-  content: string;
+  /** Trimmed; 1 to 10,000 characters. May be left out or empty when `attachmentIds` is not empty (a photo without a caption): the message's `content` is then "". */
+  content?: string | null | undefined;
+  /** Participants of the chat the message mentions. */
+  mentionIds?: Array<string | number> | null | undefined;
+  /** With attachments the type follows from them: IMAGE when every one is an image, FILE otherwise. */
   messageType?: MessageType;
+  /** A message of the same chat that this one answers. */
+  replyToId?: string | number | null | undefined;
 };
 
 export type RegisterMutationVariables = Exact<{
