@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -61,6 +61,8 @@ export function attachWebSocketServer(options: WebSocketOptions) {
   const registry = new SocketRegistry(config.ws);
   const rules = [...specifiedRules, ...options.limits.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
+  // What a client may see of a result: errors masked like every other error it receives.
+  const present = (result: ExecutionResult): ExecutionResult => (result.errors ? { ...result, errors: format(result.errors) as unknown as GraphQLError[] } : result);
   const state = new WeakMap<object, SocketState>();
   const stateOf = (socket: object) => {
     let s = state.get(socket);
@@ -110,7 +112,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         return true;
       },
       onClose: (ctx) => clearTimeout(state.get(ctx.extra.socket)?.expiryTimer),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const s = stateOf(ctx.extra.socket);
         if ((s.operations ?? 0) >= config.ws.maxSubscriptions) {
           return [new GraphQLError(`At most ${config.ws.maxSubscriptions} operations per connection`, { extensions: { code: ErrorCode.RATE_LIMITED } })];
@@ -126,7 +128,12 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         });
         const args = { schema, document: checked.document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
         // Subscribers who asked the same thing share each event's execution (src/realtime/fan-out.ts).
-        fanOut.remember(args, `${checked.key}|${payload.operationName ?? ''}|${JSON.stringify(payload.variables ?? {})}`);
+        fanOut.remember(args, `${checked.key}|${payload.operationName ?? ''}|${JSON.stringify(payload.variables ?? {})}`, {
+          id,
+          open: () => id in ctx.subscriptions,
+          send: ctx.extra.send,
+          present,
+        });
         return args;
       },
       onComplete: (ctx) => {
@@ -134,7 +141,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         s.operations = Math.max(0, (s.operations ?? 1) - 1);
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? present(result) : undefined),
     },
   );
 

@@ -11,6 +11,8 @@ import { SocketClose } from './socket-registry.js';
 export interface SocketExtra {
   socket: WebSocket;
   client: { ip: string; userAgent: string | undefined };
+  /** Sends a frame the way graphql-ws's own frames go (bounded buffer, never waiting). */
+  send(data: string): void;
 }
 
 export interface TransportOptions {
@@ -78,19 +80,20 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
   };
   options.keepAlive.watch(socket);
 
+  const send = (data: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(data);
+    if (socket.bufferedAmount > options.maxBufferedBytes) {
+      options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
+      metrics.socketsRefused.inc({ reason: 'slow_reader' });
+      socket.close(SocketClose.TryAgainLater, 'Client too slow: reconnect');
+      finish(SocketClose.TryAgainLater, 'Client too slow');
+    }
+  };
   closed = server.opened(
     {
       protocol: socket.protocol,
-      send: (data) => {
-        if (socket.readyState !== socket.OPEN) return;
-        socket.send(data);
-        if (socket.bufferedAmount > options.maxBufferedBytes) {
-          options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
-          metrics.socketsRefused.inc({ reason: 'slow_reader' });
-          socket.close(SocketClose.TryAgainLater, 'Client too slow: reconnect');
-          finish(SocketClose.TryAgainLater, 'Client too slow');
-        }
-      },
+      send,
       close: (code, reason) => socket.close(code, reason),
       onMessage: (handle) =>
         socket.on('message', (data) => {
@@ -100,7 +103,7 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
           });
         }),
     },
-    { socket, client },
+    { socket, client, send },
   );
 
   // ws reports protocol violations (an oversized frame, say) here, then closes the socket itself.

@@ -18,8 +18,27 @@ import { metrics } from '../observability/metrics.js';
 export interface FanOut {
   /** graphql-ws's `subscribe`: the source stream, each event mapped to its (shared) result. */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
-  /** Names what `args` asks (query text, operation, variables): subscribers with one key share. */
-  remember(args: ExecutionArgs, key: string): void;
+  /**
+   * Names what `args` asks (query text, operation, variables): subscribers with one key share.
+   * With a sink, the subscription writes its `next` frames itself (see `Sink`).
+   */
+  remember(args: ExecutionArgs, key: string, sink?: Sink): void;
+}
+
+/**
+ * Where a subscription's frames go when it sends them itself: graphql-ws would serialise every
+ * subscriber's copy of a shared result; a sink writes the result's JSON, made once per group,
+ * inside each subscriber's own `next` frame. graphql-ws still runs the protocol (subscribe,
+ * complete, errors); it just never sees these results.
+ */
+export interface Sink {
+  /** The subscription's id, chosen by the client. */
+  id: string;
+  /** False once the client completed it or the socket closed: nothing more may be sent. */
+  open(): boolean;
+  send(frame: string): void;
+  /** The result as the client may see it (errors masked, as graphql-ws's `onNext` would). */
+  present(result: ExecutionResult): ExecutionResult;
 }
 
 /** Executions of one event, by group key; dropped with the event. */
@@ -27,8 +46,12 @@ const executions = new WeakMap<object, Map<string, Promise<ExecutionResult | typ
 const PER_VIEWER = Symbol('per viewer');
 const MAX_KNOWN = 10_000;
 
+/** JSON of each (shared) result, made once however many sockets it goes to. */
+const serialized = new WeakMap<ExecutionResult, string>();
+
 export function createFanOut(): FanOut {
   const keys = new WeakMap<ExecutionArgs, string>();
+  const sinks = new WeakMap<ExecutionArgs, Sink>();
   /** Group keys whose selection turned out to depend on the viewer. */
   const perViewer = new Set<string>();
 
@@ -60,18 +83,25 @@ export function createFanOut(): FanOut {
   }
 
   return {
-    remember(args, key) {
+    remember(args, key, sink) {
       keys.set(args, key);
+      if (sink) sinks.set(args, sink);
     },
     async subscribe(args) {
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
       const source = stream[Symbol.asyncIterator]();
+      const sink = sinks.get(args);
       // A plain iterator rather than an async generator: one small object per subscription.
       const results: AsyncIterableIterator<ExecutionResult> = {
         async next() {
-          const next = await source.next();
-          return next.done ? next : { value: await resultFor(next.value, args), done: false };
+          for (;;) {
+            const next = await source.next();
+            if (next.done) return next;
+            const result = await resultFor(next.value, args);
+            if (!sink) return { value: result, done: false };
+            if (sink.open()) sink.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${jsonOf(result, sink)}}`);
+          }
         },
         async return() {
           await source.return?.();
@@ -134,6 +164,16 @@ function runOnce(args: ExecutionArgs, payload: unknown, base: Context, observe: 
   metrics.subscriptionExecutions.inc({ mode: observe ? 'shared' : 'viewer' });
   const result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue: ctx }));
   return { result, usedViewer: () => used };
+}
+
+function jsonOf(result: ExecutionResult, sink: Sink): string {
+  let json = serialized.get(result);
+  if (json === undefined) {
+    json = JSON.stringify(sink.present(result));
+    // Only a result without errors is the same for everyone (errors are presented per client).
+    if (!result.errors) serialized.set(result, json);
+  }
+  return json;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
