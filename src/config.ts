@@ -100,6 +100,9 @@ const EnvSchema = z.object({
   WS_MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(500),
   WS_MAX_SOCKETS: z.coerce.number().int().positive().default(10_000),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
+  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
+  EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 /** The names of every environment variable Parley reads. */
@@ -137,6 +140,12 @@ export interface Config {
   reactionUpdateIntervalMs: number;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
+  /**
+   * How instances wake each other (src/realtime/bus): PostgreSQL's NOTIFY, or NATS at `natsUrl`.
+   * Every instance reads the log (and, with NATS, recent revocations) at least every `sweepMs`,
+   * so a lost wake-up delays delivery by no more than that.
+   */
+  bus: { kind: 'postgres'; sweepMs: number } | { kind: 'nats'; natsUrl: string; sweepMs: number };
   ws: {
     maxPayloadBytes: number;
     initTimeoutMs: number;
@@ -188,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && e.DATABASE_URL && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: use 32+ random characters (openssl rand -base64 48)');
   }
+  if (e.EVENT_BUS === 'nats' && !e.NATS_URL) throw new ConfigError('EVENT_BUS=nats needs NATS_URL (for example nats://127.0.0.1:4222)');
   const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
   if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
   return {
@@ -226,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
+    bus: e.EVENT_BUS === 'nats' ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS } : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,

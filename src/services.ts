@@ -9,11 +9,14 @@ import { ChatsService } from './chats/chats.service.js';
 import { SyncService } from './chatlog/sync.service.js';
 import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
+import { setCommitHook } from './db/transaction.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
 import { ReactionsService } from './reactions/reactions.service.js';
 import { TypingService } from './messages/typing.service.js';
+import type { SignalSender } from './realtime/bus/bus.js';
+import { postgresSender } from './realtime/bus/postgres.js';
 import type { RealtimeHub } from './realtime/hub.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
@@ -32,6 +35,8 @@ interface DataServiceDeps {
   config: Config;
   /** How revocations reach other instances; scripts, which keep no sockets, have none. */
   propagation?: RevocationPropagation;
+  /** How changes are announced to instances (the event bus); scripts NOTIFY through `db`. */
+  bus?: SignalSender;
 }
 
 /**
@@ -39,6 +44,8 @@ interface DataServiceDeps {
  * transaction, so scripts (such as the demo seed) use them without a server or realtime hub.
  */
 export function createDataServices(deps: DataServiceDeps) {
+  const bus = deps.bus ?? postgresSender(deps.db);
+  setCommitHook(deps.db, bus.commitHook);
   const sessions = new SessionsService(deps.db, deps.revoked, deps.propagation ?? { propagated: async () => {} });
   const loginLimiter = new LoginLimiter(deps.limits, deps.config.loginLimits);
   return {
@@ -50,7 +57,7 @@ export function createDataServices(deps: DataServiceDeps) {
     messages: new MessagesService(deps.db, deps.limits),
     reactions: new ReactionsService(deps.db, deps.limits),
     notifications: new NotificationsService(deps.db),
-    typing: new TypingService(deps.db, deps.config.typing),
+    typing: new TypingService(deps.db, bus, deps.config.typing),
     sync: new SyncService(deps.db),
   };
 }

@@ -12,6 +12,7 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import { consumeRefreshToken, issueRefreshToken, sessionOfToken } from './refresh-tokens.js';
 import { openSession, renewSession, revokeSessions, type ClientInfo } from './sessions.js';
 import type { SessionsService } from './sessions.service.js';
+import { transaction } from '../db/transaction.js';
 
 export interface AuthResult {
   accessToken: string;
@@ -49,7 +50,7 @@ export class AuthService {
     await this.limits.consume('register', client.ip);
     const hash = await hashPassword(data.password);
     try {
-      return await this.db.transaction(async (tx) => {
+      return await transaction(this.db, async (tx) => {
         const [user] = await tx
           .insert(users)
           .values({
@@ -88,12 +89,12 @@ export class AuthService {
     // A failure keeps the points it took: that is what the limits count.
     if (!found || !ok) throw unauthenticated('Invalid email or password');
     await attempt.succeeded();
-    return this.db.transaction((tx) => this.signIn(tx, found.user, client));
+    return transaction(this.db, (tx) => this.signIn(tx, found.user, client));
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
     // A reuse revokes the session; that revocation must commit even though the call fails.
-    const outcome = await this.db.transaction(async (tx) => {
+    const outcome = await transaction(this.db, async (tx) => {
       const rotation = await consumeRefreshToken(tx, refreshToken);
       if (!rotation.ok) return rotation;
       const [user] = await tx.select().from(users).where(eq(users.id, rotation.userId));
@@ -139,7 +140,7 @@ export class AuthService {
     }
     await attempt.succeeded();
     const hash = await hashPassword(next);
-    const revoked = await this.db.transaction(async (tx) => {
+    const revoked = await transaction(this.db, async (tx) => {
       await tx.update(users).set({ password: hash, updatedAt: new Date() }).where(eq(users.id, viewerId));
       return revokeSessions(tx, and(eq(sessions.userId, viewerId), ne(sessions.id, currentSessionId)));
     });
@@ -148,7 +149,7 @@ export class AuthService {
   }
 
   private async endSessions(where: Parameters<typeof revokeSessions>[1]): Promise<void> {
-    await this.sessions.enforce(await this.db.transaction((tx) => revokeSessions(tx, where)));
+    await this.sessions.enforce(await transaction(this.db, (tx) => revokeSessions(tx, where)));
   }
 
   /** A new session (register, login) or the next pair of an existing one (refresh). */

@@ -13,6 +13,7 @@ import { changeMessage } from './message-access.js';
 import { appendMessage } from './message-log.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import { transaction } from '../db/transaction.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -34,7 +35,7 @@ export class MessagesService {
     const replyToId = input.replyToId == null ? null : parseId(input.replyToId, 'replyToId');
     const mentionIds = parseMentionIds(input.mentionIds);
     try {
-      return await this.db.transaction(async (tx) => {
+      return await transaction(this.db, async (tx) => {
         await requireNoBlock(tx, await lockAsMember(tx, chatId, viewerId));
         if (data.clientMessageId) {
           const earlier = await this.findByClientId(tx, viewerId, data.clientMessageId);
@@ -137,7 +138,7 @@ export class MessagesService {
   async markRead(viewerId: number, chatIdArg: string, messageIdArg: string | null | undefined): Promise<ReceiptView> {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const requested = messageIdArg == null ? null : parseId(messageIdArg, 'messageId');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const { participant } = await lockAsMember(tx, chatId, viewerId);
       const [target] = await tx
         .select({ id: max(messages.id) })
