@@ -62,7 +62,10 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
-  const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId });
+  const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId }).catch(async (err: unknown) => {
+    await Promise.all([realtimeDatabase.close(), database.close()]);
+    throw err;
+  });
   const hub = new RealtimeHub(realtimeDatabase.db, bus, log, {
     typingTimeoutMs: config.typing.timeoutMs,
     reactionIntervalMs: config.reactionUpdateIntervalMs,

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { connectDatabase } from '../src/db/client.js';
 import { createAuthDeps, createDataServices } from '../src/services.js';
+import { freePort } from './helpers/free-port.js';
 import { gql } from './helpers/graphql.js';
 import { NATS_MISSING, natsServerPath, startNatsServer, type NatsServer } from './helpers/nats.js';
 import { startServerProcess, wsUrlOf } from './helpers/process.js';
 import { useParley, type Actor } from './helpers/scenario.js';
-import { TEST_JWT_SECRET, testConfig, type TestServer } from './helpers/server.js';
+import { startServer, TEST_JWT_SECRET, testConfig, type TestServer } from './helpers/server.js';
 import { subscribe, until, wsClient, type Subscription } from './helpers/ws.js';
 
 /**
@@ -56,7 +57,8 @@ describe.skipIf(!available)('three instances on NATS', () => {
     await until(() => readers.flat().every((sub) => sent.every((m) => ids(sub).includes(m.id))), 30_000, 'the sentinels');
   }
 
-  it('a reader on each instance receives every message from writers on all three, exactly once, in order', async () => {
+  /** Three instances, a reader on each following two groups of three writers, and a first message all have. */
+  async function readersOnEachInstance() {
     const instances = await threeInstances();
     const writers = await parley.newUsers(3, 'W');
     const readers = await parley.newUsers(3, 'R');
@@ -64,6 +66,11 @@ describe.skipIf(!available)('three instances on NATS', () => {
     const subs = await Promise.all(readers.map((r, i) => r.subscribe<Added>(MESSAGE_ADDED, {}, instances[i])));
     const first = (await writers[0]!.send(chats[0]!, 'start')).id;
     await until(() => subs.every((s) => s.events.length > 0), 15_000, 'the first message');
+    return { instances, writers, chats, subs, first };
+  }
+
+  it('a reader on each instance receives every message from writers on all three, exactly once, in order', async () => {
+    const { instances, writers, chats, subs, first } = await readersOnEachInstance();
 
     await Promise.all(
       writers.flatMap((w, i) => chats.map(async (chat) => {
@@ -187,13 +194,7 @@ describe.skipIf(!available)('three instances on NATS', () => {
   });
 
   it('loses nothing when the NATS server restarts mid-stream', { timeout: 120_000 }, async () => {
-    const instances = await threeInstances();
-    const writers = await parley.newUsers(3, 'N');
-    const readers = await parley.newUsers(3, 'M');
-    const chats = [await parley.newGroup(writers[0]!, [...writers.slice(1), ...readers], 'U'), await parley.newGroup(writers[1]!, [writers[0]!, writers[2]!, ...readers], 'V')];
-    const subs = await Promise.all(readers.map((r, i) => r.subscribe<Added>(MESSAGE_ADDED, {}, instances[i])));
-    const first = (await writers[0]!.send(chats[0]!, 'start')).id;
-    await until(() => subs.every((s) => s.events.length > 0), 15_000, 'the first message');
+    const { instances, writers, chats, subs, first } = await readersOnEachInstance();
 
     let stop = false;
     let sent = 0;
@@ -203,10 +204,13 @@ describe.skipIf(!available)('three instances on NATS', () => {
     await until(() => sent >= 15, 30_000, 'messages before the restart');
     await nats.stop(true);
     await until(() => instances.every((s) => !s.server.bus.connected), 15_000, 'every instance to lose NATS');
+    const unready = await fetch(new URL('/readyz', instances[0]!.url));
+    expect([unready.status, await unready.json()]).toEqual([503, { ready: false, database: 'up', bus: 'nats', listen: 'down' }]);
     const during = sent;
     await until(() => sent >= during + 15, 30_000, 'messages while NATS is down');
     await nats.start();
     await until(() => instances.every((s) => s.server.bus.connected), 30_000, 'every instance to reconnect');
+    expect(await (await fetch(new URL('/readyz', instances[2]!.url))).json()).toEqual({ ready: true, database: 'up', bus: 'nats', listen: 'up' });
     const back = sent;
     await until(() => sent >= back + 15, 30_000, 'messages after the restart');
     stop = true;
@@ -215,5 +219,20 @@ describe.skipIf(!available)('three instances on NATS', () => {
 
     const truth = [first, ...(await logOf(chats, Number(first)))];
     for (const sub of subs) expect(ids(sub)).toEqual(truth);
+  });
+
+  it('will not start without a NATS server to use, or one without JetStream, and says so', async () => {
+    const nowhere = `nats://127.0.0.1:${await freePort()}`;
+    await expect(startServer({ bus: { kind: 'nats', natsUrl: nowhere, sweepMs: 1000 } })).rejects.toThrow(
+      new RegExp(`^Cannot use NATS at ${nowhere} \\(EVENT_BUS=nats\\): `),
+    );
+    const plain = await startNatsServer({ jetStream: false });
+    try {
+      await expect(startServer({ bus: { kind: 'nats', natsUrl: plain.url, sweepMs: 1000 } })).rejects.toThrow(
+        `NATS at ${plain.url} has no JetStream, which Parley needs for its registry of instances: start nats-server with -js`,
+      );
+    } finally {
+      await plain.dispose();
+    }
   });
 });

@@ -34,8 +34,8 @@ export interface NatsServer {
   dispose(): Promise<void>;
 }
 
-/** A nats-server of the test's own, with JetStream, on a free port and a fresh store. */
-export async function startNatsServer(): Promise<NatsServer> {
+/** A nats-server of the test's own, with JetStream (unless told), on a free port and a fresh store. */
+export async function startNatsServer(options: { jetStream?: boolean } = {}): Promise<NatsServer> {
   const binary = natsServerPath();
   if (!binary) throw new Error(NATS_MISSING);
   const port = await freePort();
@@ -43,7 +43,8 @@ export async function startNatsServer(): Promise<NatsServer> {
   let child: ChildProcess | undefined;
   let output = '';
   const start = async () => {
-    child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const jetStream = options.jetStream === false ? [] : ['-js', '-sd', store];
+    child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), ...jetStream], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${output}`))));

@@ -37,12 +37,12 @@ export interface EventBus extends SignalSender {
   peers(): Promise<number>;
 }
 
-/** The handler registry both adapters share: an adapter decodes, this hands out. */
-export class Handlers {
+/** What both adapters share: the handlers of each kind; an adapter decodes, this hands out. */
+export abstract class HandlerRegistry {
   private readonly byKind = new Map<SignalKind, Set<(data: never) => void>>();
   private readonly reconnects = new Set<() => void>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(protected readonly log: Logger) {}
 
   on<K extends SignalKind>(kind: K, handler: (data: SignalData[K]) => void): void {
     let set = this.byKind.get(kind);
@@ -54,7 +54,7 @@ export class Handlers {
     this.reconnects.add(handler);
   }
 
-  emit(kind: SignalKind, data: unknown): void {
+  protected emit(kind: SignalKind, data: unknown): void {
     for (const handler of this.byKind.get(kind) ?? []) {
       try {
         handler(data as never);
@@ -64,7 +64,7 @@ export class Handlers {
     }
   }
 
-  reconnected(): void {
+  protected reconnected(): void {
     for (const handler of this.reconnects) handler();
   }
 }

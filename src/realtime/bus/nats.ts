@@ -2,7 +2,7 @@ import { connect, Events, type KV, type Msg, type NatsConnection, type Subscript
 import type { Logger } from 'pino';
 import type { Announcements, CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
-import { Handlers, type EventBus } from './bus.js';
+import { HandlerRegistry, type EventBus } from './bus.js';
 import { ALL, topicName, type Signal, type SignalData, type SignalKind, type Topic } from './signals.js';
 
 /** Subjects are `parley.<topic>.<kind>`: `parley.chat.12.log`, `parley.user.7.log`, `parley.all.revocation`. */
@@ -28,11 +28,10 @@ export const describeNatsUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//')
  * each instance's sweep of the log (EVENT_SWEEP_MS); revocations likewise (revocation-channel.ts).
  * Instances count each other in a JetStream key-value bucket, `parley_instances`.
  */
-export class NatsBus implements EventBus {
+export class NatsBus extends HandlerRegistry implements EventBus {
   readonly kind = 'nats';
   readonly routesByTopic = true;
   readonly commitHook: CommitHook;
-  private readonly handlers: Handlers;
   private nc: NatsConnection | undefined;
   private registry: KV | undefined;
   private readonly watched = new Map<string, Subscription>();
@@ -41,10 +40,10 @@ export class NatsBus implements EventBus {
 
   constructor(
     private readonly url: string,
-    private readonly log: Logger,
+    log: Logger,
     private readonly instanceId: string,
   ) {
-    this.handlers = new Handlers(log);
+    super(log);
     this.commitHook = {
       inTransaction: false,
       notifyIn: () => Promise.reject(new Error('NATS announces after the commit')),
@@ -54,14 +53,6 @@ export class NatsBus implements EventBus {
 
   get connected(): boolean {
     return this.up;
-  }
-
-  on<K extends SignalKind>(kind: K, handler: (data: SignalData[K]) => void): void {
-    this.handlers.on(kind, handler);
-  }
-
-  onReconnect(handler: () => void): void {
-    this.handlers.onReconnect(handler);
   }
 
   async start(): Promise<void> {
@@ -135,7 +126,7 @@ export class NatsBus implements EventBus {
     if (err) return void this.log.warn({ err }, 'NATS subscription failed');
     const kind = msg.subject.slice(msg.subject.lastIndexOf('.') + 1) as SignalKind;
     try {
-      this.handlers.emit(kind, msg.data.length ? JSON.parse(decoder.decode(msg.data)) : null);
+      this.emit(kind, msg.data.length ? JSON.parse(decoder.decode(msg.data)) : null);
     } catch {
       this.log.warn({ subject: msg.subject }, 'unreadable NATS message');
     }
@@ -168,7 +159,7 @@ export class NatsBus implements EventBus {
         this.log.warn('NATS connection restored; reading what was missed');
         metrics.listenReconnects.inc();
         void this.register();
-        this.handlers.reconnected();
+        this.reconnected();
       }
     }
   }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { FAIL_FAST, type Db, type DbOrTx, type Tx } from '../../db/client.js';
 import type { CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
-import { Handlers, type EventBus, type SignalSender } from './bus.js';
+import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
 import type { Signal, SignalData, SignalKind } from './signals.js';
 
 /** The channel of log wake-ups and typing. */
@@ -53,12 +53,11 @@ export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresC
  * every notification reaches every instance. Instances count each other by the
  * `application_name` of these connections (`parley-listen-…`).
  */
-export class PostgresBus implements EventBus {
+export class PostgresBus extends HandlerRegistry implements EventBus {
   readonly kind = 'postgres';
   readonly routesByTopic = false;
   readonly commitHook = postgresCommitHook;
   readonly connectionName: string;
-  private readonly handlers: Handlers;
   private sql: postgres.Sql | undefined;
   private listening = false;
   private stopped = false;
@@ -67,23 +66,15 @@ export class PostgresBus implements EventBus {
   constructor(
     private readonly url: string,
     private readonly db: Db,
-    private readonly log: Logger,
+    log: Logger,
     instanceId: string,
   ) {
+    super(log);
     this.connectionName = listenConnectionName(instanceId);
-    this.handlers = new Handlers(log);
   }
 
   get connected(): boolean {
     return this.listening;
-  }
-
-  on<K extends SignalKind>(kind: K, handler: (data: SignalData[K]) => void): void {
-    this.handlers.on(kind, handler);
-  }
-
-  onReconnect(handler: () => void): void {
-    this.handlers.onReconnect(handler);
   }
 
   publish(signal: Signal): Promise<void> {
@@ -143,7 +134,7 @@ export class PostgresBus implements EventBus {
         () => {
           this.log.warn('LISTEN connection restored; reading what was missed');
           metrics.listenReconnects.inc();
-          this.handlers.reconnected();
+          this.reconnected();
         },
         (err: unknown) => {
           if (this.stopped) return;
@@ -156,10 +147,10 @@ export class PostgresBus implements EventBus {
   }
 
   private receive(channel: string, payload: string): void {
-    if (channel === EVENTS_CHANNEL && payload === WAKE) return this.handlers.emit('log', null);
+    if (channel === EVENTS_CHANNEL && payload === WAKE) return this.emit('log', null);
     try {
       const { type, ...data } = JSON.parse(payload) as { type?: string };
-      if (type && KINDS.has(type) && CHANNELS[type as SignalKind] === channel) return this.handlers.emit(type as SignalKind, data);
+      if (type && KINDS.has(type) && CHANNELS[type as SignalKind] === channel) return this.emit(type as SignalKind, data);
     } catch {
       // not JSON: reported below
     }
