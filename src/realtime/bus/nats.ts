@@ -69,7 +69,13 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     void this.followStatus(this.nc);
     this.nc.subscribe(`${PREFIX}.${topicName(ALL)}.*`, { callback: (err, msg) => this.receive(err, msg) });
     await this.nc.flush();
-    this.registry = await this.nc.jetstream().views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 });
+    this.registry = await this.nc
+      .jetstream()
+      .views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 })
+      .catch((err: { code?: string }) => {
+        // No responders on $JS.API: the server runs without JetStream.
+        throw err.code === '503' ? new Error('no JetStream on this server') : err;
+      });
     await this.registry.put(this.instanceId, encoder.encode(new Date().toISOString()));
     this.heartbeat = setInterval(() => void this.register(), HEARTBEAT_MS);
     this.heartbeat.unref();
