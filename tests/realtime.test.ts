@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.js';
 import { serverWithCuttableBus } from './helpers/bus.js';
 import { directChat, groupChat, send } from './helpers/chat.js';
+import { settled } from './helpers/log.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
 import { startServer, testDatabase, type TestServer } from './helpers/server.js';
 import { subscribe, subscribeReady, until, wsClient } from './helpers/ws.js';
@@ -90,6 +91,8 @@ describe('delivery to members only', () => {
   it('stops delivering to a removed member at once, and tells them', async () => {
     const [owner, stays, removed] = await users(3);
     const chatId = await groupChat(srv.url, owner!, [stays!, removed!]);
+    // The group's creation is final before they subscribe (a subscription starts at the log's "now").
+    await settled(db);
     const hub = srv.server.hub;
     const removedFeed = await subscribeReady(hub, client(removed!), MESSAGE_ADDED, {});
     const removedEvents = await subscribeReady(hub, client(removed!), CHAT_UPDATED);

@@ -1,5 +1,5 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished as onTeardown } from 'vitest';
 import type { Config } from '../src/config.js';
 import { connectDatabase } from '../src/db/client.js';
 import { createAuthDeps, createDataServices } from '../src/services.js';
@@ -39,13 +39,15 @@ describe.skipIf(!available)('three instances on NATS', () => {
     },
   });
 
-  const threeInstances = async () => [parley.srv, await parley.newInstance(), await parley.newInstance()];
+  // Started once and shared by the tests, to keep the database's connections few.
+  let others: Promise<TestServer[]> | undefined;
+  const threeInstances = async () => [parley.srv, ...(await (others ??= Promise.all([parley.newInstance(), parley.newInstance()])))];
 
   /** Messages of `chats` in the log, in log order (id order), after `afterId`. */
   async function logOf(chats: string[], afterId = 0) {
     await parley.settled();
     const rows = await parley.db.sql<{ id: string }[]>`
-      select id::text from messages where chat_id = any(${chats.map(Number)}::int[]) and message_type <> 'SYSTEM' and id > ${afterId} order by id`;
+      select m.id::text as id from messages m where m.chat_id = any(${chats.map(Number)}::int[]) and m.message_type <> 'SYSTEM' and m.id > ${afterId} order by m.id`;
     return rows.map((r) => r.id);
   }
 
@@ -89,7 +91,8 @@ describe.skipIf(!available)('three instances on NATS', () => {
     const [c] = await parley.newUsers(1, 'O');
     const watched = await parley.newDirectChat(a!, b!);
     const elsewhere = await parley.newDirectChat(a!, c!);
-    const only = await parley.newInstance();
+    const only = await startServer(onNats());
+    onTeardown(() => only.stop());
     const sub = await b!.subscribe<Added>(MESSAGE_ADDED, {}, only);
     let wakes = 0;
     only.server.bus.on('log', () => wakes++);
@@ -109,7 +112,8 @@ describe.skipIf(!available)('three instances on NATS', () => {
   });
 
   it('delivers a commit whose wake-up was never published, by the sweep', async () => {
-    const swept = await parley.newInstance(onNats(300));
+    const swept = await startServer(onNats(300));
+    onTeardown(() => swept.stop());
     const [writer, reader] = await parley.newUsers(2, 'S');
     const chat = await parley.newDirectChat(writer!, reader!);
     const sub = await reader!.subscribe<Added>(MESSAGE_ADDED, {}, swept);

@@ -23,8 +23,8 @@ export interface EventBus extends SignalSender {
   stop(): Promise<void>;
   /** Hears every signal of `kind` that reaches this instance. */
   on<K extends SignalKind>(kind: K, handler: (data: SignalData[K]) => void): void;
-  /** The connection came back after a loss: signals sent meanwhile are lost, so read state again. */
-  onReconnect(handler: () => void): void;
+  /** The connection, lost at `lostAt` (ms), came back: signals sent meanwhile are lost, so read state again. */
+  onReconnect(handler: (lostAt: number) => void): void;
   /**
    * Whether only watched topics reach this instance. PostgreSQL's NOTIFY reaches every
    * listener; NATS delivers a chat's or user's signals only to instances that watch it.
@@ -40,7 +40,7 @@ export interface EventBus extends SignalSender {
 /** What both adapters share: the handlers of each kind; an adapter decodes, this hands out. */
 export abstract class HandlerRegistry {
   private readonly byKind = new Map<SignalKind, Set<(data: never) => void>>();
-  private readonly reconnects = new Set<() => void>();
+  private readonly reconnects = new Set<(lostAt: number) => void>();
 
   constructor(protected readonly log: Logger) {}
 
@@ -50,7 +50,7 @@ export abstract class HandlerRegistry {
     set.add(handler as (data: never) => void);
   }
 
-  onReconnect(handler: () => void): void {
+  onReconnect(handler: (lostAt: number) => void): void {
     this.reconnects.add(handler);
   }
 
@@ -64,7 +64,7 @@ export abstract class HandlerRegistry {
     }
   }
 
-  protected reconnected(): void {
-    for (const handler of this.reconnects) handler();
+  protected reconnected(lostAt: number): void {
+    for (const handler of this.reconnects) handler(lostAt);
   }
 }

@@ -12,6 +12,9 @@ const REGISTRY = 'parley_instances';
 const HEARTBEAT_MS = 2000;
 const REGISTRY_TTL_MS = 3 * HEARTBEAT_MS;
 
+/** The longest a new subscription waits for the server's acknowledgement. */
+const FLUSH_WAIT_MS = 5000;
+
 const subject = (topic: Topic, kind: SignalKind) => `${PREFIX}.${topicName(topic)}.${kind}`;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -36,6 +39,7 @@ export class NatsBus extends HandlerRegistry implements EventBus {
   private registry: KV | undefined;
   private readonly watched = new Map<string, Subscription>();
   private up = false;
+  private lostAt = 0;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,7 +74,7 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     this.nc.subscribe(`${PREFIX}.${topicName(ALL)}.*`, { callback: (err, msg) => this.receive(err, msg) });
     await this.nc.flush();
     this.registry = await this.nc
-      .jetstream()
+      .jetstream({ timeout: 2000 })
       .views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 })
       .catch((err: { code?: string }) => {
         // No responders on $JS.API: the server runs without JetStream.
@@ -85,8 +89,11 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     clearInterval(this.heartbeat);
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
-    await this.registry?.delete(this.instanceId).catch(() => {});
+    const up = this.up;
     this.up = false;
+    // Connected: leave the registry at once and deliver what is still buffered. Otherwise just close.
+    if (!up) return nc.close();
+    await this.registry?.delete(this.instanceId).catch(() => {});
     await nc.drain().catch(() => nc.close());
   }
 
@@ -99,8 +106,11 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     const name = topicName(topic);
     if (this.watched.has(name)) return;
     this.watched.set(name, this.nc!.subscribe(`${PREFIX}.${name}.*`, { callback: (err, msg) => this.receive(err, msg) }));
-    // Once the server has the subscription, every later publish reaches this instance.
-    await this.nc!.flush();
+    // Once the server has the subscription, every later publish reaches this instance. While
+    // NATS is away the client subscribes on reconnecting (and the hub then reads the log): no wait.
+    if (!this.up) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.nc!.flush(), new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_WAIT_MS)))]).finally(() => clearTimeout(timer));
   }
 
   unwatch(topic: Topic): void {
@@ -146,7 +156,7 @@ export class NatsBus extends HandlerRegistry implements EventBus {
       if (!this.up) return;
       // A NATS server that came back without its JetStream store has lost the bucket: make it again.
       try {
-        this.registry = await this.nc!.jetstream().views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 });
+        this.registry = await this.nc!.jetstream({ timeout: 2000 }).views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 });
         await this.registry.put(this.instanceId, now);
       } catch {
         this.log.warn({ err }, 'could not refresh this instance in the NATS registry');
@@ -159,13 +169,14 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     for await (const status of nc.status()) {
       if (status.type === Events.Disconnect) {
         if (this.up) this.log.warn('NATS connection lost; reconnecting');
+        if (this.up) this.lostAt = Date.now();
         this.up = false;
       } else if (status.type === Events.Reconnect) {
         this.up = true;
         this.log.warn('NATS connection restored; reading what was missed');
         metrics.listenReconnects.inc();
         void this.register();
-        this.reconnected();
+        this.reconnected(this.lostAt);
       }
     }
   }

@@ -108,7 +108,7 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
         if (this.stopped || !this.listening) return;
         this.listening = false;
         this.log.warn('LISTEN connection lost; reconnecting');
-        this.relisten(0);
+        this.relisten(0, Date.now());
       },
     });
     await this.listen();
@@ -127,19 +127,19 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
   }
 
   /** Unlike postgres.js's own `listen` (one retry, then silence), this tries until it is back. */
-  private relisten(attempt: number): void {
+  private relisten(attempt: number, lostAt: number): void {
     const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
     this.retryTimer = setTimeout(() => {
       this.listen().then(
         () => {
           this.log.warn('LISTEN connection restored; reading what was missed');
           metrics.listenReconnects.inc();
-          this.reconnected();
+          this.reconnected(lostAt);
         },
         (err: unknown) => {
           if (this.stopped) return;
           this.log.warn({ err }, 'LISTEN reconnect failed; retrying');
-          this.relisten(attempt + 1);
+          this.relisten(attempt + 1, lostAt);
         },
       );
     }, delay);

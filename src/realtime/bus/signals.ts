@@ -20,7 +20,9 @@ export interface SignalData {
   revocation: { ids: string[]; at: string; notice: string; last: boolean };
   /** An instance applied every part of a revocation notice. */
   ack: { notice: string; by: string };
-  // One more kind (presence, say) is one more entry here and its channel in postgres.ts.
+  // One more kind (presence, say) is one more entry here and its channel in postgres.ts (CHANNELS);
+  // nats.ts needs nothing: its subject is `parley.<topic>.<kind>`. Sent to `ALL`, every instance
+  // hears it; sent to a user's topic, only the instances watching that user (interest.ts).
 }
 
 export type SignalKind = keyof SignalData;
