@@ -63,11 +63,12 @@ export async function closeMembership(tx: Tx, chatId: number, userIds: number[],
 }
 
 /**
- * Records what the entry wakes, and gives the statement's NOTIFY when the wake-up goes inside
- * the transaction (in the same statement: no extra round trip); otherwise it is published after
- * the commit, and the insert takes no NOTIFY lock.
+ * Records what an entry wakes, and gives the NOTIFY for the entry's own statement when the
+ * wake-up goes inside the transaction (`, pg_notify(...)`: no extra round trip); otherwise it
+ * is published after the commit, and the insert takes no NOTIFY lock. Every statement that
+ * inserts into chat_log selects this.
  */
-function wakeUp(tx: Tx, index: 'chats' | 'users', id: number) {
+export function wakeUp(tx: Tx, index: 'chats' | 'users', id: number) {
   const unit = announcementsOf(tx);
   unit[index].add(id);
   return unit.hook.inTransaction ? sql`, pg_notify(${EVENTS_CHANNEL}, ${WAKE})` : sql``;
