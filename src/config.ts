@@ -128,6 +128,9 @@ const EnvSchema = z.object({
   PASSWORD_QUEUE: z.coerce.number().int().min(0).default(32),
   /** libuv's thread pool (read, not set, here): password work must leave some of it free. */
   UV_THREADPOOL_SIZE: z.coerce.number().int().positive().default(4),
+  EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
+  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
+  EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 /** The names of every environment variable Parley reads. */
@@ -178,6 +181,12 @@ export interface Config {
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
   passwords: PasswordsConfig;
+  /**
+   * How instances wake each other (src/realtime/bus): PostgreSQL's NOTIFY, or NATS at `natsUrl`.
+   * Every instance reads the log (and, with NATS, recent revocations) at least every `sweepMs`,
+   * so a lost wake-up delays delivery by no more than that.
+   */
+  bus: { kind: 'postgres'; sweepMs: number } | { kind: 'nats'; natsUrl: string; sweepMs: number };
   ws: {
     maxPayloadBytes: number;
     initTimeoutMs: number;
@@ -270,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && e.DATABASE_URL && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: use 32+ random characters (openssl rand -base64 48)');
   }
+  if (e.EVENT_BUS === 'nats' && !e.NATS_URL) throw new ConfigError('EVENT_BUS=nats needs NATS_URL (for example nats://127.0.0.1:4222)');
   const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
   if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
   if (!OWASP_ARGON2ID_MINIMUMS.some((m) => e.PASSWORD_MEMORY_KIB >= m.memoryKib && e.PASSWORD_TIME_COST >= m.timeCost)) {
@@ -345,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.PASSWORD_CONCURRENCY ?? defaultPasswordConcurrency(e.PASSWORD_PARALLELISM, e.UV_THREADPOOL_SIZE),
       maxQueued: e.PASSWORD_QUEUE,
     },
+    bus: e.EVENT_BUS === 'nats' ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS } : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,

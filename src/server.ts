@@ -25,7 +25,9 @@ import { clientIp } from './http/request.js';
 import { currentPosition } from './chatlog/read.js';
 import { handleFileRequest } from './files/file-routes.js';
 import { createFiles, type Files } from './files/files.js';
-import { EventBridge } from './realtime/bridge.js';
+import type { EventBus } from './realtime/bus/bus.js';
+import { startEventBus } from './realtime/bus/create.js';
+import { listenConnectionName } from './realtime/bus/postgres.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { buildParleySchema } from './schema/build.js';
 import { createAuthDeps, createServices } from './services.js';
@@ -34,13 +36,12 @@ export interface ParleyServer {
   httpServer: http.Server;
   database: Database;
   hub: RealtimeHub;
-  bridge: EventBridge;
+  /** How this instance hears the others (EVENT_BUS): PostgreSQL LISTEN/NOTIFY or NATS. */
+  bus: EventBus;
   /** Names this instance's database connections: `parley-<role>-<instanceId>` in pg_stat_activity. */
   instanceId: string;
-  /** The `application_name` of this instance's LISTEN connection. */
+  /** The `application_name` of this instance's LISTEN connection (EVENT_BUS=postgres). */
   listenConnectionName: string;
-  /** The `application_name` of this instance's connection listening for revoked sessions. */
-  revocationsConnectionName: string;
   /** Resolves with the bound port (useful with port 0). Also opens METRICS_PORT when set. */
   listen(port: number, host?: string): Promise<number>;
   /** The bound metrics port, once listening, when METRICS_PORT is set. */
@@ -49,14 +50,14 @@ export interface ParleyServer {
   files: Files;
   /**
    * Stops taking work and drains: no new connections, sockets closed (1001), requests in
-   * flight answered (with `Connection: close`), then the LISTEN bridge and the pool.
+   * flight answered (with `Connection: close`), then the event bus and the pool.
    */
   close(): Promise<void>;
 }
 
 /**
  * One HTTP server: GraphQL over HTTP and WebSocket on /graphql, GraphiQL, health and metrics
- * endpoints, and a shutdown that closes sockets, the LISTEN bridge and the pool in order.
+ * endpoints, and a shutdown that closes sockets, the event bus and the pool in order.
  */
 export async function createParleyServer(options: { config: Config; databaseUrl: string; log: Logger }): Promise<ParleyServer> {
   const { config, log } = options;
@@ -70,20 +71,20 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const files = createFiles({ db: database.db, config, limits, secret: jwtSecret, baseUrl: () => config.files.publicUrl ?? listeningAt, log });
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
-  const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs, reactionIntervalMs: config.reactionUpdateIntervalMs });
-  const listenConnectionName = `parley-listen-${instanceId}`;
-  const bridge = new EventBridge(
-    options.databaseUrl,
-    { onWake: () => hub.wake(), onTyping: (signal) => hub.typingSignal(signal), onReconnect: () => hub.wake() },
-    log,
-    listenConnectionName,
-  );
-  // Listen first, then join the log "now": a change committed in between is read either way.
-  await bridge.start();
+  const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId }).catch(async (err: unknown) => {
+    await Promise.all([realtimeDatabase.close(), database.close()]);
+    throw err;
+  });
+  const hub = new RealtimeHub(realtimeDatabase.db, bus, log, {
+    typingTimeoutMs: config.typing.timeoutMs,
+    reactionIntervalMs: config.reactionUpdateIntervalMs,
+    sweepMs: config.bus.sweepMs,
+  });
+  // The bus hears first, then the hub joins the log "now": a change committed in between is read either way.
   hub.start(await currentPosition(database.db));
-  const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instanceId);
+  const revocations = new RevocationChannel(bus, database.db, revoked, log, instanceId, { sweepMs: config.bus.sweepMs });
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations, files });
+  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations, files, bus });
   files.start();
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
@@ -139,7 +140,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz': {
-        const checks = await readiness(database, [bridge, revocations]);
+        const checks = await readiness(database, bus);
         return sendJson(res, checks.ready ? 200 : 503, checks);
       }
       case '/metrics':
@@ -190,10 +191,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     httpServer,
     database,
     hub,
-    bridge,
+    bus,
     instanceId,
-    listenConnectionName,
-    revocationsConnectionName: revocations.connectionName,
+    listenConnectionName: listenConnectionName(instanceId),
     async listen(port, host) {
       if (metricsServer) await listenOn(metricsServer, config.metrics.port!, host);
       const bound = await listenOn(httpServer, port, host);
@@ -215,22 +215,22 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       hub.close();
       await closed;
       await apollo.stop();
-      await bridge.stop();
-      await revocations.stop();
+      revocations.stop();
+      await bus.stop();
       await files.stop();
       await Promise.all([realtimeDatabase.close(), database.close()]);
     },
   };
 }
 
-/** Ready when the database answers and this instance's LISTEN connections are up. */
-async function readiness(database: Database, listeners: { connected: boolean }[]) {
+/** Ready when the database answers and this instance hears the event bus. */
+async function readiness(database: Database, bus: EventBus) {
   const db = await Promise.race([
     database.sql`select 1`.then(() => true, () => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
   ]);
-  const listen = listeners.every((l) => l.connected);
-  return { ready: db && listen, database: db ? 'up' : 'down', listen: listen ? 'up' : 'down' };
+  const listen = bus.connected;
+  return { ready: db && listen, database: db ? 'up' : 'down', bus: bus.kind, listen: listen ? 'up' : 'down' };
 }
 
 function listenOn(server: http.Server, port: number, host: string | undefined): Promise<number> {

@@ -12,11 +12,14 @@ import { ContactsService } from './contacts/contacts.service.js';
 import type { Db } from './db/client.js';
 import type { MessageAttachments } from './files/attachments.js';
 import type { Files } from './files/files.js';
+import { setCommitHook } from './db/transaction.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsService } from './notifications/notifications.service.js';
 import { ReactionsService } from './reactions/reactions.service.js';
 import { TypingService } from './messages/typing.service.js';
+import type { SignalSender } from './realtime/bus/bus.js';
+import { postgresSender } from './realtime/bus/postgres.js';
 import type { RealtimeHub } from './realtime/hub.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
@@ -43,6 +46,8 @@ interface DataServiceDeps {
   propagation?: RevocationPropagation;
   /** Files in messages; scripts, which have no storage, send text only. */
   attachments?: MessageAttachments;
+  /** How changes are announced to instances (the event bus); scripts NOTIFY through `db`. */
+  bus?: SignalSender;
 }
 
 /**
@@ -50,6 +55,8 @@ interface DataServiceDeps {
  * transaction, so scripts (such as the demo seed) use them without a server or realtime hub.
  */
 export function createDataServices(deps: DataServiceDeps) {
+  const bus = deps.bus ?? postgresSender(deps.db);
+  setCommitHook(deps.db, bus.commitHook);
   const sessions = new SessionsService(deps.db, deps.revoked, deps.propagation ?? { propagated: async () => {} });
   const loginLimiter = new LoginLimiter(deps.limits, deps.config.loginLimits);
   return {
@@ -61,7 +68,7 @@ export function createDataServices(deps: DataServiceDeps) {
     messages: new MessagesService(deps.db, deps.limits, deps.attachments),
     reactions: new ReactionsService(deps.db, deps.limits),
     notifications: new NotificationsService(deps.db),
-    typing: new TypingService(deps.db, deps.config.typing),
+    typing: new TypingService(deps.db, bus, deps.config.typing),
     sync: new SyncService(deps.db),
   };
 }

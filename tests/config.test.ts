@@ -41,6 +41,18 @@ describe('configuration', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('takes NATS as the event bus only with a NATS_URL, and a sweep interval within bounds', () => {
+    expect(loadConfig({}).bus).toEqual({ kind: 'postgres', sweepMs: 1000 });
+    expect(loadConfig({ EVENT_BUS: 'nats', NATS_URL: 'nats://n1:4222,nats://n2:4222', EVENT_SWEEP_MS: '250' }).bus).toEqual({
+      kind: 'nats',
+      natsUrl: 'nats://n1:4222,nats://n2:4222',
+      sweepMs: 250,
+    });
+    expect((loadError({ EVENT_BUS: 'nats' }) as Error).message).toBe('EVENT_BUS=nats needs NATS_URL (for example nats://127.0.0.1:4222)');
+    const bad = (loadError({ EVENT_BUS: 'kafka', NATS_URL: 'localhost:4222', EVENT_SWEEP_MS: '0' }) as Error).message;
+    for (const name of ['EVENT_BUS', 'NATS_URL', 'EVENT_SWEEP_MS']) expect(bad).toContain(`${name}: `);
+  });
+
   it('.env.example, copied to .env as it is, is a valid configuration naming only real settings', () => {
     const text = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
     expect(() => loadConfig(parseEnv(text))).not.toThrow();

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverWithCuttableBus } from './helpers/bus.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { proxyDatabase } from './helpers/tcp-proxy.js';
 import { execute, rawSocket, until, wsClient } from './helpers/ws.js';
 
 const ME = `{ me { id } }`;
@@ -158,22 +158,20 @@ describe('sessions', () => {
   });
 });
 
-describe('a revocation notice lost with the LISTEN connection', () => {
+describe('a revocation notice lost with the bus connection', () => {
   it('is read from the database once the connection is back, and the socket closed', { timeout: 30_000 }, async () => {
-    const { proxy, url } = await proxyDatabase(inject('databaseUrl'));
-    const cut = await startServer({}, url);
+    const cut = await serverWithCuttableBus();
     try {
       const u = await registerUser(a.url);
-      const socket = await openSocket(cut, u.token);
-      await proxy.down();
+      const socket = await openSocket(cut.srv, u.token);
+      await cut.lose();
       expect((await gql(a.url, LOGOUT, {}, u.token)).data!.logout).toBe(true);
-      await proxy.up();
+      await cut.restore();
       const closed = await Promise.race([socket.closed, new Promise((r) => setTimeout(() => r('still open'), 15_000))]);
       expect(closed).toMatchObject({ code: FORBIDDEN });
-      expect(errorOf(await gql(cut.url, ME, {}, u.token)).code).toBe('UNAUTHENTICATED');
+      expect(errorOf(await gql(cut.srv.url, ME, {}, u.token)).code).toBe('UNAUTHENTICATED');
     } finally {
       await cut.stop();
-      await proxy.down().catch(() => {});
     }
   });
 });

@@ -12,6 +12,7 @@ import type { Passwords } from './passwords.js';
 import { consumeRefreshToken, issueRefreshToken, sessionOfToken } from './refresh-tokens.js';
 import { openSession, renewSession, revokeSessions, type ClientInfo } from './sessions.js';
 import type { SessionsService } from './sessions.service.js';
+import { transaction } from '../db/transaction.js';
 
 export interface AuthResult {
   accessToken: string;
@@ -52,7 +53,7 @@ export class AuthService {
       return work.hash(data.password);
     });
     try {
-      return await this.db.transaction(async (tx) => {
+      return await transaction(this.db, async (tx) => {
         const [user] = await tx
           .insert(users)
           .values({
@@ -95,7 +96,7 @@ export class AuthService {
       // A hash made with older parameters is replaced by one made with today's.
       return { user: found.user, rehash: check.stale ? await work.hash(password) : null };
     });
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       if (rehash) {
         // Only if unchanged since it was read: a password changed meanwhile wins.
         await tx.update(users).set({ password: rehash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
@@ -106,7 +107,7 @@ export class AuthService {
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
     // A reuse revokes the session; that revocation must commit even though the call fails.
-    const outcome = await this.db.transaction(async (tx) => {
+    const outcome = await transaction(this.db, async (tx) => {
       const rotation = await consumeRefreshToken(tx, refreshToken);
       if (!rotation.ok) return rotation;
       const [user] = await tx.select().from(users).where(eq(users.id, rotation.userId));
@@ -154,7 +155,7 @@ export class AuthService {
       await attempt.succeeded();
       return work.hash(next);
     });
-    const revoked = await this.db.transaction(async (tx) => {
+    const revoked = await transaction(this.db, async (tx) => {
       await tx.update(users).set({ password: hash, updatedAt: new Date() }).where(eq(users.id, viewerId));
       return revokeSessions(tx, and(eq(sessions.userId, viewerId), ne(sessions.id, currentSessionId)));
     });
@@ -163,7 +164,7 @@ export class AuthService {
   }
 
   private async endSessions(where: Parameters<typeof revokeSessions>[1]): Promise<void> {
-    await this.sessions.enforce(await this.db.transaction((tx) => revokeSessions(tx, where)));
+    await this.sessions.enforce(await transaction(this.db, (tx) => revokeSessions(tx, where)));
   }
 
   /** A new session (register, login) or the next pair of an existing one (refresh). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
+import type { DbOrTx, Tx } from '../db/client.js';
 import { refreshTokens, sessions } from '../db/schema.js';
 import type { RevokedBatch } from './revocation-channel.js';
 import { lockSession, revokeSessions } from './sessions.js';
@@ -29,7 +29,7 @@ export type RotationOutcome =
  * other: the second is a reuse, and a reuse revokes the whole session. The session's lock
  * orders a refresh against a revocation of the same session.
  */
-export async function consumeRefreshToken(tx: DbOrTx, token: string): Promise<RotationOutcome> {
+export async function consumeRefreshToken(tx: Tx, token: string): Promise<RotationOutcome> {
   const [row] = await tx
     .select()
     .from(refreshTokens)

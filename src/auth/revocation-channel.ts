@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db, DbOrTx } from '../db/client.js';
-import { ChannelListener } from '../db/listener.js';
+import type { Db, Tx } from '../db/client.js';
+import { announce } from '../db/transaction.js';
+import type { EventBus } from '../realtime/bus/bus.js';
+import { ALL, type SignalData } from '../realtime/bus/signals.js';
 import type { Revocation, RevokedSessions } from './revoked-sessions.js';
 
-/** The PostgreSQL channel on which instances tell each other of revoked sessions. */
-export const REVOCATIONS_CHANNEL = 'parley_session_revocations';
-/** Every instance's connection on the channel is named so: counting them says who must answer. */
-const LISTENER_PREFIX = 'parley-revocations-';
 // 100 ids of 36 characters keep a notice far below PostgreSQL's 8000-byte payload limit.
 const IDS_PER_NOTICE = 100;
 const ACK_MEMORY_MS = 10_000;
@@ -19,15 +16,16 @@ export interface RevokedBatch {
   notice: string;
 }
 
-/** A notice (its last part says so: the one to acknowledge), or an acknowledgement. */
-type Message = { ids: string[]; at: string; notice: string; last: boolean } | { ack: string; by: string };
-
-/** Announces revocations in the caller's transaction: instances hear of them on commit only. */
-export async function announceRevocations(tx: DbOrTx, sessions: Revocation[]): Promise<RevokedBatch> {
+/**
+ * Announces revocations with the caller's transaction (src/db/transaction.ts): instances hear
+ * of them on commit only, inside it (NOTIFY) or right after it (NATS).
+ */
+export async function announceRevocations(tx: Tx, sessions: Revocation[]): Promise<RevokedBatch> {
   const notice = randomUUID();
   for (let i = 0; i < sessions.length; i += IDS_PER_NOTICE) {
     const chunk = sessions.slice(i, i + IDS_PER_NOTICE);
-    await notify(tx, { ids: chunk.map((s) => s.id), at: chunk[0]!.revokedAt.toISOString(), notice, last: i + IDS_PER_NOTICE >= sessions.length });
+    const data = { ids: chunk.map((s) => s.id), at: chunk[0]!.revokedAt.toISOString(), notice, last: i + IDS_PER_NOTICE >= sessions.length };
+    await announce(tx, { kind: 'revocation', topic: ALL, data });
   }
   return { sessions, notice };
 }
@@ -38,47 +36,49 @@ export interface RevocationPropagation {
 }
 
 /**
- * One instance's end of the revocation channel. Every notice is applied to the instance's
- * RevokedSessions (which closes the sessions' sockets) and acknowledged; the instance that
- * revoked waits for the acknowledgements of every other instance on the channel, so that when
- * a logout or a revocation returns, the tokens are refused everywhere. An instance that does
- * not answer in time (its LISTEN connection lost, say) reloads from the database when it comes
- * back.
+ * One instance's end of the revocations on the event bus. Every notice is applied to the
+ * instance's RevokedSessions (which closes the sessions' sockets) and acknowledged; the
+ * instance that revoked waits for the acknowledgements of every other instance on the bus, so
+ * that when a logout or a revocation returns, the tokens are refused everywhere. An instance
+ * that does not answer in time (its bus connection lost, say) reads the revocations from the
+ * database when it comes back. When the bus announces after the commit (NATS), a notice that
+ * was never sent (the revoking process died in between) is found by reading the recent
+ * revocations every `sweepMs`.
  */
 export class RevocationChannel implements RevocationPropagation {
-  readonly connectionName: string;
-  private readonly listener: ChannelListener;
   /** Acknowledgements by notice: who answered, and the wait for them, if any. */
   private readonly acks = new Map<string, { by: Set<string>; at: number; check?: () => void }>();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
-    url: string,
+    private readonly bus: EventBus,
     private readonly db: Db,
     private readonly revoked: RevokedSessions,
     private readonly log: Logger,
-    instance: string,
-    private readonly timeoutMs = 2000,
+    private readonly instanceId: string,
+    private readonly options: { sweepMs: number; timeoutMs?: number },
   ) {
-    this.connectionName = `${LISTENER_PREFIX}${instance}`;
-    this.listener = new ChannelListener(url, REVOCATIONS_CHANNEL, { onNotify: (p) => this.receive(p), onListen: () => revoked.reload(db) }, log, this.connectionName);
+    bus.on('revocation', (notice) => this.receive(notice));
+    bus.on('ack', (ack) => this.acknowledged(ack));
+    bus.onReconnect(() => void this.reload(0));
   }
 
-  get connected(): boolean {
-    return this.listener.connected;
+  /** Reads the revocations that may still matter; from then on the bus keeps them current. */
+  async start(): Promise<void> {
+    await this.revoked.reload(this.db);
+    if (this.bus.commitHook.inTransaction) return;
+    this.sweep = setInterval(() => void this.reload(this.options.sweepMs), this.options.sweepMs);
+    this.sweep.unref();
   }
 
-  start(): Promise<void> {
-    return this.listener.start();
-  }
-
-  stop(): Promise<void> {
-    return this.listener.stop();
+  stop(): void {
+    clearInterval(this.sweep);
   }
 
   async propagated(batch: RevokedBatch): Promise<void> {
     if (batch.sessions.length === 0) return;
     // The revocation has committed: from here on, trouble only means waiting for nobody.
-    const expected = await this.otherInstances().catch((err: unknown) => {
+    const expected = await this.bus.peers().catch((err: unknown) => {
       this.log.warn({ err }, 'could not count the instances to wait for');
       return 0;
     });
@@ -90,35 +90,31 @@ export class RevocationChannel implements RevocationPropagation {
       timer = setTimeout(() => {
         this.log.warn({ notice: batch.notice, expected, answered: entry.by.size }, 'not every instance acknowledged a revocation in time');
         resolve();
-      }, this.timeoutMs);
+      }, this.options.timeoutMs ?? 2000);
     });
     clearTimeout(timer);
     this.acks.delete(batch.notice);
   }
 
-  private async otherInstances(): Promise<number> {
-    const [row] = await this.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and application_name like ${`${LISTENER_PREFIX}%`} and application_name <> ${this.connectionName}`,
-    );
-    return row?.n ?? 0;
+  /** Reads revocations again: all that may still matter, or those of the last `withinMs` (a sweep). */
+  private async reload(withinMs: number): Promise<void> {
+    await this.revoked.reload(this.db, withinMs || undefined).catch((err: unknown) => this.log.warn({ err }, 'could not read the revoked sessions'));
   }
 
-  private receive(payload: string): void {
-    const message = JSON.parse(payload) as Message;
-    if ('ack' in message) {
-      if (message.by === this.connectionName) return;
-      const entry = this.entry(message.ack);
-      entry.by.add(message.by);
-      entry.check?.();
-      return;
-    }
-    this.revoked.add(message.ids.map((id) => ({ id, revokedAt: new Date(message.at) })));
+  private receive(notice: SignalData['revocation']): void {
+    this.revoked.add(notice.ids.map((id) => ({ id, revokedAt: new Date(notice.at) })));
     // One transaction's notices arrive in order: after the last, all of them are applied.
-    if (!message.last) return;
-    notify(this.db, { ack: message.notice, by: this.connectionName }).catch((err: unknown) =>
-      this.log.warn({ err }, 'could not acknowledge a revocation'),
-    );
+    if (!notice.last) return;
+    this.bus
+      .publish({ kind: 'ack', topic: ALL, data: { notice: notice.notice, by: this.instanceId } })
+      .catch((err: unknown) => this.log.warn({ err }, 'could not acknowledge a revocation'));
+  }
+
+  private acknowledged(ack: SignalData['ack']): void {
+    if (ack.by === this.instanceId) return;
+    const entry = this.entry(ack.notice);
+    entry.by.add(ack.by);
+    entry.check?.();
   }
 
   private entry(notice: string) {
@@ -128,8 +124,4 @@ export class RevocationChannel implements RevocationPropagation {
     if (!entry) this.acks.set(notice, (entry = { by: new Set(), at: now }));
     return entry;
   }
-}
-
-async function notify(db: DbOrTx, message: Message): Promise<void> {
-  await db.execute(sql`select pg_notify(${REVOCATIONS_CHANNEL}, ${JSON.stringify(message)})`);
 }

@@ -15,10 +15,9 @@ type Listener = (sessionIds: string[]) => void;
 /**
  * The sessions revoked recently enough that one of their access tokens may not have expired
  * yet, kept in memory so that checking a token stays CPU-only (no query per request). Every
- * instance learns of revocations on its revocation channel (see revocation-channel.ts) and
- * reloads them from the `sessions` table at start and whenever that channel's LISTEN
- * connection comes back, so a lost notice lets a revoked token through for no longer than the
- * reconnection takes.
+ * instance learns of revocations on the event bus (see revocation-channel.ts) and reloads
+ * them from the `sessions` table at start and whenever its bus connection comes back, so a
+ * lost notice lets a revoked token through for no longer than the reconnection takes.
  */
 export class RevokedSessions {
   /** Session id -> when the last access token it could hold expires (ms). */
@@ -52,9 +51,12 @@ export class RevokedSessions {
     return () => this.listeners.delete(listener);
   }
 
-  /** Reads every revocation whose tokens may still be alive; adds, never replaces. */
-  async reload(db: DbOrTx): Promise<void> {
-    const since = new Date(Date.now() - this.accessTokenTtlSeconds * 1000 - CLOCK_SKEW_MS);
+  /**
+   * Reads every revocation whose tokens may still be alive, or only those of the last
+   * `withinMs` (give or take the clocks' skew); adds, never replaces.
+   */
+  async reload(db: DbOrTx, withinMs = this.accessTokenTtlSeconds * 1000): Promise<void> {
+    const since = new Date(Date.now() - withinMs - CLOCK_SKEW_MS);
     const rows = await db
       .select({ id: sessions.id, revokedAt: sessions.revokedAt })
       .from(sessions)

@@ -5,6 +5,7 @@ import { sessions, type SessionRow } from '../db/schema.js';
 import type { RevocationPropagation, RevokedBatch } from './revocation-channel.js';
 import type { RevokedSessions } from './revoked-sessions.js';
 import { revokeSessions } from './sessions.js';
+import { transaction } from '../db/transaction.js';
 
 export type SessionView = SessionRow & { current: boolean };
 
@@ -31,7 +32,7 @@ export class SessionsService {
   /** Ends one of the viewer's sessions (the current one too); someone else's is NOT_FOUND. */
   async revoke(viewerId: number, idArg: string): Promise<boolean> {
     if (!UUID.test(idArg)) throw badInput('id', 'id is not a valid session id');
-    const revocations = await this.db.transaction(async (tx) => {
+    const revocations = await transaction(this.db, async (tx) => {
       const [own] = await tx.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.id, idArg), eq(sessions.userId, viewerId)));
       if (!own) throw notFound('Session');
       return revokeSessions(tx, eq(sessions.id, idArg));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.js';
+import type { DbOrTx, Tx } from '../db/client.js';
 import { sessions } from '../db/schema.js';
 import { announceRevocations, type RevokedBatch } from './revocation-channel.js';
 
@@ -36,10 +36,11 @@ export async function lockSession(tx: DbOrTx, id: string) {
 }
 
 /**
- * Revokes the live sessions matching `where` and announces them, in the caller's transaction:
- * every instance learns of it on commit, and never of a rolled-back one.
+ * Revokes the live sessions matching `where` and announces them with the caller's transaction
+ * (opened by transaction(), src/db/transaction.ts): every instance learns of it on commit, and
+ * never of a rolled-back one.
  */
-export async function revokeSessions(tx: DbOrTx, where: SQL | undefined): Promise<RevokedBatch> {
+export async function revokeSessions(tx: Tx, where: SQL | undefined): Promise<RevokedBatch> {
   const rows = await tx
     .update(sessions)
     .set({ revokedAt: sql`now()` })

@@ -13,6 +13,7 @@ import { appendMessage } from '../messages/message-log.js';
 import { requireAudience } from '../users/privacy.js';
 import { lockAsMember, requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
 import { CHAT_PAGE, directKey, groupName, listNames, MAX_GROUP_SIZE, participantIdsRule } from './chat.rules.js';
+import { transaction } from '../db/transaction.js';
 
 export class ChatsService {
   constructor(private readonly db: Db, private readonly limits: RateLimits) {}
@@ -43,7 +44,7 @@ export class ChatsService {
   async createDirect(viewerId: number, userIdArg: string): Promise<ChatRow> {
     const otherId = parseIntId(userIdArg, 'userId');
     if (otherId === viewerId) throw badInput('userId', 'A direct chat needs another user');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       await this.requireReachable(tx, viewerId, [otherId]);
       const key = directKey(viewerId, otherId);
       const [existing] = await tx.select().from(chats).where(eq(chats.directKey, key));
@@ -68,7 +69,7 @@ export class ChatsService {
     await this.limits.consume('groupAdd', viewerId, participantIdsArg.length);
     const name = validate(groupName, nameArg, 'name');
     const memberIds = validate(participantIdsRule, parseIntIds(participantIdsArg, 'participantIds').filter((id) => id !== viewerId), 'participantIds');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const names = await this.requireReachable(tx, viewerId, memberIds);
       await requireAudience(tx, viewerId, memberIds, 'privacyGroupAdds', 'group adds');
       const [chat] = await tx.insert(chats).values({ isGroup: true, name }).returning();
@@ -87,7 +88,7 @@ export class ChatsService {
   async rename(viewerId: number, chatIdArg: string, nameArg: string): Promise<ChatRow> {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const name = validate(groupName, nameArg, 'name');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       requireGroupOwner(await lockAsMember(tx, chatId, viewerId));
       await tx.update(chats).set({ name }).where(eq(chats.id, chatId));
       await this.announce(tx, ChatEventKind.RENAMED, chatId, viewerId);
@@ -101,7 +102,7 @@ export class ChatsService {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const requested = parseIntIds(userIdsArg, 'userIds');
     if (requested.length === 0) throw badInput('userIds', 'userIds must not be empty');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const membership = await lockAsMember(tx, chatId, viewerId);
       requireGroupOwner(membership);
       const { chat } = membership;
@@ -124,7 +125,7 @@ export class ChatsService {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const userId = parseIntId(userIdArg, 'userId');
     if (userId === viewerId) throw badInput('userId', 'Use leaveChat to leave a chat');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       requireGroupOwner(await lockAsMember(tx, chatId, viewerId));
       const [removed] = await tx
         .delete(chatParticipants)
@@ -143,7 +144,7 @@ export class ChatsService {
    */
   async leave(viewerId: number, chatIdArg: string): Promise<boolean> {
     const chatId = parseIntId(chatIdArg, 'chatId');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const membership = await lockAsMember(tx, chatId, viewerId);
       requireGroup(membership);
       await tx.delete(chatParticipants).where(eq(chatParticipants.id, membership.participant.id));

@@ -8,6 +8,7 @@ import { contacts, users, type ContactRow, type UserRow } from '../db/schema.js'
 import { ContactEventKind } from '../chatlog/kinds.js';
 import { appendUserEntry } from '../chatlog/write.js';
 import { lockUsers } from '../db/locks.js';
+import { transaction } from '../db/transaction.js';
 
 export const SEARCH_DEFAULT_FIRST = 20;
 export const SEARCH_MAX_FIRST = 50;
@@ -113,7 +114,7 @@ export class ContactsService {
   async sendInvitation(viewerId: number, target: InviteTarget): Promise<ContactRow> {
     await this.limits.consume('invitation', viewerId);
     const { otherId, field } = await this.resolveInvitee(viewerId, target);
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const pair = await lockPair(tx, viewerId, otherId);
       // A user who blocked the viewer is answered as unknown: the block is theirs to keep private.
       if (!pair || pair.theirs?.status === 'BLOCKED') throw notFound('User');
@@ -169,7 +170,7 @@ export class ContactsService {
    */
   async removeContact(viewerId: number, userId: string): Promise<boolean> {
     const otherId = parseOtherUserId(viewerId, userId);
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const pair = await lockPair(tx, viewerId, otherId);
       const mine = pair?.mine;
       if (!mine || (mine.status !== 'ACCEPTED' && mine.status !== 'DECLINED')) return false;
@@ -185,7 +186,7 @@ export class ContactsService {
    */
   async blockUser(viewerId: number, userId: string): Promise<ContactRow> {
     const otherId = parseOtherUserId(viewerId, userId);
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const pair = await lockPair(tx, viewerId, otherId);
       if (!pair) throw notFound('User');
       const { mine, theirs } = pair;
@@ -201,7 +202,7 @@ export class ContactsService {
   /** Deletes the viewer's block of the user; false when there was none. */
   async unblockUser(viewerId: number, userId: string): Promise<boolean> {
     const otherId = parseOtherUserId(viewerId, userId);
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       await lockUsers(tx, [viewerId, otherId]);
       const removed = await tx
         .delete(contacts)
@@ -237,7 +238,7 @@ export class ContactsService {
     change: (tx: Tx, mine: ContactRow, theirs: ContactRow | undefined) => Promise<T>,
   ): Promise<T> {
     const entryId = parseIntId(id, 'id');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const [entry] = await tx
         .select({ contactId: contacts.contactId })
         .from(contacts)

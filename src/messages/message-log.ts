@@ -3,7 +3,7 @@ import type { Tx } from '../db/client.js';
 import { rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
-import { EVENTS_CHANNEL, WAKE } from '../realtime/events.js';
+import { wakeUp } from '../chatlog/write.js';
 import { applyMentions } from './mentions.js';
 
 export type MessageKind = MessageRow['messageType'];
@@ -44,6 +44,7 @@ export async function appendMessage(
 ): Promise<MessageRow> {
   // One statement: the message, the chat's activity, and the log entry with the chat as it is
   // after the change (what appendChatEntry writes for every other change) — one round trip.
+  const wake = wakeUp(tx, 'chats', entry.chatId);
   const [raw] = await tx.execute<Record<string, unknown>>(sql`
     with m as (
       insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
@@ -58,7 +59,7 @@ export async function appendMessage(
       select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m
       returning id
     )
-    select m.*, e.id as "_logId", pg_notify(${EVENTS_CHANNEL}, ${WAKE}) from m, e`);
+    select m.*, e.id as "_logId"${wake} from m, e`);
   if (!raw) throw new Error(`Chat ${entry.chatId} not found for a message`);
   metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
   const message = rowOf(messages, raw);

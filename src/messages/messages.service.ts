@@ -14,6 +14,7 @@ import { appendMessage } from './message-log.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import { transaction } from '../db/transaction.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -45,7 +46,7 @@ export class MessagesService {
     const content = withFiles ? (data.content ?? '') : validate(captionRules, { content: data.content ?? '' }).content;
     const attachmentIds = withFiles ? await this.prepareAttachments(viewerId, input.attachmentIds) : [];
     try {
-      return await this.db.transaction(async (tx) => {
+      return await transaction(this.db, async (tx) => {
         // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
         const [membership, earlier] = await Promise.all([
           lockAsMember(tx, chatId, viewerId),
@@ -158,7 +159,7 @@ export class MessagesService {
   async markRead(viewerId: number, chatIdArg: string, messageIdArg: string | null | undefined): Promise<ReceiptView> {
     const chatId = parseIntId(chatIdArg, 'chatId');
     const requested = messageIdArg == null ? null : parseId(messageIdArg, 'messageId');
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const { participant } = await lockAsMember(tx, chatId, viewerId);
       const [target] = await tx
         .select({ id: max(messages.id) })

@@ -3,7 +3,7 @@ import { requireMember, requireNoBlock } from '../chats/chat-access.js';
 import { rateLimited } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import type { Db } from '../db/client.js';
-import { publishTyping } from '../realtime/events.js';
+import type { SignalSender } from '../realtime/bus/bus.js';
 
 /** Typing indicators: published, never stored, and limited per user and chat. */
 export class TypingService {
@@ -11,6 +11,7 @@ export class TypingService {
 
   constructor(
     private readonly db: Db,
+    private readonly bus: SignalSender,
     limit: { points: number; windowSeconds: number },
   ) {
     this.limiter = new RateLimiterMemory({ keyPrefix: 'typing', points: limit.points, duration: limit.windowSeconds });
@@ -25,7 +26,7 @@ export class TypingService {
       if (res instanceof RateLimiterRes) throw rateLimited(Math.ceil(res.msBeforeNext / 1000));
       throw res;
     }
-    await publishTyping(this.db, { chatId, userId: viewerId, isTyping, at: new Date().toISOString() });
+    await this.bus.publish({ kind: 'typing', topic: { chat: chatId }, data: { chatId, userId: viewerId, isTyping, at: new Date().toISOString() } });
     return true;
   }
 }

@@ -70,7 +70,12 @@ export const metrics = {
   }),
   listenReconnects: new client.Counter({
     name: 'parley_listen_reconnects_total',
-    help: 'Times the LISTEN connection was restored after a loss',
+    help: "Times the event bus's connection (LISTEN, or NATS) was restored after a loss",
+    registers: [registry],
+  }),
+  busPublishFailures: new client.Counter({
+    name: 'parley_bus_publish_failures_total',
+    help: 'Announcements after a commit that the event bus refused (made up by the sweep)',
     registers: [registry],
   }),
   subscriptionExecutions: new client.Counter({

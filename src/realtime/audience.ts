@@ -35,6 +35,11 @@ export class Audience {
     return periods.filter((p) => p.fromLogId <= entry.id && (p.untilLogId === null || entry.id <= p.untilLogId)).map((p) => p.userId);
   }
 
+  /** Members now, as far as this instance has read, of a chat `prepare` has loaded. */
+  membersNow(chatId: number): Set<number> {
+    return new Set((this.periods.get(chatId) ?? []).filter((p) => p.untilLogId === null).map((p) => p.userId));
+  }
+
   /** Members now, as far as this instance has read: for typing, which is not logged. */
   async current(chatId: number): Promise<number[]> {
     if (!this.periods.has(chatId)) {

@@ -11,8 +11,10 @@ import { Audience } from './audience.js';
 import { BlockedUsers } from './blocks.js';
 import { AsyncQueue } from './async-queue.js';
 import { shareAcrossSubscribers } from './event-scope.js';
-import type { TypingSignal } from './events.js';
+import type { EventBus } from './bus/bus.js';
+import type { SignalData } from './bus/signals.js';
 import { LogFeed, type FeedSpec } from './feed.js';
+import { Interest } from './interest.js';
 import { LogFollower } from './log-follower.js';
 import { TypingTimers } from './typing-timers.js';
 
@@ -38,6 +40,7 @@ export interface HubOptions {
   /** Reaction updates reach a subscriber at most this often (plus before other updates). */
   reactionIntervalMs?: number;
   batchSize?: number;
+  /** Read the log at least this often, wake-up or not. */
   sweepMs?: number;
 }
 
@@ -46,12 +49,15 @@ export interface HubOptions {
  * instance; a batch's views are loaded once, with loaders its subscribers share; every entry
  * goes to exactly the users who were members of its chat at that entry, found through an index
  * of subscribers by user. Typing, which is not logged, goes to the chat's current members.
+ * The bus wakes it when entries exist and brings typing; with a bus that routes by topic, the
+ * hub tells it which chats and users this instance serves (interest.ts).
  */
 export class RealtimeHub {
   private readonly feeds = new Map<number, Set<LogFeed>>();
   private readonly typers = new Map<number, Set<TypingSubscriber>>();
   private readonly audience: Audience;
   private readonly blocks: BlockedUsers;
+  private readonly interest: Interest;
   private readonly typing: TypingTimers;
   private follower: LogFollower | undefined;
   /** The position of the last batch handed out: a new feed replays up to it, then goes live. */
@@ -60,11 +66,17 @@ export class RealtimeHub {
 
   constructor(
     private readonly db: Db,
+    private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly options: HubOptions,
   ) {
     this.audience = new Audience(db);
     this.blocks = new BlockedUsers(db);
+    this.interest = new Interest(db, bus);
+    bus.on('log', () => this.wake());
+    bus.on('typing', (signal) => this.typingSignal(signal));
+    // Wake-ups and typing sent while the bus was away are lost: the log has the entries.
+    bus.onReconnect(() => this.wake());
     this.typing = new TypingTimers(options.typingTimeoutMs, (chatId, userId) =>
       this.deliverTyping({ chatId, userId, isTyping: false, at: new Date() }).catch((err: unknown) => this.log.error({ err }, 'typing delivery failed')),
     );
@@ -84,12 +96,12 @@ export class RealtimeHub {
     this.follower.wake();
   }
 
-  /** A NOTIFY said the log has new entries (or the LISTEN connection came back). */
+  /** The bus said the log has new entries (or its connection came back). */
   wake(): void {
     this.follower?.wake();
   }
 
-  typingSignal(signal: TypingSignal): void {
+  private typingSignal(signal: SignalData['typing']): void {
     if (signal.isTyping) this.typing.start(signal.chatId, signal.userId);
     else this.typing.stop(signal.chatId, signal.userId);
     this.deliverTyping({ ...signal, at: new Date(signal.at) }).catch((err: unknown) => this.log.error({ err }, 'typing delivery failed'));
@@ -104,6 +116,7 @@ export class RealtimeHub {
   async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
     const start = after ?? (await currentPosition(this.db));
     await this.blocks.track(userId);
+    await this.follow(userId);
     const upTo = this.position;
     const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs);
     this.add(this.feeds, userId, feed as LogFeed);
@@ -124,6 +137,7 @@ export class RealtimeHub {
 
   async typingFeed(userId: number, chatId: number | null): Promise<AsyncQueue<TypingPayload>> {
     await this.blocks.track(userId);
+    await this.follow(userId);
     const subscriber: TypingSubscriber = { userId, chatId, queue: new AsyncQueue(() => this.remove(this.typers, userId, subscriber)) };
     this.add(this.typers, userId, subscriber);
     return subscriber.queue;
@@ -137,8 +151,19 @@ export class RealtimeHub {
     }
   }
 
+  /**
+   * Has the bus bring the user's chats here. Wake-ups sent before that reached no one here, so
+   * the log is read once more: whatever they announced is found there.
+   */
+  private async follow(userId: number): Promise<void> {
+    if (!this.bus.routesByTopic) return;
+    await this.interest.track(userId);
+    this.wake();
+  }
+
   private async handOut(entries: LogRow[], reached: Position): Promise<void> {
     await this.audience.prepare(entries);
+    this.followMemberships(entries);
     // Views are loaded only for entries someone here hears, once, with loaders all share.
     const heard = entries.filter((e) => this.audience.of(e).some((userId) => this.feeds.has(userId)));
     const loaders = createSharedLoaders(this.db);
@@ -161,6 +186,18 @@ export class RealtimeHub {
         metrics.eventsDelivered.inc({ type: view.kind }, delivered);
         metrics.deliveryLag.observe(Math.max(0, now - view.at.getTime()) / 1000);
       }
+    }
+  }
+
+  /** Memberships changed: the chats this instance watches follow its users' (see Interest). */
+  private followMemberships(entries: LogRow[]): void {
+    if (!this.bus.routesByTopic) return;
+    const changed = new Set(entries.filter((e) => e.kind === 'CHAT_CHANGED' && e.chatId !== null).map((e) => e.chatId!));
+    for (const chatId of changed) {
+      this.interest.membershipChanged(chatId, this.audience.membersNow(chatId)).then(
+        (watching) => watching && this.wake(),
+        (err: unknown) => this.log.warn({ err, chatId }, 'could not watch a chat on the event bus'),
+      );
     }
   }
 
@@ -187,7 +224,10 @@ export class RealtimeHub {
     if (!set?.delete(s)) return;
     this.count--;
     if (set.size === 0) index.delete(userId);
-    if (!this.feeds.has(userId) && !this.typers.has(userId)) this.blocks.forget(userId);
+    if (!this.feeds.has(userId) && !this.typers.has(userId)) {
+      this.blocks.forget(userId);
+      this.interest.forget(userId);
+    }
   }
 }
 

@@ -23,13 +23,15 @@ export interface TestServer {
 /** Settings to change for one test server; nested groups (`ws`, `loginLimits`…) merge with the defaults. */
 export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> : Config[K] };
 
-/** The configuration every test server starts from. */
+/** The configuration every test server starts from: on NATS in the "nats" project (vitest.config.ts). */
 export const testConfig = (): Config =>
   loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: path.join(os.tmpdir(), 'parley-test-data'),
+    // On NATS, only wake-ups bring entries in time: the sweep (a minute) cannot hide a missing one.
+    ...(inject('natsUrl') ? { EVENT_BUS: 'nats', NATS_URL: inject('natsUrl'), EVENT_SWEEP_MS: '60000' } : {}),
   });
 
 /** A real Parley server on a free port, against the run's database; `log` to read what it logs. */

@@ -1,0 +1,73 @@
+import type { Signal } from '../realtime/bus/signals.js';
+import type { Db, Tx } from './client.js';
+
+/**
+ * What a transaction tells other instances once it commits: the chats and users whose log
+ * entries it wrote, and signals such as revocation notices.
+ */
+export interface Announcements {
+  readonly chats: ReadonlySet<number>;
+  readonly users: ReadonlySet<number>;
+  readonly signals: readonly Signal[];
+}
+
+/**
+ * How a database's writers announce their work (the event bus decides, src/realtime/bus):
+ * inside the transaction, where PostgreSQL's NOTIFY goes out with the commit and never for a
+ * rollback, or right after the commit, on a bus outside the database. A publish after commit
+ * can be lost (the process dies in between): readers sweep the log, so that costs latency only.
+ */
+export interface CommitHook {
+  /** True: announcements are NOTIFYs sent inside the transaction itself. */
+  readonly inTransaction: boolean;
+  /** Sends `signal` inside `tx` (when `inTransaction`). */
+  notifyIn(tx: Tx, signal: Signal): Promise<void>;
+  /** Once the transaction committed, with what it announced (when not `inTransaction`). */
+  committed(announced: Announcements): void;
+}
+
+class Unit implements Announcements {
+  readonly chats = new Set<number>();
+  readonly users = new Set<number>();
+  readonly signals: Signal[] = [];
+  constructor(readonly hook: CommitHook) {}
+}
+
+const hooks = new WeakMap<Db, CommitHook>();
+const units = new WeakMap<Tx, Unit>();
+
+/** Sets how transactions on `db` announce their work (once per connection pool). */
+export function setCommitHook(db: Db, hook: CommitHook): void {
+  hooks.set(db, hook);
+}
+
+/**
+ * `db.transaction` for work that other instances must hear of: every transaction that writes
+ * log entries or revokes sessions runs through here, and is announced by the database's hook.
+ */
+export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const hook = hooks.get(db);
+  if (!hook) throw new Error('No commit hook for this database: createDataServices sets one');
+  let unit: Unit | undefined;
+  const result = await db.transaction((tx) => {
+    unit = new Unit(hook);
+    units.set(tx, unit);
+    return work(tx);
+  });
+  if (!hook.inTransaction && (unit!.chats.size || unit!.users.size || unit!.signals.length)) hook.committed(unit!);
+  return result;
+}
+
+/** The announcements of a transaction opened by `transaction()`. */
+export function announcementsOf(tx: Tx): Unit {
+  const unit = units.get(tx);
+  if (!unit) throw new Error('Log entries and revocations are written in transactions opened by transaction() (src/db/transaction.ts)');
+  return unit;
+}
+
+/** Announces a signal with the transaction: inside it (NOTIFY) or after its commit. */
+export async function announce(tx: Tx, signal: Signal): Promise<void> {
+  const unit = announcementsOf(tx);
+  if (unit.hook.inTransaction) await unit.hook.notifyIn(tx, signal);
+  else unit.signals.push(signal);
+}

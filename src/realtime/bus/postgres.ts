@@ -1,0 +1,159 @@
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import type { Logger } from 'pino';
+import { FAIL_FAST, type Db, type DbOrTx, type Tx } from '../../db/client.js';
+import type { CommitHook } from '../../db/transaction.js';
+import { metrics } from '../../observability/metrics.js';
+import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
+import type { Signal, SignalData, SignalKind } from './signals.js';
+
+/** The channel of log wake-ups and typing. */
+export const EVENTS_CHANNEL = 'parley_events';
+/** The channel on which instances tell each other of revoked sessions, and acknowledge them. */
+export const REVOCATIONS_CHANNEL = 'parley_session_revocations';
+/** A whole log wake-up: identical payloads fold into one per transaction. */
+export const WAKE = 'log';
+
+const CHANNELS: Record<SignalKind, string> = {
+  log: EVENTS_CHANNEL,
+  typing: EVENTS_CHANNEL,
+  revocation: REVOCATIONS_CHANNEL,
+  ack: REVOCATIONS_CHANNEL,
+};
+const KINDS = new Set(Object.keys(CHANNELS));
+const LISTENER_PREFIX = 'parley-listen-';
+/** The `application_name` of an instance's LISTEN connection. */
+export const listenConnectionName = (instanceId: string) => `${LISTENER_PREFIX}${instanceId}`;
+const RETRY_MS = [100, 250, 500, 1000, 2000];
+
+/** A signal as a NOTIFY payload: the bare wake-up, or JSON naming its kind. */
+const encode = (signal: Signal) => (signal.kind === 'log' ? WAKE : JSON.stringify({ type: signal.kind, ...signal.data }));
+
+async function notify(db: DbOrTx, signal: Signal): Promise<void> {
+  await db.execute(sql`select pg_notify(${CHANNELS[signal.kind]}, ${encode(signal)})`);
+  metrics.eventsPublished.inc({ type: signal.kind });
+}
+
+/**
+ * Writers NOTIFY inside their transaction: PostgreSQL sends it with the commit and never for a
+ * rollback, so nothing is announced that did not happen, nor committed without its announcement.
+ */
+export const postgresCommitHook: CommitHook = {
+  inTransaction: true,
+  notifyIn: (tx: Tx, signal: Signal) => notify(tx, signal),
+  committed: () => {},
+};
+
+/** What a process that does not listen (a script) needs to send: NOTIFY through its pool. */
+export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresCommitHook, publish: (signal) => notify(db, signal) });
+
+/**
+ * The default bus: PostgreSQL's LISTEN/NOTIFY, no other service. One LISTEN connection per
+ * instance (never one per subscriber), re-established with backoff for as long as it takes;
+ * every notification reaches every instance. Instances count each other by the
+ * `application_name` of these connections (`parley-listen-…`).
+ */
+export class PostgresBus extends HandlerRegistry implements EventBus {
+  readonly kind = 'postgres';
+  readonly routesByTopic = false;
+  readonly commitHook = postgresCommitHook;
+  readonly connectionName: string;
+  private sql: postgres.Sql | undefined;
+  private listening = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly db: Db,
+    log: Logger,
+    instanceId: string,
+  ) {
+    super(log);
+    this.connectionName = listenConnectionName(instanceId);
+  }
+
+  get connected(): boolean {
+    return this.listening;
+  }
+
+  publish(signal: Signal): Promise<void> {
+    return notify(this.db, signal);
+  }
+
+  /** Every instance hears every notification: nothing to watch. */
+  async watch(): Promise<void> {}
+  unwatch(): void {}
+
+  async peers(): Promise<number> {
+    const [row] = await this.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and application_name like ${`${LISTENER_PREFIX}%`} and application_name <> ${this.connectionName}`,
+    );
+    return row?.n ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.sql = postgres(this.url, {
+      // `onnotify` is how postgres.js delivers notifications; its types leave it out.
+      ...{ onnotify: (channel: string, payload: string) => this.receive(channel, payload) },
+      ...FAIL_FAST,
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      fetch_types: false,
+      onnotice: () => {},
+      connection: { application_name: this.connectionName },
+      onclose: () => {
+        if (this.stopped || !this.listening) return;
+        this.listening = false;
+        this.log.warn('LISTEN connection lost; reconnecting');
+        this.relisten(0, Date.now());
+      },
+    });
+    await this.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.listening = false;
+    clearTimeout(this.retryTimer);
+    await this.sql?.end({ timeout: 2 });
+  }
+
+  private async listen(): Promise<void> {
+    for (const channel of new Set(Object.values(CHANNELS))) await this.sql!.unsafe(`listen "${channel}"`);
+    this.listening = true;
+  }
+
+  /** Unlike postgres.js's own `listen` (one retry, then silence), this tries until it is back. */
+  private relisten(attempt: number, lostAt: number): void {
+    const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
+    this.retryTimer = setTimeout(() => {
+      this.listen().then(
+        () => {
+          this.log.warn('LISTEN connection restored; reading what was missed');
+          metrics.listenReconnects.inc();
+          this.reconnected(lostAt);
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          this.log.warn({ err }, 'LISTEN reconnect failed; retrying');
+          this.relisten(attempt + 1, lostAt);
+        },
+      );
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private receive(channel: string, payload: string): void {
+    if (channel === EVENTS_CHANNEL && payload === WAKE) return this.emit('log', null);
+    try {
+      const { type, ...data } = JSON.parse(payload) as { type?: string };
+      if (type && KINDS.has(type) && CHANNELS[type as SignalKind] === channel) return this.emit(type as SignalKind, data);
+    } catch {
+      // not JSON: reported below
+    }
+    this.log.warn({ channel }, 'unreadable notification');
+  }
+}
