@@ -93,6 +93,10 @@ const EnvSchema = z.object({
   WS_MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(500),
   WS_MAX_SOCKETS: z.coerce.number().int().positive().default(10_000),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  PRESENCE_GRACE_MS: z.coerce.number().int().positive().default(15_000),
+  PRESENCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  PRESENCE_FLUSH_MS: z.coerce.number().int().positive().default(1000),
+  PRESENCE_COALESCE_MS: z.coerce.number().int().min(0).default(3000),
 });
 
 /** The names of every environment variable Parley reads. */
@@ -139,6 +143,19 @@ export interface Config {
     /** Bytes queued for a socket that does not read; past this it is closed (1013). */
     maxBufferedBytes: number;
   };
+  presence: PresenceConfig;
+}
+
+/** Presence (src/realtime/presence.ts): how long it takes to go offline, and how changes are batched. */
+export interface PresenceConfig {
+  /** A user whose last socket closed stays online this long: reconnects and deploys don't flap. */
+  graceMs: number;
+  /** How long an instance's lease on its users lasts unrenewed (renewed every third of it): an instance that dies leaves them online this long. */
+  leaseMs: number;
+  /** How often an instance writes the sockets opened and closed meanwhile, in one batch. */
+  flushMs: number;
+  /** Each instance delivers at most one change per user per this long (the latest). */
+  coalesceMs: number;
 }
 
 /** Failed logins, counted before the password is checked (see src/auth/login-limiter.ts). */
@@ -178,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === 'production';
   if (isProduction && e.DATABASE_URL && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: use 32+ random characters (openssl rand -base64 48)');
+  }
+  if (e.PRESENCE_LEASE_MS < 3 * e.PRESENCE_FLUSH_MS) {
+    throw new ConfigError('PRESENCE_LEASE_MS must be at least 3 × PRESENCE_FLUSH_MS: leases are renewed every third of their life, at a flush');
   }
   const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
   if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
@@ -224,5 +244,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSockets: e.WS_MAX_SOCKETS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
+    presence: { graceMs: e.PRESENCE_GRACE_MS, leaseMs: e.PRESENCE_LEASE_MS, flushMs: e.PRESENCE_FLUSH_MS, coalesceMs: e.PRESENCE_COALESCE_MS },
   };
 }

@@ -6,6 +6,7 @@ import { sharedLoadersOf } from './realtime/event-scope.js';
 import type { Services } from './services.js';
 import { createChatLoaders } from './chats/chat.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
+import { createPresenceLoaders } from './presence/presence.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
@@ -31,7 +32,7 @@ export interface Context {
 }
 
 function buildLoaders(db: Db, viewerId: number | null) {
-  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db) };
+  return { ...createUserLoaders(db, viewerId), ...createChatLoaders(db, viewerId), ...createMessageLoaders(db), ...createPresenceLoaders(db, viewerId) };
 }
 export type Loaders = ReturnType<typeof buildLoaders>;
 

@@ -24,6 +24,7 @@ import { clientIp } from './http/request.js';
 import { currentPosition } from './chatlog/read.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
+import { Presence } from './realtime/presence.js';
 import { buildParleySchema } from './schema/build.js';
 import { createAuthDeps, createServices } from './services.js';
 
@@ -32,6 +33,7 @@ export interface ParleyServer {
   database: Database;
   hub: RealtimeHub;
   bridge: EventBridge;
+  presence: Presence;
   /** Names this instance's database connections: `parley-<role>-<instanceId>` in pg_stat_activity. */
   instanceId: string;
   /** The `application_name` of this instance's LISTEN connection. */
@@ -62,19 +64,27 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
+  const presence = new Presence({ db: database.db, realtimeDb: realtimeDatabase.db, instanceId, config: config.presence, log });
+  hub.attach(presence.fanout);
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(
     options.databaseUrl,
-    { onWake: () => hub.wake(), onTyping: (signal) => hub.typingSignal(signal), onReconnect: () => hub.wake() },
+    {
+      onWake: () => hub.wake(),
+      onTyping: (signal) => hub.typingSignal(signal),
+      onPresence: (payload) => presence.receive(payload),
+      onReconnect: () => hub.wake(),
+    },
     log,
     listenConnectionName,
   );
   // Listen first, then join the log "now": a change committed in between is read either way.
   await bridge.start();
   hub.start(await currentPosition(database.db));
+  presence.start();
   const revocations = new RevocationChannel(options.databaseUrl, database.db, revoked, log, instanceId);
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, propagation: revocations });
+  const services = createServices({ db: database.db, tokens, revoked, limits, config, hub, presence, propagation: revocations });
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
   const documents = documentLimits(config);
@@ -171,6 +181,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     limits: documents,
     formatError,
     log,
+    userSockets: presence.sockets,
   });
 
   const untrack = trackInstance({ openSockets: () => websocket.openSockets, activeSubscriptions: () => hub.stats.subscriptions });
@@ -180,6 +191,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     database,
     hub,
     bridge,
+    presence,
     instanceId,
     listenConnectionName,
     revocationsConnectionName: revocations.connectionName,
@@ -197,6 +209,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       httpServer.closeIdleConnections();
       metricsServer?.closeIdleConnections();
       await websocket.close();
+      // The sockets just closed start their grace period: clients reconnecting elsewhere stay online.
+      await presence.stop();
       hub.close();
       await closed;
       await apollo.stop();

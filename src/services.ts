@@ -12,7 +12,9 @@ import type { Db } from './db/client.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { MessagesService } from './messages/messages.service.js';
 import { TypingService } from './messages/typing.service.js';
+import { PresenceService } from './presence/presence.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
+import type { Presence } from './realtime/presence.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
 
@@ -48,11 +50,12 @@ export function createDataServices(deps: DataServiceDeps) {
     messages: new MessagesService(deps.db, deps.limits),
     typing: new TypingService(deps.db, deps.config.typing),
     sync: new SyncService(deps.db),
+    presence: new PresenceService(deps.db),
   };
 }
 export type DataServices = ReturnType<typeof createDataServices>;
 
-export function createServices(deps: DataServiceDeps & { hub: RealtimeHub }) {
-  return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub) };
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; presence: Pick<Presence, 'subscribe'> }) {
+  return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub), presenceFeed: deps.presence };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -3,11 +3,14 @@ import type { Logger } from 'pino';
 import { FAIL_FAST } from '../db/client.js';
 import { metrics } from '../observability/metrics.js';
 import { EVENTS_CHANNEL, parseSignal, WAKE, type TypingSignal } from './events.js';
+import { PRESENCE_CHANNEL } from './presence-bus.js';
 
 export interface BridgeHandlers {
   /** The log has new entries. */
   onWake(): void;
   onTyping(signal: TypingSignal): void;
+  /** A batch of presence changes (presence-bus.ts decodes it). */
+  onPresence(payload: string): void;
   /** The LISTEN connection came back: wake-ups sent meanwhile are lost, so read the log. */
   onReconnect(): void;
 }
@@ -41,6 +44,7 @@ export class EventBridge {
     const notifications = {
       onnotify: (channel: string, payload: string) => {
         if (channel === EVENTS_CHANNEL) this.receive(payload);
+        else if (channel === PRESENCE_CHANNEL) this.handlers.onPresence(payload);
       },
     };
     this.sql = postgres(this.url, {
@@ -70,7 +74,7 @@ export class EventBridge {
   }
 
   private async listen(): Promise<void> {
-    await this.sql!.unsafe(`listen "${EVENTS_CHANNEL}"`);
+    for (const channel of [EVENTS_CHANNEL, PRESENCE_CHANNEL]) await this.sql!.unsafe(`listen "${channel}"`);
     this.listening = true;
   }
 

@@ -35,6 +35,14 @@ export interface Parley {
   settled(): Promise<void>;
 }
 
+/** Makes two users accepted contacts: `a` invites, `b` accepts. */
+export async function befriend(a: Actor, b: Actor): Promise<void> {
+  await a.must(`mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: b.id });
+  const { invitations } = await b.must(`{ invitations(direction: INCOMING) { id user { id } } }`);
+  const invitation = invitations.find((i: { user: { id: string } }) => i.user.id === a.id);
+  await b.must(`mutation($id: ID!) { acceptInvitation(id: $id) { id } }`, { id: invitation.id });
+}
+
 /** One server (and direct database connection) per test file, with factories for its scenarios. */
 export function useParley(overrides: Partial<Config> = {}): Parley {
   let srv: TestServer;

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { PresenceConfig } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { AsyncQueue } from './async-queue.js';
+import { decodePresence } from './presence-bus.js';
+import { PresenceFanout, type PresenceEventPayload } from './presence-fanout.js';
+import { PresenceLeases } from './presence-leases.js';
+import { PresenceSweeper } from './presence-sweeper.js';
+
+export interface PresenceOptions {
+  /** Lease writes and sweeps: short transactions, like requests. */
+  db: Db;
+  /** Audience reads at delivery, beside the log follower's. */
+  realtimeDb: Db;
+  instanceId: string;
+  config: PresenceConfig;
+  log: Logger;
+}
+
+/**
+ * Presence on one instance: its leases on the users whose sockets it holds (written in batches),
+ * the sweep of expired leases (any instance's), and the delivery of changes to its subscribers.
+ * ONLINE while a lease of the user is live on any instance; OFFLINE once the last one expired:
+ * `graceMs` after the last socket closed, or `leaseMs` after an instance stopped renewing.
+ */
+export class Presence {
+  readonly fanout: PresenceFanout;
+  private readonly leases: PresenceLeases;
+  private readonly sweeper: PresenceSweeper;
+
+  constructor(private readonly options: PresenceOptions) {
+    const { config, log } = options;
+    this.leases = new PresenceLeases(options.db, options.instanceId, config, log);
+    // Often enough that going offline takes little longer than the grace period or the lease.
+    this.sweeper = new PresenceSweeper(options.db, Math.min(5000, Math.max(250, Math.min(config.graceMs, config.leaseMs) / 4)), log);
+    this.fanout = new PresenceFanout(options.realtimeDb, config.coalesceMs, log);
+  }
+
+  start(): void {
+    this.leases.start();
+    this.sweeper.start();
+  }
+
+  /** Socket registry hooks: the user's first socket on this instance opened, their last one closed. */
+  readonly sockets = {
+    firstOpened: (userId: number) => this.leases.open(userId),
+    lastClosed: (userId: number) => this.leases.close(userId),
+  };
+
+  /** A notification on the presence channel. */
+  receive(payload: string): void {
+    const changes = decodePresence(payload);
+    if (changes) this.fanout.receive(changes);
+    else this.options.log.warn('unreadable presence notification');
+  }
+
+  subscribe(viewerId: number): AsyncQueue<PresenceEventPayload> {
+    return this.fanout.subscribe(viewerId);
+  }
+
+  /** Nothing waits to be written or delivered here. */
+  get idle(): boolean {
+    return this.leases.idle && this.fanout.idle;
+  }
+
+  /** Runs one sweep now (the timer runs them anyway). */
+  sweep(): Promise<void> {
+    return this.sweeper.sweep();
+  }
+
+  /** After the sockets closed: their leases start the grace period, so a deploy does not flap. */
+  async stop(): Promise<void> {
+    this.sweeper.stop();
+    await this.leases.stop();
+    this.fanout.close();
+  }
+}
