@@ -101,9 +101,13 @@ describe('presence', () => {
     const socket = await connect(ana!);
     await seen.waitFor(1, WAIT);
 
+    // Paced so that, without the window, each change would travel on its own.
     const started = Date.now();
     const toggles = 21;
-    for (let i = 0; i < toggles; i++) await ana!.must(SET_AWAY, { a: i % 2 === 0 });
+    for (let i = 0; i < toggles; i++) {
+      await ana!.must(SET_AWAY, { a: i % 2 === 0 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const elapsed = Date.now() - started;
     expect((await storedPresence(parley.db, ana!.id))!.away).toBe(true);
     // Going offline comes after every one of them: it ends the sequence Ben hears.
