@@ -17,4 +17,5 @@ CREATE TABLE "user_presence" (
 --> statement-breakpoint
 ALTER TABLE "presence_leases" ADD CONSTRAINT "presence_leases_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_presence" ADD CONSTRAINT "user_presence_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "presence_leases_expires_idx" ON "presence_leases" USING btree ("expires_at");
+CREATE INDEX "presence_leases_expires_idx" ON "presence_leases" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "user_presence_changed_at_idx" ON "user_presence" USING btree ("changed_at");

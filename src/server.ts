@@ -73,7 +73,10 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       onWake: () => hub.wake(),
       onTyping: (signal) => hub.typingSignal(signal),
       onPresence: (payload) => presence.receive(payload),
-      onReconnect: () => hub.wake(),
+      onReconnect: (lostAt) => {
+        hub.wake();
+        presence.resync(lostAt);
+      },
     },
     log,
     listenConnectionName,

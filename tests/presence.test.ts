@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { errorOf, gql } from './helpers/graphql.js';
 import { leasesOf, openSocket, PRESENCE_CHANGED, statuses, storedPresence, type PresenceEventData } from './helpers/presence.js';
 import { befriend, useParley, type Actor } from './helpers/scenario.js';
-import type { TestServer } from './helpers/server.js';
+import { startServer, type TestServer } from './helpers/server.js';
+import { proxyDatabase } from './helpers/tcp-proxy.js';
 import { until } from './helpers/ws.js';
 
 /**
@@ -200,6 +201,27 @@ describe('presence', () => {
     expect(await presenceOf(blocker!, subject!)).toBeNull();
     expect(await presenceOf(stranger!, subject!)).toEqual({ status: 'ONLINE', lastSeenAt: null });
     for (const s of sockets) await s.close();
+  });
+
+  it('catches up with the changes made while an instance could not listen', async () => {
+    const { proxy, url } = await proxyDatabase(inject('databaseUrl'));
+    // Ben's instance reaches the database through the proxy; Ana's directly.
+    const reader = await startServer({ presence }, url);
+    try {
+      const [ana, ben] = await parley.newUsers(2, 'L');
+      await befriend(ana!, ben!);
+      const seen = await watch(ben!, reader);
+      await proxy.down();
+      const socket = await connect(ana!);
+      await untilStored(ana!, true);
+      await proxy.up();
+      await seen.waitFor(1, WAIT);
+      expect(statuses(seen.events)).toEqual([[ana!.id, 'ONLINE']]);
+      await socket.close();
+    } finally {
+      await reader.stop();
+      await proxy.down();
+    }
   });
 
   it('needs a signed-in user', async () => {

@@ -303,19 +303,25 @@ export const chatMemberships = pgTable(
  * Where each user stands. `online` holds while the user has a live lease below; it is changed
  * only under the presence lock (src/db/locks.ts), so every instance sees one order of changes.
  * `away` is the user's own flag (setAway), cleared when they go offline. `version` counts changes
- * of the row, so a receiver can tell a stale notification from a fresh one.
+ * of the row, so a receiver can tell a stale notification from a fresh one; `changed_at` moves
+ * with it.
  */
-export const userPresence = pgTable('user_presence', {
-  userId: integer('user_id')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  online: boolean('online').notNull().default(false),
-  away: boolean('away').notNull().default(false),
-  // When the user was last connected: set as they go offline.
-  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
-  version: integer('version').notNull().default(1),
-  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const userPresence = pgTable(
+  'user_presence',
+  {
+    userId: integer('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    online: boolean('online').notNull().default(false),
+    away: boolean('away').notNull().default(false),
+    // When the user was last connected: set as they go offline.
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    version: integer('version').notNull().default(1),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // An instance whose LISTEN connection was lost reads the changes it missed.
+  (t) => [index('user_presence_changed_at_idx').on(t.changedAt)],
+);
 
 /**
  * One lease per user and instance that holds (or lately held) a socket of theirs. The instance

@@ -109,6 +109,14 @@ export async function writeAway(tx: Tx, userId: number, away: boolean): Promise<
   return { change: null, presence: stored(row!) };
 }
 
+/** Every change made after `since` (ms), oldest first: what an instance missed while it could not listen. */
+export async function presenceChangesSince(db: DbOrTx, since: number): Promise<PresenceChange[]> {
+  const rows = await db.execute<Row>(sql`
+    select p.user_id, p.online, p.away, p.last_seen_at, p.version from user_presence p
+    where p.changed_at > to_timestamp(${since / 1000}) order by p.changed_at`);
+  return rows.map(changeOf);
+}
+
 /**
  * Who may see `subject`'s presence, for a `viewer`, as SQL over their ids and the subject's
  * `lastSeen` setting: the subject themself always; nobody across a block, whichever side

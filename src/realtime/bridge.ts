@@ -11,8 +11,8 @@ export interface BridgeHandlers {
   onTyping(signal: TypingSignal): void;
   /** A batch of presence changes (presence-bus.ts decodes it). */
   onPresence(payload: string): void;
-  /** The LISTEN connection came back: wake-ups sent meanwhile are lost, so read the log. */
-  onReconnect(): void;
+  /** The LISTEN connection, lost at `lostAt` (ms), came back: notifications sent meanwhile are lost, so read the log. */
+  onReconnect(lostAt: number): void;
 }
 
 const RETRY_MS = [100, 250, 500, 1000, 2000];
@@ -60,7 +60,7 @@ export class EventBridge {
         if (this.stopped || !this.listening) return;
         this.listening = false;
         this.log.warn('LISTEN connection lost; reconnecting');
-        this.relisten(0);
+        this.relisten(0, Date.now());
       },
     });
     await this.listen();
@@ -78,19 +78,19 @@ export class EventBridge {
     this.listening = true;
   }
 
-  private relisten(attempt: number): void {
+  private relisten(attempt: number, lostAt: number): void {
     const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
     this.retryTimer = setTimeout(() => {
       this.listen().then(
         () => {
           this.log.warn('LISTEN connection restored; reading the log');
           metrics.listenReconnects.inc();
-          this.handlers.onReconnect();
+          this.handlers.onReconnect(lostAt);
         },
         (err: unknown) => {
           if (this.stopped) return;
           this.log.warn({ err }, 'LISTEN reconnect failed; retrying');
-          this.relisten(attempt + 1);
+          this.relisten(attempt + 1, lostAt);
         },
       );
     }, delay);

@@ -2,10 +2,15 @@ import type { Logger } from 'pino';
 import type { PresenceConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { AsyncQueue } from './async-queue.js';
+import { logSafeError } from '../common/log-safe-error.js';
+import { presenceChangesSince } from '../presence/presence.store.js';
 import { decodePresence } from './presence-bus.js';
 import { PresenceFanout, type PresenceEventPayload } from './presence-fanout.js';
 import { PresenceLeases } from './presence-leases.js';
 import { PresenceSweeper } from './presence-sweeper.js';
+
+/** Changes are re-read from this long before the LISTEN connection was lost: clocks differ a little. */
+const RESYNC_MARGIN_MS = 30_000;
 
 export interface PresenceOptions {
   /** Lease writes and sweeps: short transactions, like requests. */
@@ -52,6 +57,17 @@ export class Presence {
     const changes = decodePresence(payload);
     if (changes) this.fanout.receive(changes);
     else this.options.log.warn('unreadable presence notification');
+  }
+
+  /**
+   * The LISTEN connection was lost at `lostAt` and is back: the changes made meanwhile are read
+   * from the database (those already delivered are recognised by their version and skipped).
+   */
+  resync(lostAt: number): void {
+    presenceChangesSince(this.options.realtimeDb, lostAt - RESYNC_MARGIN_MS).then(
+      (changes) => this.fanout.receive(changes),
+      (err: unknown) => this.options.log.warn({ err: logSafeError(err) }, 'reading missed presence changes failed'),
+    );
   }
 
   subscribe(viewerId: number): AsyncQueue<PresenceEventPayload> {
