@@ -24,7 +24,7 @@ import { clientIp } from './http/request.js';
 import { currentPosition } from './chatlog/read.js';
 import { EventBridge } from './realtime/bridge.js';
 import { RealtimeHub } from './realtime/hub.js';
-import { Presence } from './realtime/presence.js';
+import { PresenceRuntime } from './realtime/presence.js';
 import { buildParleySchema } from './schema/build.js';
 import { createAuthDeps, createServices } from './services.js';
 
@@ -33,7 +33,7 @@ export interface ParleyServer {
   database: Database;
   hub: RealtimeHub;
   bridge: EventBridge;
-  presence: Presence;
+  presence: PresenceRuntime;
   /** Names this instance's database connections: `parley-<role>-<instanceId>` in pg_stat_activity. */
   instanceId: string;
   /** The `application_name` of this instance's LISTEN connection. */
@@ -64,7 +64,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   // The log follower and its deliveries have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
-  const presence = new Presence({ db: database.db, realtimeDb: realtimeDatabase.db, instanceId, config: config.presence, log });
+  const presence = new PresenceRuntime({ db: database.db, realtimeDb: realtimeDatabase.db, instanceId, config: config.presence, log });
   hub.attach(presence.fanout);
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(

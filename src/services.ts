@@ -14,7 +14,7 @@ import { MessagesService } from './messages/messages.service.js';
 import { TypingService } from './messages/typing.service.js';
 import { PresenceService } from './presence/presence.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
-import type { Presence } from './realtime/presence.js';
+import type { PresenceRuntime } from './realtime/presence.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
 
@@ -55,7 +55,7 @@ export function createDataServices(deps: DataServiceDeps) {
 }
 export type DataServices = ReturnType<typeof createDataServices>;
 
-export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; presence: Pick<Presence, 'subscribe'> }) {
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; presence: Pick<PresenceRuntime, 'subscribe'> }) {
   return { ...createDataServices(deps), subscriptions: new SubscriptionsService(deps.db, deps.hub), presenceFeed: deps.presence };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { PresenceConfig } from '../config.js';
-import type { Db } from '../db/client.js';
-import type { AsyncQueue } from './async-queue.js';
 import { logSafeError } from '../common/log-safe-error.js';
+import type { Db } from '../db/client.js';
 import { presenceChangesSince } from '../presence/presence.store.js';
+import type { AsyncQueue } from './async-queue.js';
 import { decodePresence } from './presence-bus.js';
 import { PresenceFanout, type PresenceEventPayload } from './presence-fanout.js';
 import { PresenceLeases } from './presence-leases.js';
@@ -11,6 +11,9 @@ import { PresenceSweeper } from './presence-sweeper.js';
 
 /** Changes are re-read from this long before the LISTEN connection was lost: clocks differ a little. */
 const RESYNC_MARGIN_MS = 30_000;
+
+/** How often each instance looks for expired leases: going offline takes little longer than the grace period or the lease. */
+export const sweepInterval = (config: PresenceConfig) => Math.min(5000, Math.max(250, Math.min(config.graceMs, config.leaseMs) / 4));
 
 export interface PresenceOptions {
   /** Lease writes and sweeps: short transactions, like requests. */
@@ -28,7 +31,7 @@ export interface PresenceOptions {
  * ONLINE while a lease of the user is live on any instance; OFFLINE once the last one expired:
  * `graceMs` after the last socket closed, or `leaseMs` after an instance stopped renewing.
  */
-export class Presence {
+export class PresenceRuntime {
   readonly fanout: PresenceFanout;
   private readonly leases: PresenceLeases;
   private readonly sweeper: PresenceSweeper;
@@ -36,8 +39,7 @@ export class Presence {
   constructor(private readonly options: PresenceOptions) {
     const { config, log } = options;
     this.leases = new PresenceLeases(options.db, options.instanceId, config, log);
-    // Often enough that going offline takes little longer than the grace period or the lease.
-    this.sweeper = new PresenceSweeper(options.db, Math.min(5000, Math.max(250, Math.min(config.graceMs, config.leaseMs) / 4)), log);
+    this.sweeper = new PresenceSweeper(options.db, sweepInterval(config), log);
     this.fanout = new PresenceFanout(options.realtimeDb, config.coalesceMs, log);
   }
 
@@ -77,11 +79,6 @@ export class Presence {
   /** Nothing waits to be written or delivered here. */
   get idle(): boolean {
     return this.leases.idle && this.fanout.idle;
-  }
-
-  /** Runs one sweep now (the timer runs them anyway). */
-  sweep(): Promise<void> {
-    return this.sweeper.sweep();
   }
 
   /** After the sockets closed: their leases start the grace period, so a deploy does not flap. */
