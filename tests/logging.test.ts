@@ -26,7 +26,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db.sql.unsafe(`drop trigger if exists ${fn}_users on users; drop trigger if exists ${fn}_messages on messages; drop function if exists ${fn}();`);
+  // One statement at a time: several in one query are one transaction, which would hold the
+  // lock on users while waiting for the one on messages — a deadlock with a concurrent writer.
+  await db.sql.unsafe(`drop trigger if exists ${fn}_users on users`);
+  await db.sql.unsafe(`drop trigger if exists ${fn}_messages on messages`);
+  await db.sql.unsafe(`drop function if exists ${fn}()`);
   await srv?.stop();
   await db.close();
 });

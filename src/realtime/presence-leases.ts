@@ -65,6 +65,10 @@ export class PresenceLeases {
     if (!renew && this.opened.size === 0 && this.released.size === 0) return Promise.resolve();
     const held = renew ? [...this.connected] : [...this.opened];
     const released = [...this.released];
+    if (held.length === 0 && released.length === 0) {
+      this.renewedAt = startedAt;
+      return Promise.resolve();
+    }
     this.opened = new Set();
     this.released = new Set();
     this.running = this.db
