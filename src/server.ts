@@ -61,10 +61,10 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const dbLimits = { statementTimeoutMs: config.db.statementTimeoutMs, idleInTransactionTimeoutMs: config.db.idleInTransactionTimeoutMs };
   const database = connectDatabase(options.databaseUrl, { ...dbLimits, applicationName: `parley-pool-${instanceId}` });
   const { revoked, tokens, limits } = createAuthDeps(database.db, config, await resolveJwtSecret(config.jwtSecret, config.dataDir));
-  // The log follower and its deliveries have connections of their own: they never queue behind requests.
-  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
+  // The log follower, its deliveries and presence have connections of their own: they never queue behind requests.
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 4, applicationName: `parley-realtime-${instanceId}` });
   const hub = new RealtimeHub(realtimeDatabase.db, log, { typingTimeoutMs: config.typing.timeoutMs });
-  const presence = new PresenceRuntime({ db: database.db, realtimeDb: realtimeDatabase.db, instanceId, config: config.presence, log });
+  const presence = new PresenceRuntime({ db: realtimeDatabase.db, instanceId, config: config.presence, log });
   hub.attach(presence.fanout);
   const listenConnectionName = `parley-listen-${instanceId}`;
   const bridge = new EventBridge(

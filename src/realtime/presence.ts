@@ -16,10 +16,8 @@ const RESYNC_MARGIN_MS = 30_000;
 export const sweepInterval = (config: PresenceConfig) => Math.min(5000, Math.max(250, Math.min(config.graceMs, config.leaseMs) / 4));
 
 export interface PresenceOptions {
-  /** Lease writes and sweeps: short transactions, like requests. */
+  /** The instance's realtime connections (lease writes, sweeps, audience reads), apart from requests'. */
   db: Db;
-  /** Audience reads at delivery, beside the log follower's. */
-  realtimeDb: Db;
   instanceId: string;
   config: PresenceConfig;
   log: Logger;
@@ -40,7 +38,7 @@ export class PresenceRuntime {
     const { config, log } = options;
     this.leases = new PresenceLeases(options.db, options.instanceId, config, log);
     this.sweeper = new PresenceSweeper(options.db, sweepInterval(config), log);
-    this.fanout = new PresenceFanout(options.realtimeDb, config.coalesceMs, log);
+    this.fanout = new PresenceFanout(options.db, config.coalesceMs, log);
   }
 
   start(): void {
@@ -66,7 +64,7 @@ export class PresenceRuntime {
    * from the database (those already delivered are recognised by their version and skipped).
    */
   resync(lostAt: number): void {
-    presenceChangesSince(this.options.realtimeDb, lostAt - RESYNC_MARGIN_MS).then(
+    presenceChangesSince(this.options.db, lostAt - RESYNC_MARGIN_MS).then(
       (changes) => this.fanout.receive(changes),
       (err: unknown) => this.options.log.warn({ err: logSafeError(err) }, 'reading missed presence changes failed'),
     );
