@@ -131,6 +131,10 @@ const EnvSchema = z.object({
   EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
   EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  PRESENCE_GRACE_MS: z.coerce.number().int().positive().default(15_000),
+  PRESENCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  PRESENCE_FLUSH_MS: z.coerce.number().int().positive().default(1000),
+  PRESENCE_COALESCE_MS: z.coerce.number().int().min(0).default(3000),
 });
 
 /** The names of every environment variable Parley reads. */
@@ -198,6 +202,19 @@ export interface Config {
     /** Bytes queued for a socket that does not read; past this it is closed (1013). */
     maxBufferedBytes: number;
   };
+  presence: PresenceConfig;
+}
+
+/** Presence (src/realtime/presence.ts): how long it takes to go offline, and how changes are batched. */
+export interface PresenceConfig {
+  /** A user whose last socket closed stays online this long: reconnects and deploys don't flap. */
+  graceMs: number;
+  /** How long an instance's lease on its users lasts unrenewed (renewed every third of it): an instance that dies leaves them online this long. */
+  leaseMs: number;
+  /** How often an instance writes the sockets opened and closed meanwhile, in one batch. */
+  flushMs: number;
+  /** Each instance delivers at most one change per user per this long (the latest). */
+  coalesceMs: number;
 }
 
 /** argon2id parameters for new hashes, and the bound on password work (src/auth/passwords.ts). */
@@ -280,6 +297,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production and DATABASE_URL is set: use 32+ random characters (openssl rand -base64 48)');
   }
   if (e.EVENT_BUS === 'nats' && !e.NATS_URL) throw new ConfigError('EVENT_BUS=nats needs NATS_URL (for example nats://127.0.0.1:4222)');
+  if (e.PRESENCE_LEASE_MS < 3 * e.PRESENCE_FLUSH_MS) {
+    throw new ConfigError('PRESENCE_LEASE_MS must be at least 3 × PRESENCE_FLUSH_MS: leases are renewed every third of their life, at a flush');
+  }
   const weak = isProduction && e.JWT_SECRET ? weakSecret(e.JWT_SECRET) : undefined;
   if (weak) throw new ConfigError(`JWT_SECRET ${weak}; production needs 32+ random characters (openssl rand -base64 48)`);
   if (!OWASP_ARGON2ID_MINIMUMS.some((m) => e.PASSWORD_MEMORY_KIB >= m.memoryKib && e.PASSWORD_TIME_COST >= m.timeCost)) {
@@ -365,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSockets: e.WS_MAX_SOCKETS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
+    presence: { graceMs: e.PRESENCE_GRACE_MS, leaseMs: e.PRESENCE_LEASE_MS, flushMs: e.PRESENCE_FLUSH_MS, coalesceMs: e.PRESENCE_COALESCE_MS },
   };
 }
 

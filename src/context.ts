@@ -8,6 +8,7 @@ import { createChatLoaders } from './chats/chat.loaders.js';
 import { createAttachmentLoaders } from './files/attachment.loaders.js';
 import { createMessageLoaders } from './messages/message.loaders.js';
 import { createReactionLoaders } from './reactions/reaction.loaders.js';
+import { createPresenceLoaders } from './presence/presence.loaders.js';
 import { createUserLoaders } from './users/user.loaders.js';
 
 /** Per request (HTTP) or per operation (WebSocket): who is asking, and request-scoped loaders. */
@@ -33,7 +34,7 @@ export interface Context {
 }
 
 /** Each feature's loaders; a group is made the first time one of its loaders is used. */
-const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders, createReactionLoaders, createAttachmentLoaders] as const;
+const GROUPS = [createUserLoaders, createChatLoaders, createMessageLoaders, createReactionLoaders, createAttachmentLoaders, createPresenceLoaders] as const;
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 export type Loaders = UnionToIntersection<ReturnType<(typeof GROUPS)[number]>>;
 

@@ -10,6 +10,7 @@ import { createErrorFormatter } from './common/format-error.js';
 import type { Config } from './config.js';
 import { buildContext, type Context, type ContextDeps } from './context.js';
 import { connectDatabase, type Database } from './db/client.js';
+import { setCommitHook } from './db/transaction.js';
 import { applyCors } from './http/cors.js';
 import { documentLimits } from './http/document-limits.js';
 import { handleGraphQL } from './http/graphql-handler.js';
@@ -29,6 +30,7 @@ import type { EventBus } from './realtime/bus/bus.js';
 import { startEventBus } from './realtime/bus/create.js';
 import { listenConnectionName } from './realtime/bus/postgres.js';
 import { RealtimeHub } from './realtime/hub.js';
+import { PresenceRuntime } from './realtime/presence.js';
 import { buildParleySchema } from './schema/build.js';
 import { createAuthDeps, createServices } from './services.js';
 
@@ -38,6 +40,7 @@ export interface ParleyServer {
   hub: RealtimeHub;
   /** How this instance hears the others (EVENT_BUS): PostgreSQL LISTEN/NOTIFY or NATS. */
   bus: EventBus;
+  presence: PresenceRuntime;
   /** Names this instance's database connections: `parley-<role>-<instanceId>` in pg_stat_activity. */
   instanceId: string;
   /** The `application_name` of this instance's LISTEN connection (EVENT_BUS=postgres). */
@@ -69,8 +72,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   // Links to files name this server as clients reach it: PUBLIC_URL, or the address it listens on.
   let listeningAt = `http://localhost:${config.port}`;
   const files = createFiles({ db: database.db, config, limits, secret: jwtSecret, baseUrl: () => config.files.publicUrl ?? listeningAt, log });
-  // The log follower and its deliveries have connections of their own: they never queue behind requests.
-  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 3, applicationName: `parley-realtime-${instanceId}` });
+  // The log follower, its deliveries and presence have connections of their own: they never queue behind requests.
+  const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 4, applicationName: `parley-realtime-${instanceId}` });
   const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId }).catch(async (err: unknown) => {
     await Promise.all([realtimeDatabase.close(), database.close()]);
     throw err;
@@ -80,11 +83,18 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     reactionIntervalMs: config.reactionUpdateIntervalMs,
     sweepMs: config.bus.sweepMs,
   });
+  // Presence writes its leases on the realtime connections, announcing changes on the bus.
+  setCommitHook(realtimeDatabase.db, bus.commitHook);
+  const presence = new PresenceRuntime({ db: realtimeDatabase.db, instanceId, config: config.presence, log });
+  hub.attach(presence.fanout);
+  bus.on('presence', (data) => presence.receive(data));
+  bus.onReconnect((lostAt) => presence.resync(lostAt));
   // The bus hears first, then the hub joins the log "now": a change committed in between is read either way.
   hub.start(await currentPosition(database.db));
+  presence.start();
   const revocations = new RevocationChannel(bus, database.db, revoked, log, instanceId, { sweepMs: config.bus.sweepMs });
   await revocations.start();
-  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, propagation: revocations, files, bus });
+  const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, presence, propagation: revocations, files, bus });
   files.start();
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
 
@@ -183,6 +193,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     limits: documents,
     formatError,
     log,
+    userSockets: presence.sockets,
   });
 
   const untrack = trackInstance({ openSockets: () => websocket.openSockets, activeSubscriptions: () => hub.stats.subscriptions });
@@ -192,6 +203,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     database,
     hub,
     bus,
+    presence,
     instanceId,
     listenConnectionName: listenConnectionName(instanceId),
     async listen(port, host) {
@@ -212,6 +224,8 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       httpServer.closeIdleConnections();
       metricsServer?.closeIdleConnections();
       await websocket.close();
+      // The sockets just closed start their grace period: clients reconnecting elsewhere stay online.
+      await presence.stop();
       hub.close();
       await closed;
       await apollo.stop();

@@ -20,7 +20,9 @@ import { ReactionsService } from './reactions/reactions.service.js';
 import { TypingService } from './messages/typing.service.js';
 import type { SignalSender } from './realtime/bus/bus.js';
 import { postgresSender } from './realtime/bus/postgres.js';
+import { PresenceService } from './presence/presence.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
+import type { PresenceRuntime } from './realtime/presence.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
 import { UsersService } from './users/users.service.js';
 
@@ -70,15 +72,17 @@ export function createDataServices(deps: DataServiceDeps) {
     notifications: new NotificationsService(deps.db),
     typing: new TypingService(deps.db, bus, deps.config.typing),
     sync: new SyncService(deps.db),
+    presence: new PresenceService(deps.db),
   };
 }
 export type DataServices = ReturnType<typeof createDataServices>;
 
-export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; files: Files }) {
+export function createServices(deps: DataServiceDeps & { hub: RealtimeHub; files: Files; presence: Pick<PresenceRuntime, 'subscribe'> }) {
   return {
     ...createDataServices({ ...deps, attachments: deps.files.attachments }),
     subscriptions: new SubscriptionsService(deps.db, deps.hub),
     files: deps.files,
+    presenceFeed: deps.presence,
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -53,6 +53,13 @@ describe('configuration', () => {
     for (const name of ['EVENT_BUS', 'NATS_URL', 'EVENT_SWEEP_MS']) expect(bad).toContain(`${name}: `);
   });
 
+  it('reads the presence timings, and refuses a lease too short to be renewed between batches', () => {
+    expect(loadConfig({ PRESENCE_GRACE_MS: '5000' }).presence).toEqual({ graceMs: 5000, leaseMs: 30_000, flushMs: 1000, coalesceMs: 3000 });
+    const err = loadError({ PRESENCE_LEASE_MS: '2000', PRESENCE_FLUSH_MS: '1000' });
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^PRESENCE_LEASE_MS must be at least 3 × PRESENCE_FLUSH_MS/);
+  });
+
   it('.env.example, copied to .env as it is, is a valid configuration naming only real settings', () => {
     const text = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
     expect(() => loadConfig(parseEnv(text))).not.toThrow();

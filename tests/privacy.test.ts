@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { chatParticipants, chats, users } from '../src/db/schema.js';
 import { errorOf } from './helpers/graphql.js';
-import { useParley, type Actor } from './helpers/scenario.js';
+import { befriend, useParley } from './helpers/scenario.js';
 
 const parley = useParley();
 
@@ -13,12 +13,6 @@ const GROUP = `mutation($p: [ID!]!) { createGroupChat(name: "G", participantIds:
 const ADD = `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { id } }`;
 const SEND = `mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, content: $t }) { id } }`;
 const TYPE = `mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`;
-
-async function befriend(a: Actor, b: Actor) {
-  await a.must(`mutation($u: ID) { sendInvitation(userId: $u) { id } }`, { u: b.id });
-  const [invitation] = (await b.must(`{ invitations(direction: INCOMING) { id } }`)).invitations;
-  await b.must(`mutation($id: ID!) { acceptInvitation(id: $id) { id } }`, { id: invitation.id });
-}
 
 const chatCount = async () => (await parley.db.db.select({ n: count() }).from(chats))[0]!.n;
 

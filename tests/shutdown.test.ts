@@ -3,12 +3,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from 'graphql-ws';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { directChat } from './helpers/chat.js';
 import { gql, registerUser } from './helpers/graphql.js';
 import { startServerProcess, wsUrlOf, type ServerProcess } from './helpers/process.js';
-import { TEST_JWT_SECRET, testDatabase } from './helpers/server.js';
+import { productionProcessEnv, testDatabase } from './helpers/server.js';
 import { until } from './helpers/ws.js';
 
 /**
@@ -20,19 +20,7 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const processes: ServerProcess[] = [];
 
 function start(env: Record<string, string> = {}, launcher: 'node' | 'npm' = 'npm') {
-  const server = startServerProcess(
-    {
-      NODE_ENV: 'production',
-      DATABASE_URL: inject('databaseUrl'),
-      JWT_SECRET: TEST_JWT_SECRET,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      ...env,
-    },
-    launcher,
-  );
+  const server = startServerProcess(productionProcessEnv({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env }), launcher);
   processes.push(server);
   return server;
 }

@@ -11,6 +11,7 @@ import type { Tx } from './client.js';
  */
 const CHAT = 1;
 const USER = 2;
+const PRESENCE = 3;
 
 export async function lockChat(tx: Tx, chatId: number): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${CHAT}, ${chatId})`);
@@ -20,4 +21,19 @@ export async function lockChat(tx: Tx, chatId: number): Promise<void> {
 export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
   const ids = [...new Set(userIds)].sort((a, b) => a - b);
   await tx.execute(sql`select count(pg_advisory_xact_lock(${USER}, u)) from (select unnest(${sql.param(ids)}::int[]) as u order by 1) as ordered`);
+}
+
+/**
+ * Puts every change of who is online in one line, across instances: lease writes and the sweep
+ * of expired leases. Each is one short transaction, so the line moves fast; in exchange, "a
+ * user with a lease is online" holds between any two of them (src/presence/presence.store.ts).
+ */
+export async function lockPresence(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${PRESENCE}, 1)`);
+}
+
+/** One sweeper at a time: the instance that finds this taken skips its round. */
+export async function tryLockPresenceSweep(tx: Tx): Promise<boolean> {
+  const [row] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${PRESENCE}, 2) as locked`);
+  return row!.locked;
 }

@@ -11,6 +11,7 @@ import {
   pgEnum,
   pgSequence,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -385,6 +386,52 @@ export const uploads = pgTable(
     index('uploads_detached_idx').on(t.storage).where(sql`${t.messageId} IS NULL AND ${t.attachedAt} IS NOT NULL`),
     index('uploads_unattached_idx').on(t.storage, t.createdAt).where(sql`${t.attachedAt} IS NULL`),
   ],
+
+);
+
+/**
+ * Where each user stands. `online` holds while the user has a live lease below; it is changed
+ * only under the presence lock (src/db/locks.ts), so every instance sees one order of changes.
+ * `away` is the user's own flag (setAway), cleared when they go offline. `version` counts changes
+ * of the row, so a receiver can tell a stale notification from a fresh one; `changed_at` moves
+ * with it.
+ */
+export const userPresence = pgTable(
+  'user_presence',
+  {
+    userId: integer('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    online: boolean('online').notNull().default(false),
+    away: boolean('away').notNull().default(false),
+    // When the user was last connected: set as they go offline.
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    version: integer('version').notNull().default(1),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // An instance whose LISTEN connection was lost reads the changes it missed.
+  (t) => [index('user_presence_changed_at_idx').on(t.changedAt)],
+);
+
+/**
+ * One lease per user and instance that holds (or lately held) a socket of theirs. The instance
+ * renews its leases while the sockets are open; when the last one closes, the lease is kept for
+ * the grace period. A lease past `expires_at` is gone: whichever instance sweeps first deletes it,
+ * and a user left without leases goes offline. An instance that dies stops renewing, so its
+ * users go offline once its leases expire.
+ */
+export const presenceLeases = pgTable(
+  'presence_leases',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    instanceId: varchar('instance_id', { length: 64 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    // The last moment the instance knew a socket of the user open: the user's last-seen time.
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.instanceId] }), index('presence_leases_expires_idx').on(t.expiresAt)],
 );
 
 /** Counters of rate-limiter-flexible's RateLimiterDrizzle: shared by every instance. */
@@ -406,3 +453,4 @@ export type MembershipRow = typeof chatMemberships.$inferSelect;
 export type ReactionRow = typeof messageReactions.$inferSelect;
 export type MentionRow = typeof messageMentions.$inferSelect;
 export type UploadRow = typeof uploads.$inferSelect;
+export type PresenceRow = typeof userPresence.$inferSelect;

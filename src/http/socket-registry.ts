@@ -23,6 +23,12 @@ export interface Refusal {
   cause: string;
 }
 
+/** Told when a user's first socket on this instance is accepted and when their last one closes (presence). */
+export interface UserSocketsWatcher {
+  firstOpened(userId: number): void;
+  lastClosed(userId: number): void;
+}
+
 interface Entry {
   ip: string;
   userId?: number;
@@ -39,7 +45,10 @@ export class SocketRegistry {
   private readonly perUser = new Map<number, number>();
   private readonly perSession = new Map<string, Set<WebSocket>>();
 
-  constructor(private readonly caps: SocketCaps) {}
+  constructor(
+    private readonly caps: SocketCaps,
+    private readonly watcher?: UserSocketsWatcher,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -61,7 +70,7 @@ export class SocketRegistry {
     if (!entry) return { code: SocketClose.TryAgainLater, reason: 'Connection closed', cause: 'closed' };
     if ((this.perUser.get(userId) ?? 0) >= this.caps.maxSocketsPerUser) return { code: SocketClose.TooManyConnections, reason: 'Too many connections for this user', cause: 'user_cap' };
     Object.assign(entry, { userId, sessionId });
-    increment(this.perUser, userId, 1);
+    if (increment(this.perUser, userId, 1) === 1) this.watcher?.firstOpened(userId);
     let sockets = this.perSession.get(sessionId);
     if (!sockets) this.perSession.set(sessionId, (sockets = new Set()));
     sockets.add(socket);
@@ -78,7 +87,7 @@ export class SocketRegistry {
     if (!entry) return;
     this.entries.delete(socket);
     increment(this.perIp, entry.ip, -1);
-    if (entry.userId !== undefined) increment(this.perUser, entry.userId, -1);
+    if (entry.userId !== undefined && increment(this.perUser, entry.userId, -1) === 0) this.watcher?.lastClosed(entry.userId);
     if (entry.sessionId !== undefined) {
       const sockets = this.perSession.get(entry.sessionId);
       sockets?.delete(socket);
@@ -87,8 +96,10 @@ export class SocketRegistry {
   }
 }
 
-function increment<K>(counts: Map<K, number>, key: K, by: number): void {
+/** Returns the new count. */
+function increment<K>(counts: Map<K, number>, key: K, by: number): number {
   const next = (counts.get(key) ?? 0) + by;
   if (next > 0) counts.set(key, next);
   else counts.delete(key);
+  return next;
 }

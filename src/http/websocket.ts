@@ -15,7 +15,7 @@ import { originAllowed } from './cors.js';
 import { DocumentCache } from './document-cache.js';
 import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
-import { SocketClose, SocketRegistry, type Refusal } from './socket-registry.js';
+import { SocketClose, SocketRegistry, type Refusal, type UserSocketsWatcher } from './socket-registry.js';
 import { KeepAlive, serveSocket, type SocketExtra } from './ws-transport.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
@@ -41,6 +41,8 @@ export interface WebSocketOptions {
   limits: DocumentLimits;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   log: Logger;
+  /** Told when a user's first socket opens here and when their last one closes (presence). */
+  userSockets?: UserSocketsWatcher;
 }
 
 /**
@@ -58,7 +60,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
     verifyClient: ({ origin }: { origin?: string }) => originAllowed(origin, config.corsOrigins),
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
-  const registry = new SocketRegistry(config.ws);
+  const registry = new SocketRegistry(config.ws, options.userSockets);
   const rules = [...specifiedRules, ...options.limits.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
   // What a client may see of a result: errors masked like every other error it receives.

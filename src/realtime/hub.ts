@@ -35,6 +35,12 @@ export interface HubStats {
   subscriptions: number;
 }
 
+/** Subscriptions served beside the log's (presence): counted in `stats`, ended with the hub. */
+export interface SideFeed {
+  readonly subscriptions: number;
+  close(): void;
+}
+
 export interface HubOptions {
   typingTimeoutMs: number;
   /** Reaction updates reach a subscriber at most this often (plus before other updates). */
@@ -55,6 +61,7 @@ export interface HubOptions {
 export class RealtimeHub {
   private readonly feeds = new Map<number, Set<LogFeed>>();
   private readonly typers = new Map<number, Set<TypingSubscriber>>();
+  private readonly sideFeeds: SideFeed[] = [];
   private readonly audience: Audience;
   private readonly blocks: BlockedUsers;
   private readonly interest: Interest;
@@ -83,7 +90,11 @@ export class RealtimeHub {
   }
 
   get stats(): HubStats {
-    return { subscriptions: this.count };
+    return { subscriptions: this.sideFeeds.reduce((n, f) => n + f.subscriptions, this.count) };
+  }
+
+  attach(feed: SideFeed): void {
+    this.sideFeeds.push(feed);
   }
 
   /** Starts following the log from `from` (where the instance joins: "now"). */
@@ -146,6 +157,7 @@ export class RealtimeHub {
   close(): void {
     this.follower?.stop();
     this.typing.clear();
+    for (const feed of this.sideFeeds) feed.close();
     for (const index of [this.feeds, this.typers] as Map<number, Set<{ queue: AsyncQueue<unknown> }>>[]) {
       for (const set of index.values()) for (const s of [...set]) void s.queue.return();
     }

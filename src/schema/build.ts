@@ -12,6 +12,7 @@ import { AttachmentResolver, MessageAttachmentsResolver, UploadResolver } from '
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
 import { NotificationsResolver } from '../notifications/notifications.resolver.js';
 import { ReactionGroupResolver, ReactionResolver } from '../reactions/reaction.resolver.js';
+import { PresenceResolver, UserPresenceResolver } from '../presence/presence.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { guardTextArguments } from './text-guard.js';
 
@@ -35,6 +36,8 @@ export const resolvers = [
   UploadResolver,
   MessageAttachmentsResolver,
   AttachmentResolver,
+  UserPresenceResolver,
+  PresenceResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

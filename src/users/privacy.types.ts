@@ -19,7 +19,7 @@ export class Privacy {
   @Field(() => Audience, { description: 'Who may add the user to a group.' })
   groupAdds!: Audience;
 
-  @Field(() => Audience, { description: 'Who may see when the user was last online.' })
+  @Field(() => Audience, { description: 'Who may see whether the user is online and when they were last seen (`User.presence`).' })
   lastSeen!: Audience;
 }
 

@@ -63,6 +63,17 @@ function withOverrides(base: Config, overrides: ConfigOverrides): Config {
   return merged as unknown as Config;
 }
 
+/** The environment of a production-mode server process (helpers/process.ts) on the run's database. */
+export const productionProcessEnv = (env: Record<string, string> = {}): Record<string, string> => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: inject('databaseUrl'),
+  JWT_SECRET: TEST_JWT_SECRET,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  ...env,
+});
+
 /** A direct connection for assertions about what is (and is not) stored. */
 export function testDatabase(): Database {
   return connectDatabase(inject('databaseUrl'), { max: 2 });

@@ -14,11 +14,15 @@ export const REVOCATIONS_CHANNEL = 'parley_session_revocations';
 /** A whole log wake-up: identical payloads fold into one per transaction. */
 export const WAKE = 'log';
 
+/** The channel of presence changes (batches, up to a few thousand bytes). */
+export const PRESENCE_CHANNEL = 'parley_presence';
+
 const CHANNELS: Record<SignalKind, string> = {
   log: EVENTS_CHANNEL,
   typing: EVENTS_CHANNEL,
   revocation: REVOCATIONS_CHANNEL,
   ack: REVOCATIONS_CHANNEL,
+  presence: PRESENCE_CHANNEL,
 };
 const KINDS = new Set(Object.keys(CHANNELS));
 const LISTENER_PREFIX = 'parley-listen-';

@@ -20,9 +20,14 @@ export interface SignalData {
   revocation: { ids: string[]; at: string; notice: string; last: boolean };
   /** An instance applied every part of a revocation notice. */
   ack: { notice: string; by: string };
-  // One more kind (presence, say) is one more entry here and its channel in postgres.ts (CHANNELS);
-  // nats.ts needs nothing: its subject is `parley.<topic>.<kind>`. Sent to `ALL`, every instance
-  // hears it; sent to a user's topic, only the instances watching that user (interest.ts).
+  /**
+   * Presence changes, in a batch: `[userId, status, lastSeenAt (epoch ms) or null, version]`
+   * each (src/realtime/presence-bus.ts). Sent to `ALL`: every instance may have an audience.
+   */
+  presence: { changes: [number, string, number | null, number][] };
+  // One more kind is one more entry here and its channel in postgres.ts (CHANNELS); nats.ts
+  // needs nothing: its subject is `parley.<topic>.<kind>`. Sent to `ALL`, every instance hears
+  // it; sent to a user's topic, only the instances watching that user (interest.ts).
 }
 
 export type SignalKind = keyof SignalData;
