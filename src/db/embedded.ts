@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -45,6 +46,7 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package creates a `postgres` OS user for it.
     createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: unicodeFlags(),
     onLog: log,
     onError: (error) => log(String(error)),
   });
@@ -61,6 +63,25 @@ export async function startEmbeddedPostgres(options: {
   });
   if (fresh) await pg.createDatabase(DATABASE);
   return { url, shared: false, stop: () => pg.stop() };
+}
+
+/**
+ * A new cluster takes its encoding and character classes from the environment, and without a
+ * UTF-8 locale there (LANG unset, as in many containers) it would be SQL_ASCII: text in other
+ * scripts would neither fold case nor be searchable (src/search). Then UTF-8 and an installed
+ * UTF-8 locale for character classes are asked for, sorting staying bytewise (C).
+ */
+function unicodeFlags(): string[] {
+  const env = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || '';
+  if (/utf-?8/i.test(env)) return [];
+  let installed: string[] = [];
+  try {
+    installed = execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/);
+  } catch {
+    // No `locale` (Windows): the platform's default stands.
+  }
+  const utf8 = [/^C\.utf-?8$/i, /^en_US\.utf-?8$/i, /\.utf-?8$/i].map((re) => installed.find((l) => re.test(l))).find(Boolean);
+  return utf8 ? ['--encoding=UTF8', `--lc-ctype=${utf8}`, '--lc-collate=C'] : ['--encoding=UTF8'];
 }
 
 async function answers(url: string): Promise<boolean> {
