@@ -39,6 +39,8 @@ export interface RateLimitsConfig {
   groupAdd: RateWindow[];
   /** `searchUsers` calls per user. */
   search: RateWindow[];
+  /** `searchMessages` calls (pages included) per user. */
+  messageSearch: RateWindow[];
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
@@ -76,6 +78,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_INVITATION: windows.default([{ points: 100, seconds: 3600 }]),
   RATE_LIMIT_GROUP_ADD: windows.default([{ points: 500, seconds: 3600 }]),
   RATE_LIMIT_SEARCH: windows.default([
+    { points: 60, seconds: 60 },
+    { points: 1000, seconds: 3600 },
+  ]),
+  RATE_LIMIT_MESSAGE_SEARCH: windows.default([
     { points: 60, seconds: 60 },
     { points: 1000, seconds: 3600 },
   ]),
@@ -193,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       invitation: e.RATE_LIMIT_INVITATION,
       groupAdd: e.RATE_LIMIT_GROUP_ADD,
       search: e.RATE_LIMIT_SEARCH,
+      messageSearch: e.RATE_LIMIT_MESSAGE_SEARCH,
     },
     trustProxy: e.TRUST_PROXY ?? false,
     typing: { timeoutMs: e.TYPING_TIMEOUT_MS, points: e.TYPING_MAX_PER_WINDOW, windowSeconds: e.TYPING_WINDOW },

@@ -14,6 +14,7 @@ import { MessagesService } from './messages/messages.service.js';
 import { TypingService } from './messages/typing.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
+import { SearchService } from './search/search.service.js';
 import { UsersService } from './users/users.service.js';
 
 /** What signing in needs beside the database: tokens, the sessions they must not belong to, limits. */
@@ -46,6 +47,7 @@ export function createDataServices(deps: DataServiceDeps) {
     contacts: new ContactsService(deps.db, deps.limits),
     chats: new ChatsService(deps.db, deps.limits),
     messages: new MessagesService(deps.db, deps.limits),
+    search: new SearchService(deps.db, deps.limits),
     typing: new TypingService(deps.db, deps.config.typing),
     sync: new SyncService(deps.db),
   };

@@ -8,6 +8,7 @@ import { ChatEventResolver, ChatParticipantResolver, ChatResolver } from '../cha
 import { ChatChangedUpdateResolver, SyncResolver } from '../chatlog/sync.resolver.js';
 import { ContactResolver } from '../contacts/contacts.resolver.js';
 import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../messages/message.resolver.js';
+import { SearchResolver } from '../search/search.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { guardTextArguments } from './text-guard.js';
 
@@ -24,6 +25,7 @@ export const resolvers = [
   SyncResolver,
   ChatChangedUpdateResolver,
   SessionsResolver,
+  SearchResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

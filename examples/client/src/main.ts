@@ -18,6 +18,7 @@ import {
   MessageAddedDocument,
   MessagesDocument,
   RegisterDocument,
+  SearchMessagesDocument,
   SendMessageDocument,
   type MessageAddedSubscription,
 } from './gql/graphql.js';
@@ -144,6 +145,12 @@ async function main() {
     const history = required((await asBen.client.query({ query: MessagesDocument, variables: { chatId: chat.id, last: 20 }, fetchPolicy: 'network-only' })).data, 'messages').messages;
     console.log(`History of chat ${chat.id} (${history.edges.length} messages, oldest first):`);
     for (const { node } of history.edges) console.log(`  [${node.sentAt}] ${node.sender.firstname}: ${node.content}`);
+
+    // Search: words as prefixes, "phrases" as written; matches come marked in the highlight.
+    const query = '"good to" se';
+    const found = required((await asBen.client.query({ query: SearchMessagesDocument, variables: { query, first: 5 }, fetchPolicy: 'network-only' })).data, 'searchMessages').searchMessages;
+    console.log(`Search ${query}: ${found.edges.length} found`);
+    for (const { node } of found.edges) console.log(`  ${node.message.sender.firstname}: ${node.highlight}`);
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }
