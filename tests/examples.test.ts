@@ -50,6 +50,7 @@ describe('typed client example (examples/client)', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Received via subscription: "Hi Ben, good to see you here." from Ana');
       expect(result.stdout).toMatch(/History of chat \d+ \(2 messages/);
+      expect(result.stdout).toContain('Search "good to" se: 1 found\n  Ana: Hi Ben, <mark>good</mark> <mark>to</mark> <mark>see</mark> you here.');
     }, 90_000);
   });
 });

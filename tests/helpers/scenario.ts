@@ -1,10 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll } from 'vitest';
-import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { MESSAGE_FIELDS } from './chat.js';
 import { gql, registerUser, type GraphQLResponse, type TestUser } from './graphql.js';
-import { startServer, testDatabase, type TestServer } from './server.js';
+import { startServer, testDatabase, type ConfigOverrides, type TestServer } from './server.js';
 import { settled } from './log.js';
 import { subscribeReady, wsClient, type Subscription } from './ws.js';
 
@@ -29,13 +28,13 @@ export interface Parley {
   newDirectChat(a: Actor, b: Actor): Promise<string>;
   newGroup(owner: Actor, members: Actor[], name?: string): Promise<string>;
   /** Another instance on the same database, stopped after the file. */
-  newInstance(overrides?: Partial<Config>): Promise<TestServer>;
+  newInstance(overrides?: ConfigOverrides): Promise<TestServer>;
   /** Waits until every change made so far is final in the chat log (see helpers/log.ts). */
   settled(): Promise<void>;
 }
 
 /** One server (and direct database connection) per test file, with factories for its scenarios. */
-export function useParley(overrides: Partial<Config> = {}): Parley {
+export function useParley(overrides: ConfigOverrides = {}): Parley {
   let srv: TestServer;
   let db: Database;
   const clients: Client[] = [];
