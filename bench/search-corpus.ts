@@ -151,17 +151,18 @@ async function copyRows(tx: postgres.TransactionSql, table: string, columns: str
 /**
  * Fills an empty, migrated database. The search indexes are dropped during the load and built
  * again after it from their own definitions (much faster than row by row), then everything is
- * analysed.
+ * analysed. Messages are committed `batch` at a time: a writing transaction holds back the chat
+ * log of every database of its server (src/chatlog/position.ts) while it runs, so a fill that
+ * shares a server with live Parleys (the test suite) keeps its transactions short.
  */
-export async function fillSearchCorpus(sql: postgres.Sql, size: CorpusSize): Promise<Corpus> {
+export async function fillSearchCorpus(sql: postgres.Sql, size: CorpusSize, batch = size.messages): Promise<Corpus> {
   const random = prng(42);
   const chats = size.groups + size.directChats;
-  const corpus = await sql.begin(async (tx) => {
-    await tx`set local maintenance_work_mem = '256MB'`;
-    const indexes = await tx<{ def: string; name: string }[]>`
-      select indexname as name, indexdef as def from pg_indexes where tablename = 'messages' and indexname like 'messages_search_%'`;
-    for (const i of indexes) await tx.unsafe(`drop index ${i.name}`);
+  const indexes = await sql<{ def: string; name: string }[]>`
+    select indexname as name, indexdef as def from pg_indexes where tablename = 'messages' and indexname like 'messages_search_%'`;
+  for (const i of indexes) await sql.unsafe(`drop index ${i.name}`);
 
+  const { corpus, members } = await sql.begin(async (tx) => {
     // Ids are consecutive within one statement: the first is all a corpus needs to know.
     const [users] = await tx<{ first: number }[]>`
       with added as (
@@ -191,31 +192,41 @@ export async function fillSearchCorpus(sql: postgres.Sql, size: CorpusSize): Pro
     await copyRows(tx, 'chat_participants', ['chat_id', 'user_id', 'role'], function* () {
       for (let c = 0; c < chats; c++) for (const u of members[c]!) yield [corpus.firstChat + c, u, 'MEMBER'];
     }());
+    return { corpus, members };
+  });
 
-    // Busy chats first: a message's chat is drawn with a density falling off with its number,
-    // and its words with a long tail (random()^2 puts most picks on the first, most frequent words).
-    const bounds = LANGUAGES.map((l, i) => LANGUAGES.slice(0, i + 1).reduce((sum, x) => sum + x.share, 0));
-    const now = Date.now();
-    await copyRows(tx, 'messages', ['chat_id', 'sender_id', 'content', 'sent_at', 'deleted_at'], function* () {
-      for (let n = 0; n < size.messages; n++) {
-        const c = Math.floor(random() ** 2.5 * chats);
-        const chatMembers = members[c]!;
-        const sender = chatMembers[Math.floor(random() * chatMembers.length)]!;
-        const pick = random();
-        const lang = LANGUAGES[Math.max(0, bounds.findIndex((b) => pick < b))]!;
-        const length = 1 + Math.floor(random() ** 2 * 24);
-        const parts: string[] = [];
-        for (let k = 0; k < length; k++) {
-          const list = lang.lang === 'en' && random() < TAIL_SHARE ? TAIL : lang.vocabulary;
-          parts.push(list[Math.floor(random() ** 2 * list.length)]!);
-        }
-        const sentAt = new Date(now - (size.messages - n) * 30_000).toISOString();
-        const deleted = random() < (size.deletedShare ?? 0.01);
-        yield [corpus.firstChat + c, sender, deleted ? null : parts.join(lang.separator), sentAt, deleted ? sentAt : null];
-      }
-    }());
+  // Busy chats first: a message's chat is drawn with a density falling off with its number,
+  // and its words with a long tail (random()^2 puts most picks on the first, most frequent words).
+  const bounds = LANGUAGES.map((l, i) => LANGUAGES.slice(0, i + 1).reduce((sum, x) => sum + x.share, 0));
+  const now = Date.now();
+  const message = (n: number): (string | number | null)[] => {
+    const c = Math.floor(random() ** 2.5 * chats);
+    const chatMembers = members[c]!;
+    const sender = chatMembers[Math.floor(random() * chatMembers.length)]!;
+    const pick = random();
+    const lang = LANGUAGES[Math.max(0, bounds.findIndex((b) => pick < b))]!;
+    const length = 1 + Math.floor(random() ** 2 * 24);
+    const parts: string[] = [];
+    for (let k = 0; k < length; k++) {
+      const list = lang.lang === 'en' && random() < TAIL_SHARE ? TAIL : lang.vocabulary;
+      parts.push(list[Math.floor(random() ** 2 * list.length)]!);
+    }
+    const sentAt = new Date(now - (size.messages - n) * 30_000).toISOString();
+    const deleted = random() < (size.deletedShare ?? 0.01);
+    return [corpus.firstChat + c, sender, deleted ? null : parts.join(lang.separator), sentAt, deleted ? sentAt : null];
+  };
+  for (let from = 0; from < size.messages; from += batch) {
+    const to = Math.min(size.messages, from + batch);
+    await sql.begin((tx) =>
+      copyRows(tx, 'messages', ['chat_id', 'sender_id', 'content', 'sent_at', 'deleted_at'], function* () {
+        for (let n = from; n < to; n++) yield message(n);
+      }()),
+    );
+  }
+
+  await sql.begin(async (tx) => {
+    await tx`set local maintenance_work_mem = '256MB'`;
     for (const i of indexes) await tx.unsafe(i.def);
-    return corpus;
   });
   await sql`analyze`;
   return corpus;

@@ -21,7 +21,8 @@ beforeAll(async () => {
   scratch = await createScratchDatabase(inject('databaseUrl'), 'parley_search_plan');
   await runMigrations(scratch.url);
   database = connectDatabase(scratch.url, { max: 2 });
-  const corpus = await fillSearchCorpus(database.sql, { users: 800, groups: 150, directChats: 1000, messages: MESSAGES });
+  // In short transactions: the other test files' chat logs wait for any running one.
+  const corpus = await fillSearchCorpus(database.sql, { users: 800, groups: 150, directChats: 1000, messages: MESSAGES }, 2_000);
   // A heavy reader: in every fourth chat, so that their chats alone single out little.
   const rows = await database.sql<{ id: number }[]>`select id from chats where id >= ${corpus.firstChat} and id % 4 = 0`;
   chatIds = rows.map((r) => r.id);
