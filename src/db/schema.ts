@@ -191,6 +191,9 @@ export const messages = pgTable(
     clientMessageId: varchar('client_message_id', { length: 100 }),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    // Also `search_vector` and `search_text`, generated from `content` with their indexes by
+    // drizzle/0008_message_search.sql and read by src/search only: left out here so that loading
+    // messages anywhere else never ships them.
   },
   (t) => [
     index('messages_chat_id_idx').on(t.chatId, t.id),

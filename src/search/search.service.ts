@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { requireMember } from '../chats/chat-access.js';
 import { badInput } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
-import type { Page } from '../common/pagination.js';
+import { checkPageSize, type Page } from '../common/pagination.js';
 import type { Db } from '../db/client.js';
 import { chatParticipants, type MessageRow } from '../db/schema.js';
 import type { RateLimits } from '../limits/rate-limits.js';
@@ -42,10 +42,8 @@ export class SearchService {
     await this.limits.consume('messageSearch', viewerId);
     const { normalized, terms } = parseSearchQuery(args.query);
     const chatId = args.chatId == null ? null : parseIntId(args.chatId, 'chatId');
+    checkPageSize('first', args.first, SEARCH_PAGE.maxSize);
     const first = args.first ?? SEARCH_PAGE.defaultSize;
-    if (!Number.isInteger(first) || first < 1 || first > SEARCH_PAGE.maxSize) {
-      throw badInput('first', `first must be between 1 and ${SEARCH_PAGE.maxSize}`);
-    }
     const fingerprint = searchFingerprint(normalized, chatId);
     const after = args.after == null ? null : decodeSearchCursor(args.after, fingerprint);
 

@@ -76,7 +76,7 @@ export async function compileTerms(db: DbOrTx, terms: SearchTerm[]): Promise<Com
  * table newest first, hoping to fill a page early.
  */
 function occurrences(substrings: string[]): SQL<number> {
-  const counts = substrings.map((s) => sql`(char_length(${searchText}) - char_length(replace(${searchText}, ${s}, ''))) / ${s.length}`);
+  const counts = substrings.map((s) => sql`(char_length(${searchText}) - char_length(replace(${searchText}, ${s}, ''))) / char_length(${s})`);
   return sql<number>`(${sql.join(counts, sql` + `)})::real`;
 }
 
@@ -90,12 +90,12 @@ export interface SearchSpec {
 
 /**
  * One statement: the matching messages of the given chats, ranked (ties: newest first), a page
- * of them after the cursor, and only for that page the message rows and their highlights. Full-text
- * matches rank by ts_rank; substring terms only filter them. Full-text terms go
- * through the GIN index on `search_vector`, substrings through the trigram index on
- * `search_text`, chats through `messages_chat_id_idx`; PostgreSQL combines them (a bitmap AND)
- * or picks the most selective. Drizzle sends it unprepared, so it is planned with the actual
- * query and chats every time.
+ * of them after the cursor, and for that page only the message rows and their highlights.
+ * Full-text matches rank by ts_rank, substrings then only filter. Full-text terms go through
+ * the GIN index on `search_vector`, substrings through the trigram index on `search_text`,
+ * chats through `messages_chat_id_idx`; PostgreSQL combines them (a bitmap AND) or takes the
+ * most selective. Drizzle sends it unprepared, so it is planned with the actual terms and chats
+ * every time.
  */
 export function searchStatement(db: Db, spec: SearchSpec) {
   const tsquery = spec.query.tsquery === null ? null : sql`${spec.query.tsquery}::tsquery`;
