@@ -11,7 +11,6 @@
  * benchmark's own (bench/lib/parley.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +29,8 @@ import history from './rows/p4-history.js';
 import memory from './rows/p5-memory.js';
 import logins from './rows/p6-logins.js';
 import statements from './rows/p7-statements.js';
+import search from './rows/s1-search.js';
+import presence from './rows/s2-presence.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,15 +43,8 @@ const { values: args } = parseArgs({
 });
 const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-/** Rows written elsewhere join the table when their module is there (default export: a BenchRow). */
-const OPTIONAL_ROWS = ['search.ts'];
-
-async function rows(): Promise<BenchRow[]> {
-  const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements];
-  for (const file of OPTIONAL_ROWS) {
-    const full = path.join(import.meta.dirname, file);
-    if (existsSync(full)) all.push(((await import(full)) as { default: BenchRow }).default);
-  }
+function rows(): BenchRow[] {
+  const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements, search, presence];
   const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
   return only ? all.filter((r) => only.includes(r.id.toLowerCase())) : all;
 }
@@ -75,7 +69,7 @@ async function main() {
   const loadBefore = os.loadavg();
   const log = (message: string) => console.error(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${message}`);
 
-  const selected = await rows();
+  const selected = rows();
   log(`rows ${selected.map((r) => r.id).join(', ')}; ${reps} repetitions of ${window.windowMs / 1000} s (+${window.warmupMs / 1000} s warm-up)`);
   const database = await prepareDatabase();
   log(`database: ${database.description} (PostgreSQL ${database.serverVersion})`);

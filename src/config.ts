@@ -45,6 +45,8 @@ export interface RateLimitsConfig {
   reaction: RateWindow[];
   /** `createUpload` calls per user. */
   upload: RateWindow[];
+  /** `searchMessages` calls (pages included) per user. */
+  messageSearch: RateWindow[];
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
@@ -108,6 +110,10 @@ const EnvSchema = z.object({
   UPLOAD_URL_TTL: z.coerce.number().int().positive().default(15 * 60),
   UPLOAD_ORPHAN_TTL: z.coerce.number().int().positive().default(24 * 3600),
   FILE_URL_TTL: z.coerce.number().int().positive().default(3600),
+  RATE_LIMIT_MESSAGE_SEARCH: windows.default([
+    { points: 60, seconds: 60 },
+    { points: 1000, seconds: 3600 },
+  ]),
   TRUST_PROXY: bool.optional(),
   TYPING_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TYPING_MAX_PER_WINDOW: z.coerce.number().int().positive().default(10),
@@ -342,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       search: e.RATE_LIMIT_SEARCH,
       reaction: e.RATE_LIMIT_REACTION,
       upload: e.RATE_LIMIT_UPLOAD,
+      messageSearch: e.RATE_LIMIT_MESSAGE_SEARCH,
     },
     reactionUpdateIntervalMs: e.REACTION_UPDATE_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY ?? false,

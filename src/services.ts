@@ -24,6 +24,7 @@ import { PresenceService } from './presence/presence.service.js';
 import type { RealtimeHub } from './realtime/hub.js';
 import type { PresenceRuntime } from './realtime/presence.js';
 import { SubscriptionsService } from './realtime/subscriptions.service.js';
+import { SearchService } from './search/search.service.js';
 import { UsersService } from './users/users.service.js';
 
 /** What signing in needs beside the database: tokens, the sessions they must not belong to, limits. */
@@ -70,6 +71,7 @@ export function createDataServices(deps: DataServiceDeps) {
     messages: new MessagesService(deps.db, deps.limits, deps.attachments),
     reactions: new ReactionsService(deps.db, deps.limits),
     notifications: new NotificationsService(deps.db),
+    search: new SearchService(deps.db, deps.limits),
     typing: new TypingService(deps.db, bus, deps.config.typing),
     sync: new SyncService(deps.db),
     presence: new PresenceService(deps.db),

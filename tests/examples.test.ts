@@ -73,6 +73,7 @@ describe('typed client example (examples/client)', () => {
       expect(result.stdout).toMatch(/Ana: Hi Ben, good to see you here\. \(answering "Hi Ana!"\) 👍1/);
       expect(result.stdout).toContain('Ana: notes.txt (text/plain, 27 bytes)');
       expect(result.stdout).toContain('Downloaded notes.txt: the same bytes');
+      expect(result.stdout).toContain('Search "good to" se: 1 found\n  Ana: Hi Ben, <mark>good</mark> <mark>to</mark> <mark>see</mark> you here.');
     }, 90_000);
   });
 });

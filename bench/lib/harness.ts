@@ -21,8 +21,8 @@ export interface RowResult {
 }
 
 /**
- * A benchmark row: one module under bench/rows/ (or bench/search.ts) exporting one of these as
- * default. Adding a row is adding a module and naming it in run.ts.
+ * A benchmark row: one module under bench/rows/ exporting one of these as default. Adding a
+ * row is adding a module and naming it in run.ts.
  */
 export interface BenchRow {
   id: string;

@@ -49,6 +49,13 @@ export interface PageWindow {
   cursor: number | null;
 }
 
+/** A page size, when given, is 1 to `maxSize`. */
+export function checkPageSize(name: string, value: number | null | undefined, maxSize: number): void {
+  if (value != null && (!Number.isInteger(value) || value < 1 || value > maxSize)) {
+    throw badInput(name, `${name} must be between 1 and ${maxSize}`);
+  }
+}
+
 /**
  * The one place page sizes and cursors are checked. Without `first` or `last`, a page is the
  * default size, backwards when `before` is given or `preferBackward` says so.
@@ -60,11 +67,8 @@ export function pageWindow(
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badInput('last', 'Give first or last, not both');
   if (after != null && before != null) throw badInput('before', 'Give after or before, not both');
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
-    if (value != null && (value < 1 || value > options.maxSize)) {
-      throw badInput(name, `${name} must be between 1 and ${options.maxSize}`);
-    }
-  }
+  checkPageSize('first', first, options.maxSize);
+  checkPageSize('last', last, options.maxSize);
   const backward = last != null || before != null || (first == null && after == null && !!options.preferBackward);
   if (backward && (first != null || after != null)) throw badInput('first', 'first/after page forwards; last/before backwards');
   return backward

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, ne, notExists, or, sql } from 'drizzle-orm';
 import { badInput, conflict, notFound } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
+import { escapeLike } from '../common/like.js';
 import { email as emailRule, text, validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
@@ -252,11 +253,6 @@ export class ContactsService {
       return change(tx, mine, pair.theirs);
     });
   }
-}
-
-/** `%`, `_` and `\` in a search term are literal characters, not LIKE wildcards. */
-export function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function parseOtherUserId(viewerId: number, userId: string): number {

@@ -208,6 +208,9 @@ export const messages = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     // The message this one answers, in the same chat.
     replyToId: bigint('reply_to_id', { mode: 'number' }).references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
+    // Also `search_vector` and `search_text`, generated from `content` with their indexes by
+    // drizzle/0012_message_search.sql and read by src/search only: left out here so that loading
+    // messages anywhere else never ships them.
   },
   (t) => [
     index('messages_chat_id_idx').on(t.chatId, t.id),

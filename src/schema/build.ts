@@ -13,6 +13,7 @@ import { MessageResolver, ReadReceiptResolver, TypingEventResolver } from '../me
 import { NotificationsResolver } from '../notifications/notifications.resolver.js';
 import { ReactionGroupResolver, ReactionResolver } from '../reactions/reaction.resolver.js';
 import { PresenceResolver, UserPresenceResolver } from '../presence/presence.resolver.js';
+import { SearchResolver } from '../search/search.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { guardTextArguments } from './text-guard.js';
 
@@ -38,6 +39,7 @@ export const resolvers = [
   AttachmentResolver,
   UserPresenceResolver,
   PresenceResolver,
+  SearchResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

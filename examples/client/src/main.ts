@@ -22,6 +22,7 @@ import {
   MessageAddedDocument,
   MessagesDocument,
   RegisterDocument,
+  SearchMessagesDocument,
   SendInvitationDocument,
   SendMessageDocument,
   type MessageAddedSubscription,
@@ -180,6 +181,12 @@ async function main() {
     const downloaded = file?.url ? await (await fetch(file.url)).text() : null;
     if (downloaded !== notes.toString()) throw new Error('notes.txt did not come back as sent');
     console.log('Downloaded notes.txt: the same bytes');
+
+    // Search: words as prefixes, "phrases" as written; matches come marked in the highlight.
+    const query = '"good to" se';
+    const found = required((await asBen.client.query({ query: SearchMessagesDocument, variables: { query, first: 5 }, fetchPolicy: 'network-only' })).data, 'searchMessages').searchMessages;
+    console.log(`Search ${query}: ${found.edges.length} found`);
+    for (const { node } of found.edges) console.log(`  ${node.message.sender.firstname}: ${node.highlight}`);
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -36,7 +36,7 @@ export async function initCluster(options: ClusterOptions, superuser: string, pa
       await fs.chown(dir, user.uid, user.gid);
       await fs.chown(passwordFile, user.uid, user.gid);
     }
-    const args = [`--pgdata=${dir}`, `--username=${superuser}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--lc-messages=C'];
+    const args = [`--pgdata=${dir}`, `--username=${superuser}`, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--lc-messages=C', ...unicodeFlags()];
     const initdb = launch(options, options.binaries.initdb, args);
     const code = await new Promise<number | null>((resolve, reject) => {
       initdb.child.once('error', reject);
@@ -48,6 +48,25 @@ export async function initCluster(options: ClusterOptions, superuser: string, pa
   } finally {
     await fs.rm(passwordFile, { force: true });
   }
+}
+
+/**
+ * A new cluster takes its character classes from the environment, and without a UTF-8 locale
+ * there (LANG unset, as in many containers) text in other scripts would neither fold case nor
+ * be searchable (src/search). Then an installed UTF-8 locale is asked for character classes,
+ * sorting staying bytewise (C).
+ */
+function unicodeFlags(): string[] {
+  const env = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || '';
+  if (/utf-?8/i.test(env)) return ['--encoding=UTF8'];
+  let installed: string[] = [];
+  try {
+    installed = execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/);
+  } catch {
+    // No `locale` (Windows): the platform's default stands.
+  }
+  const utf8 = [/^C\.utf-?8$/i, /^en_US\.utf-?8$/i, /\.utf-?8$/i].map((re) => installed.find((l) => re.test(l))).find(Boolean);
+  return utf8 ? ['--encoding=UTF8', `--lc-ctype=${utf8}`, '--lc-collate=C'] : ['--encoding=UTF8'];
 }
 
 export interface RunningCluster {
