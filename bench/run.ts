@@ -31,6 +31,7 @@ import logins from './rows/p6-logins.js';
 import statements from './rows/p7-statements.js';
 import search from './rows/s1-search.js';
 import presence from './rows/s2-presence.js';
+import scaleOut from './rows/x1-scale-out.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +45,7 @@ const { values: args } = parseArgs({
 const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 function rows(): BenchRow[] {
-  const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements, search, presence];
+  const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements, search, presence, scaleOut];
   const only = args.only?.split(',').map((s) => s.trim().toLowerCase());
   return only ? all.filter((r) => only.includes(r.id.toLowerCase())) : all;
 }

@@ -6,7 +6,8 @@
  * reader's socket), prints one row per bus and writer count, and writes the numbers and the
  * machine's load to bench/results/scale-out-<time>.json.
  *
- * Usage: npm run bench:scale-out [-- --seconds 8 --writers 8,32]
+ * Usage: npm run bench:scale-out [-- --seconds 8 --writers 8,32 --out file.json]
+ * `npm run bench` runs it too, as row X1 (./rows/x1-scale-out.ts).
  * Needs nats-server (NATS_SERVER_PATH, Debian's package, or the PATH); uses DATABASE_URL when set,
  * otherwise an embedded PostgreSQL in a temporary folder.
  */
@@ -28,6 +29,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
     writers: { type: 'string', default: '8,32' },
+    out: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -39,7 +41,7 @@ const CHATS = 8;
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 
-interface Row {
+export interface ScaleOutRow {
   bus: 'NOTIFY' | 'NATS';
   writers: number;
   sendPerSecond: number;
@@ -60,7 +62,7 @@ async function main() {
   await fs.chmod(dataDir, 0o755);
   const database = await provisionDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir, embeddedPort: await freePort() });
   const nats = await startNatsServer();
-  const rows: Row[] = [];
+  const rows: ScaleOutRow[] = [];
   try {
     await runMigrations(database.url);
     console.log(`Scale-out: ${INSTANCES} instances, ${CHATS} chats, ${INSTANCES} readers, ${SECONDS} s per row (${database.description}; ${os.cpus().length} CPUs, load ${load().join(' ')})`);
@@ -96,7 +98,7 @@ async function main() {
         await Promise.all(servers.map((s) => stopServer(s)));
       }
     }
-    const file = path.join(import.meta.dirname, 'results', `scale-out-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
+    const file = values.out ? path.resolve(values.out) : path.join(import.meta.dirname, 'results', `scale-out-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), load: load(), node: process.version };
     await fs.writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), instances: INSTANCES, chats: CHATS, seconds: SECONDS, database: database.description, machine, rows }, null, 2)}\n`);
@@ -152,7 +154,7 @@ async function makePeople(url: string): Promise<People> {
   return { writers, readers, chats };
 }
 
-async function measure(bus: Row['bus'], urls: string[], people: People, writerCount: number): Promise<Row> {
+async function measure(bus: ScaleOutRow['bus'], urls: string[], people: People, writerCount: number): Promise<ScaleOutRow> {
   const sentAt = new Map<string, number>();
   const deliveries: number[] = [];
   let delivered = 0;
@@ -237,7 +239,7 @@ async function measure(bus: Row['bus'], urls: string[], people: People, writerCo
   };
 }
 
-function printRow(r: Row) {
+function printRow(r: ScaleOutRow) {
   console.log(
     `scale-out ${r.bus.padEnd(6)} ${String(r.writers).padStart(2)} writers x ${INSTANCES} instances   sendMessage ${String(r.sendPerSecond).padStart(5)}/s (p99 ${r.sendP99Ms} ms)   ` +
       `delivery p50 ${r.deliveryP50Ms} ms p99 ${r.deliveryP99Ms} ms   ${r.delivered}/${r.expected} delivered${r.failed ? `, ${r.failed} failed sends` : ''}   load ${r.loadAfter[0]}`,

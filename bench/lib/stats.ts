@@ -23,6 +23,7 @@ export function summarize(values: number[]): Summary {
 /** 12,345 / 123 / 1.23 / 0.055: enough digits to compare, no more. */
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return '—';
+  if (n === 0) return '0';
   const abs = Math.abs(n);
   if (abs >= 1000) return Math.round(n).toLocaleString('en-US');
   if (abs >= 100) return n.toFixed(0);

@@ -31,15 +31,21 @@ export interface RunningProcess {
   exited: Promise<number | null>;
 }
 
+export interface RunOptions {
+  /** Added to the environment; `undefined` removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** What the rest of the environment is: a newcomer's (`cleanEnv`, the default) or this process's minus DATABASE_URL. */
+  base?: 'clean' | 'inherited';
+  cwd?: string;
+  command?: string[];
+  detached?: boolean;
+}
+
 /** Runs a command (by default the server) and follows its output. */
-export function run(options: { env?: Record<string, string | undefined>; cwd?: string; command?: string[]; detached?: boolean } = {}): RunningProcess {
+export function run(options: RunOptions = {}): RunningProcess & { ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const [command, ...args] = options.command ?? SERVER_COMMAND;
-  const child = spawn(command!, args, {
-    cwd: options.cwd ?? ROOT,
-    env: cleanEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: options.detached ?? false,
-  });
+  const env = options.base === 'inherited' ? withoutUndefined({ ...inheritedEnv(), ...options.env }) : cleanEnv(options.env);
+  const child = spawn(command!, args, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   // Kept apart, so that a line on one stream is never cut by a chunk of the other.
   const streams = { stdout: '', stderr: '' };
   const output = () => (streams.stderr ? `${streams.stdout}${streams.stdout.endsWith('\n') ? '' : '\n'}${streams.stderr}` : streams.stdout);
@@ -50,7 +56,9 @@ export function run(options: { env?: Record<string, string | undefined>; cwd?: s
       for (const check of [...waiters]) check();
     });
   }
+  // `exited` waits for the output to end too; `ended` only for the process (a child it left may hold the pipes).
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const waitFor = (pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {
@@ -65,12 +73,17 @@ export function run(options: { env?: Record<string, string | undefined>; cwd?: s
       void exited.then((code) => {
         if (!waiters.has(check)) return;
         waiters.delete(check);
-        reject(new Error(`exited with ${code} before printing ${pattern}:\n${output()}`));
+        reject(new Error(`exited with ${code ?? child.signalCode} before printing ${pattern}:\n${output()}`));
       });
     });
   const listening = waitFor(/listening on (http:\/\/[^\s"]+)/).then((m) => m[1]!);
   listening.catch(() => {}); // not every run is meant to listen
-  return { child, output, waitFor, listening, exited };
+  return { child, output, waitFor, listening, exited, ended };
+}
+
+function withoutUndefined(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
 }
 
 /** Each non-empty output line parsed as JSON; fails naming the first line that is not. */
@@ -109,40 +122,23 @@ export interface ServerProcess {
  * plus `env`; DATABASE_URL is taken from `env` only.
  */
 export function startServerProcess(env: Record<string, string>, launcher: Launcher = 'node'): ServerProcess {
-  const [command, args] =
-    launcher === 'npm'
-      ? npmCommand(['start', '--silent'])
-      : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
   // A process group of its own, so that cleanup reaches whatever it started, even orphans.
-  const child = spawn(command, args, { cwd: ROOT, env: { ...inheritedEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        clearInterval(timer);
-        resolve(match[1]!);
-      }
-    }, 50);
-    void exited.then(({ code, signal }) => {
-      clearInterval(timer);
-      reject(new Error(`exited with ${code ?? signal} before listening:\n${output}`));
-    });
+  const { child, output, listening, ended } = run({
+    env,
+    base: 'inherited',
+    command: launcher === 'npm' ? npmCommand(['start', '--silent']) : SERVER_COMMAND,
+    detached: true,
   });
-  listening.catch(() => {});
   return {
     child,
     listening,
-    exited,
-    output: () => output,
+    exited: ended,
+    output,
     async stop(signal = 'SIGTERM', timeoutMs = 20_000) {
       const started = Date.now();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      const result = await exited;
+      const result = await ended;
       clearTimeout(killer);
       return { ...result, ms: Date.now() - started };
     },
@@ -152,7 +148,7 @@ export function startServerProcess(env: Record<string, string>, launcher: Launch
       } catch {
         // the group is gone already
       }
-      await exited;
+      await ended;
     },
   };
 }
@@ -164,9 +160,9 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
 }
 
 /** npm as the running npm (`npm_execpath` under `npm test`), else the one on PATH. */
-function npmCommand(args: string[]): [string, string[]] {
+function npmCommand(args: string[]): string[] {
   const cli = process.env.npm_execpath;
-  return cli && /npm-cli\.js$/.test(cli) ? [process.execPath, [cli, ...args]] : ['npm', args];
+  return cli && /npm-cli\.js$/.test(cli) ? [process.execPath, cli, ...args] : ['npm', ...args];
 }
 
 /** The WebSocket URL for an HTTP GraphQL URL. */
