@@ -22,7 +22,14 @@ export class UsersService {
     for (const field of ['firstname', 'lastname'] as const) {
       if (input[field] === null) input = { ...input, [field]: '' };
     }
-    const changes = validate(updateProfileRules, input);
+    return this.update(viewerId, validate(updateProfileRules, input));
+  }
+
+  async updatePrivacy(viewerId: number, input: PrivacyData) {
+    return privacyOf(await this.update(viewerId, privacyColumns(validate(privacyRules, input))));
+  }
+
+  private async update(viewerId: number, changes: Partial<UserRow>): Promise<UserRow> {
     const [user] = await this.db
       .update(users)
       .set({ ...changes, updatedAt: new Date() })
@@ -30,16 +37,5 @@ export class UsersService {
       .returning();
     if (!user) throw notFound('User');
     return user;
-  }
-
-  async updatePrivacy(viewerId: number, input: PrivacyData) {
-    const changes = privacyColumns(validate(privacyRules, input));
-    const [user] = await this.db
-      .update(users)
-      .set({ ...changes, updatedAt: new Date() })
-      .where(eq(users.id, viewerId))
-      .returning();
-    if (!user) throw notFound('User');
-    return privacyOf(user);
   }
 }
