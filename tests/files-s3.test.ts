@@ -72,6 +72,29 @@ describe('files in an S3 bucket', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(PDF)).toBe(true);
   });
 
+  it('serves the bytes it checked when the presigned PUT overwrites them during the check', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'S3Swap');
+    const chatId = await parley.newDirectChat(ana!, ben!);
+    const ticket = await createUpload(ana!, { filename: 'report.pdf', contentType: 'application/pdf', bytes: PDF });
+    expect((await put(ticket, PDF)).status).toBe(200);
+    // The PUT URL is still valid: right after Parley has read the bytes, the owner replaces them
+    // with something of the same length and declared type that would never pass the check.
+    const swapped = Buffer.concat([HTML, Buffer.alloc(PDF.length - HTML.length, 0x20)]);
+    const store = storage();
+    const read = store.read.bind(store);
+    let replaced = false;
+    store.read = async (key) => {
+      const bytes = await read(key);
+      if (key === keys.staging(ticket.id)) replaced = (await put(ticket, swapped)).status === 200;
+      return bytes;
+    };
+    const sent = await sendFiles(ana!, chatId, [ticket.id]).finally(() => (store.read = read));
+    expect(replaced).toBe(true);
+    const served = Buffer.from(await (await fetch(sent.attachments[0].url)).arrayBuffer());
+    expect(served.equals(PDF)).toBe(true);
+    expect(await storedKeys(storage(), ticket.id)).toEqual([keys.file(ticket.id)]);
+  });
+
   it('refuses at sending what lies about its type or its size, keeping nothing in the bucket', async () => {
     const [ana, ben] = await parley.newUsers(2, 'S3Lie');
     const chatId = await parley.newDirectChat(ana!, ben!);

@@ -66,12 +66,6 @@ export class LocalStorage implements FileStorage {
     }
   }
 
-  async move(from: string, to: string): Promise<void> {
-    const target = this.pathOf(to);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rename(this.pathOf(from), target);
-  }
-
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((k) => fs.rm(this.pathOf(k), { force: true })));
   }

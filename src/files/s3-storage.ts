@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import {
-  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -86,19 +85,6 @@ export class S3Storage implements FileStorage {
 
   async write(key: string, body: Buffer | Readable, contentType: string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
-  }
-
-  async move(from: string, to: string, contentType: string): Promise<void> {
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: to,
-        CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
-        ContentType: contentType,
-        MetadataDirective: 'REPLACE',
-      }),
-    );
-    await this.delete([from]);
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -44,8 +44,6 @@ export interface FileStorage {
   open(key: string): Promise<Readable | null>;
   /** Stores bytes, replacing any object under the key. */
   write(key: string, body: Buffer | Readable, contentType: string): Promise<void>;
-  /** Moves an object to another key (no download and upload where the backend can copy). */
-  move(from: string, to: string, contentType: string): Promise<void>;
   delete(keys: string[]): Promise<void>;
   /**
    * A link straight to the object, signed as of `signedAt` until `expiresAt` (the same for

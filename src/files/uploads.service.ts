@@ -136,13 +136,11 @@ export class UploadsService {
         const bytes = await this.storage.read(keys.staging(row.id));
         if (bytes.length !== row.declaredSize) throw new UnacceptableFile(`${bytes.length} bytes were uploaded, ${row.declaredSize} declared`);
         checked = await checkFile(bytes, { type: row.declaredType, filename: row.filename }, { maxPixels: this.config.maxImagePixels, timeoutSeconds: this.config.imageTimeoutSeconds });
-        if (checked.image) {
-          await this.storage.write(keys.file(row.id), checked.image.file, checked.kind.mime);
-          await this.storage.write(keys.thumbnail(row.id), checked.image.thumbnail, THUMBNAIL.contentType);
-          await this.storage.delete([keys.staging(row.id)]);
-        } else {
-          await this.storage.move(keys.staging(row.id), keys.file(row.id), checked.kind.mime);
-        }
+        // What is served is written from the bytes just checked, never copied from staging: a
+        // bucket's presigned PUT stays valid until it expires, so staging may change meanwhile.
+        await this.storage.write(keys.file(row.id), checked.image?.file ?? bytes, checked.kind.mime);
+        if (checked.image) await this.storage.write(keys.thumbnail(row.id), checked.image.thumbnail, THUMBNAIL.contentType);
+        await this.storage.delete([keys.staging(row.id)]);
       } catch (err) {
         if (err instanceof UnacceptableFile) return this.refuse(row, badInput(field, `${row.filename}: ${err.message}`));
         await this.db.update(uploads).set({ status: 'PENDING' }).where(eq(uploads.id, row.id));
