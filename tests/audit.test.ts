@@ -47,8 +47,19 @@ describe('reaching what is not yours', () => {
     const secret = await ana!.send(chatId, 'secret');
     await expect(mallory!.subscribe(`subscription($c: ID) { messageAdded(chatId: $c) { id } }`, { c: chatId }, other)).rejects.toThrow(/NOT_FOUND/);
     await expect(mallory!.subscribe(`subscription($c: ID) { updates(chatId: $c) { cursor } }`, { c: chatId }, other)).rejects.toThrow(/NOT_FOUND/);
-    // Resuming "after" someone else's message is allowed, and shows only Mallory's own chats.
-    const feed = await mallory!.subscribe(`subscription($a: ID) { messageAdded(after: $a) { content } }`, { a: secret.id }, other);
+    // Resuming "after" someone else's message is refused exactly as after an id never used.
+    const resume = (a: string) => mallory!.subscribe(`subscription($a: ID) { messageAdded(after: $a) { content } }`, { a }, other);
+    const refusal = (a: string) => resume(a).then(() => 'subscribed', (e: Error) => e.message);
+    const [theirs, unused] = await Promise.all([refusal(secret.id), refusal(String(Number(secret.id) + 2 ** 40))]);
+    expect(theirs).toMatch(/NOT_FOUND/);
+    expect(theirs).toBe(unused);
+
+    // A former member resumes after a message they saw, and hears only the chats they are in now.
+    const group = await parley.newGroup(friend!, [mallory!]);
+    const seen = await friend!.send(group, 'seen before leaving');
+    await mallory!.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: group });
+    const feed = await resume(seen.id);
+    await friend!.send(group, 'after leaving');
     await ana!.send(chatId, 'after the secret');
     const own = await parley.newDirectChat(friend!, mallory!);
     await friend!.send(own, 'sentinel');

@@ -5,6 +5,15 @@ import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
 import { toLogRow } from './write.js';
 
+/** The one rule for who sees an entry: whoever was in its chat when it was written. */
+const memberAtEntry = (viewerId: number) =>
+  and(
+    eq(chatMemberships.chatId, chatLog.chatId),
+    eq(chatMemberships.userId, viewerId),
+    sql`${chatLog.id} >= ${chatMemberships.fromLogId}`,
+    or(isNull(chatMemberships.untilLogId), sql`${chatLog.id} <= ${chatMemberships.untilLogId}`),
+  );
+
 /** The high-water mark now: every entry below it is final. */
 export async function highWater(db: DbOrTx): Promise<number> {
   const [row] = await db.execute<{ hw: string }>(sql`select ${HIGH_WATER} as hw`);
@@ -74,15 +83,7 @@ export async function readForViewer(db: DbOrTx, viewerId: number, read: ViewerRe
       db
         .select({ entry: chatLog })
         .from(chatLog)
-        .innerJoin(
-          chatMemberships,
-          and(
-            eq(chatMemberships.chatId, chatLog.chatId),
-            eq(chatMemberships.userId, viewerId),
-            sql`${chatLog.id} >= ${chatMemberships.fromLogId}`,
-            or(isNull(chatMemberships.untilLogId), sql`${chatLog.id} <= ${chatMemberships.untilLogId}`),
-          ),
-        )
+        .innerJoin(chatMemberships, memberAtEntry(viewerId))
         .where(
           and(
             window,
@@ -119,11 +120,17 @@ export async function readForViewer(db: DbOrTx, viewerId: number, read: ViewerRe
     .slice(0, read.limit);
 }
 
-/** Where a message's entry stands in the log: `messageAdded(after:)` resumes from there. */
-export async function positionOfMessage(db: DbOrTx, messageId: number): Promise<Position | null> {
+/**
+ * Where a message's entry stands in the log, for a viewer who was in its chat when it was sent
+ * (every message their stream ever handed them): `messageAdded(after:)` resumes from there. For
+ * anyone else it does not exist, like an id that was never used.
+ */
+export async function positionOfMessage(db: DbOrTx, messageId: number, viewerId: number): Promise<Position | null> {
   const [row] = await db
     .select({ xid: chatLog.xid, id: chatLog.id })
     .from(chatLog)
-    .where(and(eq(chatLog.kind, 'MESSAGE_ADDED'), eq(chatLog.messageId, messageId)));
+    .innerJoin(chatMemberships, memberAtEntry(viewerId))
+    .where(and(eq(chatLog.kind, 'MESSAGE_ADDED'), eq(chatLog.messageId, messageId)))
+    .limit(1);
   return row ?? null;
 }

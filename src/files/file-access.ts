@@ -18,7 +18,10 @@ export type Download =
 /**
  * Who may have a file's bytes: the current members of the chat of a message that is not
  * deleted — checked when a link is handed out (`link`) and again when it is fetched (`open`),
- * so leaving a chat, or the message being deleted, ends access to links already given.
+ * so leaving a chat, or the message being deleted, ends access to links already given. With S3
+ * the answer is a redirect to a bucket URL that stays the same all time bucket long (so browsers
+ * cache the bytes): whoever already followed it keeps that URL until it expires, at most
+ * 2 × FILE_URL_TTL; deleting the message deletes the bytes, which ends it at once.
  */
 export class FileAccess {
   constructor(

@@ -3,7 +3,7 @@ import { CHAT_KINDS } from '../chatlog/kinds.js';
 import { decodePosition } from '../chatlog/position.js';
 import { positionOfMessage } from '../chatlog/read.js';
 import { asUpdate } from '../chatlog/views.js';
-import { badInput } from '../common/errors.js';
+import { badInput, notFound } from '../common/errors.js';
 import { parseId, parseIntId } from '../common/ids.js';
 import type { Db } from '../db/client.js';
 import { feedKinds, type RealtimeHub } from './hub.js';
@@ -26,8 +26,8 @@ export class SubscriptionsService {
     const chatId = await this.chatFilter(viewerId, chatIdArg);
     let after = null;
     if (afterArg != null) {
-      after = await positionOfMessage(this.db, parseId(afterArg, 'after'));
-      if (!after) throw badInput('after', 'after is not the id of a message');
+      after = await positionOfMessage(this.db, parseId(afterArg, 'after'), viewerId);
+      if (!after) throw notFound('Message');
     }
     return this.hub.subscribe(viewerId, { kinds: feedKinds('MESSAGE_ADDED'), chatId, payload: (v) => v.message }, after);
   }
