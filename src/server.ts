@@ -17,7 +17,7 @@ import { handleGraphQL } from './http/graphql-handler.js';
 import { serveGraphiQL } from './http/graphiql.js';
 import { httpTransportPlugin } from './http/transport-plugin.js';
 import { serveHome } from './http/home.js';
-import { serveWebApp } from './http/web-app.js';
+import { appPolicy, serveWebApp } from './http/web-app.js';
 import { attachWebSocketServer } from './http/websocket.js';
 import { trackInstance } from './observability/metrics.js';
 import { metricsEndpoint } from './observability/metrics-endpoint.js';
@@ -97,6 +97,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const services = createServices({ db: database.db, tokens, revoked, limits, passwords, config, hub, presence, propagation: revocations, files, bus });
   files.start();
   const contextDeps: ContextDeps = { db: database.db, tokens, services, log };
+  const appPage = appPolicy(config.files);
 
   const documents = documentLimits(config);
   const metricsAccess = metricsEndpoint(config);
@@ -158,7 +159,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
         return sendJson(res, 404, { error: 'Not found' });
       default:
         if (await handleFileRequest(files, url, req, res)) return;
-        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res) || (await serveWebApp(url.pathname, res))) return;
+        if (serveGraphiQL(url.pathname, res) || serveHome(url.pathname, res) || (await serveWebApp(url.pathname, res, { policy: appPage }))) return;
         return sendJson(res, 404, { error: 'Not found' });
     }
   };

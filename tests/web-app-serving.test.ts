@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveWebApp } from '../src/http/web-app.js';
+import { appPolicy, serveWebApp } from '../src/http/web-app.js';
 
 /** The /app handler over real HTTP, on a build directory the test writes (or leaves empty). */
-async function serve(dir: string) {
+async function serve(dir: string, policy?: string) {
   const server = http.createServer(async (req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    if (!(await serveWebApp(pathname, res, dir))) res.writeHead(418).end();
+    if (!(await serveWebApp(pathname, res, { dir, policy }))) res.writeHead(418).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -48,6 +48,23 @@ describe('/app: the built web app', () => {
       expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
       expect(await res.text()).toContain('/app/assets/index-Ab12.js');
     }
+  });
+
+  it('lets the page send uploads to PUBLIC_URL and to the bucket, and connect nowhere else', async () => {
+    const connectSrc = (policy: string) => policy.split('; ').find((d) => d.startsWith('connect-src'));
+    expect(connectSrc((await app.get('/app/')).headers.get('content-security-policy')!)).toBe("connect-src 'self' ws: wss:");
+    const s3 = { endpoint: 'https://files.example.com:9000/ignored/path', bucket: 'b', region: 'r', credentials: undefined, forcePathStyle: true };
+    const policy = appPolicy({ storage: 's3', s3, publicUrl: 'https://chat.example.com/base' });
+    const withBucket = await serve(built, policy);
+    try {
+      const served = (await withBucket.get('/app/')).headers.get('content-security-policy')!;
+      expect(connectSrc(served)).toBe("connect-src 'self' ws: wss: https://chat.example.com https://files.example.com:9000");
+      expect(served).toContain("script-src 'self'");
+    } finally {
+      withBucket.close();
+    }
+    // Amazon's own S3 (no endpoint set) answers on its regional hosts.
+    expect(connectSrc(appPolicy({ storage: 's3', s3: { ...s3, endpoint: undefined }, publicUrl: undefined }))).toBe("connect-src 'self' ws: wss: https://*.amazonaws.com");
   });
 
   it('serves hashed assets with long caching, and nothing else from the directory', async () => {
