@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directChat, send } from './helpers/chat.js';
 import { gql, registerUser, uniqueEmail } from './helpers/graphql.js';
@@ -125,7 +127,55 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await anaBox.press('Enter');
     await ben.page.getByTestId('message').filter({ hasText: 'Great to see you here' }).waitFor(WAIT);
     await ana.page.locator('[data-testid="message"]:has-text("Great to see you here!") + [data-testid="seen"]').waitFor(WAIT);
-    expect(await ben.page.getByTestId('unread-total').count()).toBe(0);
+    // Ben's total follows from his own read receipt, which may land after Ana's "Seen": wait for it.
+    await expect.poll(() => ben.page.getByTestId('unread-total').count(), WAIT).toBe(0);
+
+    // Ana reacts to Ben's message with the picker; Ben sees the group appear, not his, and joins it.
+    const helloOnAna = ana.page.getByTestId('message').filter({ hasText: 'Hello Ana' });
+    const helloOnBen = ben.page.getByTestId('message').filter({ hasText: 'Hello Ana' });
+    await helloOnAna.getByRole('button', { name: 'React', exact: true }).click();
+    await helloOnAna.getByRole('button', { name: 'React with 👍' }).click();
+    await hasText(helloOnAna.getByTestId('reaction'), '👍1');
+    await hasText(helloOnBen.getByTestId('reaction'), '👍1');
+    expect(await helloOnBen.getByTestId('reaction').getAttribute('aria-pressed')).toBe('false');
+    await helloOnBen.getByTestId('reaction').click();
+    await hasText(helloOnAna.getByTestId('reaction').locator('.reaction-count'), '2');
+    expect(await helloOnAna.getByTestId('reaction').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => helloOnBen.getByTestId('reaction').getAttribute('aria-pressed'), WAIT).toBe('true');
+
+    // Ben replies to Ana's message: his composer quotes it, and Ana sees the quote above his answer.
+    const greatOnBen = ben.page.getByTestId('message').filter({ hasText: 'Great to see you here!' }).first();
+    await greatOnBen.getByRole('button', { name: 'Reply', exact: true }).click();
+    await hasText(ben.page.locator('.composer').getByTestId('reply-preview').locator('.reply-text'), 'Great to see you here!');
+    await benBox.fill('Glad to be here');
+    await benBox.press('Enter');
+    await ben.page.locator('.composer').getByTestId('reply-preview').waitFor({ state: 'detached', ...WAIT });
+    const replyOnAna = ana.page.getByTestId('message').filter({ hasText: 'Glad to be here' });
+    await hasText(replyOnAna.getByTestId('reply-preview'), 'AnaGreat to see you here!');
+    await hasText(replyOnAna.locator('.text'), 'Glad to be here');
+
+    // Ana attaches a real PNG: it is uploaded, sent without a caption, and both see the image load.
+    const png = path.join(mkdtempSync(path.join(os.tmpdir(), 'parley-web-')), 'sunset.png');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 240, g: 128, b: 64 } } }).png().toFile(png);
+    await ana.page.getByLabel('Attach files').setInputFiles(png);
+    await ana.page.locator('[data-testid="file-chip"][data-state="ready"]').filter({ hasText: 'sunset.png' }).waitFor(WAIT);
+    await ana.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await ana.page.getByTestId('file-chip').waitFor({ state: 'detached', ...WAIT });
+    for (const page of [ana.page, ben.page]) {
+      const image = page.getByTestId('message').getByRole('img', { name: 'sunset.png' });
+      await image.waitFor(WAIT);
+      await expect.poll(() => image.evaluate((img) => (img as any).complete && (img as any).naturalWidth > 0), WAIT).toBe(true);
+    }
+    await benItem.getByText('📷 Photo').waitFor(WAIT);
+    await ana.page.screenshot({ path: path.join(OUTPUT, 'web-app-rich.png') });
+
+    // Ana deletes the message Ben answered: both see his quote turn into a deleted one.
+    ana.page.once('dialog', (dialog) => void dialog.accept());
+    await ana.page.getByTestId('message').filter({ hasText: 'Great to see you here!' }).filter({ hasNotText: 'Glad to be here' }).getByRole('button', { name: 'Delete' }).click();
+    for (const page of [ana.page, ben.page]) {
+      const quote = page.getByTestId('message').filter({ hasText: 'Glad to be here' }).getByTestId('reply-preview');
+      await hasText(quote.locator('.reply-text'), 'Message deleted');
+    }
 
     await ana.page.screenshot({ path: path.join(OUTPUT, 'web-app-ana.png') });
     await ben.page.screenshot({ path: path.join(OUTPUT, 'web-app-ben.png') });

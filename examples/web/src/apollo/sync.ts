@@ -91,7 +91,8 @@ export class ChatLogSync {
         if (entry.chat) listChat(cache, entry.chat);
         else if (entry.user?.id === this.viewerId) unlistChat(cache, entry.chatId);
         break;
-      // Edits, deletions and read markers change entities only: normalisation has applied them.
+      // Edits, deletions, reactions and read markers change entities only: normalisation has
+      // applied them (a reaction entry brings its message's `id` and whole `reactions` list).
       default:
         break;
     }

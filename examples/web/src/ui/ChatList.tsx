@@ -38,7 +38,7 @@ function ChatItem({ chat, viewerId, active }: { chat: ChatFieldsFragment; viewer
   let preview = 'No messages yet';
   if (last) {
     const who = last.sender.id === viewerId ? 'You: ' : chat.isGroup ? `${last.sender.firstname}: ` : '';
-    preview = who + (last.deletedAt ? 'Message deleted' : (last.content ?? ''));
+    preview = who + (last.deletedAt ? 'Message deleted' : last.content || filesLabel(last.messageType));
   }
   return (
     <li>
@@ -51,14 +51,24 @@ function ChatItem({ chat, viewerId, active }: { chat: ChatFieldsFragment; viewer
           </span>
           <span className="chat-item-bottom">
             {typists?.size ? <span className="typing-text">typing…</span> : <span className="chat-item-preview">{preview}</span>}
-            {chat.unreadCount > 0 && (
-              <span className="badge" data-testid="unread-badge" aria-label={`${chat.unreadCount} unread`}>
-                {chat.unreadCount}
-              </span>
-            )}
+            <span className="chat-item-badges">
+              {chat.unreadMentionCount > 0 && (
+                <span className="badge mention" data-testid="mention-badge" title="Mentions you" aria-label={`${chat.unreadMentionCount} unread mentioning you`}>
+                  @
+                </span>
+              )}
+              {chat.unreadCount > 0 && (
+                <span className="badge" data-testid="unread-badge" aria-label={`${chat.unreadCount} unread`}>
+                  {chat.unreadCount}
+                </span>
+              )}
+            </span>
           </span>
         </span>
       </button>
     </li>
   );
 }
+
+/** An attachment-only message in the list's preview. */
+const filesLabel = (type: string) => (type === 'IMAGE' ? '📷 Photo' : type === 'FILE' ? '📎 File' : '');

@@ -11,6 +11,7 @@ import { openChat } from './route';
 export function ChatPane({ chatId, viewerId }: { chatId: string; viewerId: string }) {
   const { data, error } = useQuery(ChatDocument, { variables: { id: chatId } });
   const [editing, setEditing] = useState<MessageFieldsFragment | null>(null);
+  const [replyingTo, setReplyingTo] = useState<MessageFieldsFragment | null>(null);
   const chat = data?.chat;
   useMarkRead(chat);
 
@@ -28,9 +29,20 @@ export function ChatPane({ chatId, viewerId }: { chatId: string; viewerId: strin
   return (
     <section className="chat" aria-label={chatTitle(chat, viewerId)}>
       <ChatHeader chat={chat} viewerId={viewerId} />
-      <MessageList chat={chat} viewerId={viewerId} onEdit={setEditing} />
+      <MessageList
+        chat={chat}
+        viewerId={viewerId}
+        onEdit={(m) => {
+          setReplyingTo(null);
+          setEditing(m);
+        }}
+        onReply={(m) => {
+          setEditing(null);
+          setReplyingTo(m);
+        }}
+      />
       <TypingIndicator chatId={chat.id} />
-      <Composer chat={chat} editing={editing} onEditDone={() => setEditing(null)} />
+      <Composer chat={chat} editing={editing} onEditDone={() => setEditing(null)} replyingTo={replyingTo} onReplyDone={() => setReplyingTo(null)} />
     </section>
   );
 }

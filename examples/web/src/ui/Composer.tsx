@@ -2,17 +2,39 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { getAuth } from '../apollo/auth';
 import { insertMessage, listChat } from '../apollo/cache-updates';
-import { EditMessageDocument, SendMessageDocument, SetTypingDocument, type ChatFieldsFragment, type MessageFieldsFragment, type SendMessageMutation } from '../gql/graphql';
+import {
+  EditMessageDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+  type AttachmentFieldsFragment,
+  type ChatFieldsFragment,
+  type MessageFieldsFragment,
+  type ReplyFieldsFragment,
+  type SendMessageMutation,
+} from '../gql/graphql';
+import { fileSize } from './Attachments';
+import { AttachButton } from './AttachButton';
 import { newClientMessageId } from './format';
+import { ReplyPreview } from './ReplyPreview';
+import { useUploads, type PendingFile } from './uploads';
 
 /** Typing is announced at most this often while the viewer types (the server ends it ~5 s after the last). */
 const TYPING_REFRESH_MS = 3_000;
 /** No keystroke for this long: typing stopped. */
 const TYPING_IDLE_MS = 4_000;
 
-/** Writes a message, or edits one; says "typing" while the viewer types. */
-export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragment; editing: MessageFieldsFragment | null; onEditDone: () => void }) {
+interface Props {
+  chat: ChatFieldsFragment;
+  editing: MessageFieldsFragment | null;
+  onEditDone: () => void;
+  replyingTo: MessageFieldsFragment | null;
+  onReplyDone: () => void;
+}
+
+/** Writes a message (with files, or as a reply), or edits one; says "typing" while the viewer types. */
+export function Composer({ chat, editing, onEditDone, replyingTo, onReplyDone }: Props) {
   const [draft, setDraft] = useState('');
+  const uploads = useUploads();
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const typing = useTypingAnnouncer(chat.id);
@@ -29,10 +51,16 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
     setDraft(editing?.content ?? '');
     input.current?.focus();
   }, [editing]);
+  useEffect(() => {
+    if (replyingTo) input.current?.focus();
+  }, [replyingTo]);
+
+  const attached = uploads.files.filter((f) => f.uploadId);
+  const canSend = editing ? Boolean(draft.trim()) : (Boolean(draft.trim()) || attached.length > 0) && !uploads.uploading;
 
   async function submit() {
     const content = draft.trim();
-    if (!content) return;
+    if (!canSend) return;
     setError(null);
     typing.stop();
     if (editing) {
@@ -40,15 +68,21 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
       onEditDone();
       return;
     }
+    const files = uploads.files;
+    const replyTo = replyingTo;
     setDraft('');
+    uploads.clear();
+    onReplyDone();
     const clientMessageId = newClientMessageId();
+    const attachmentIds = attached.map((f) => f.uploadId!);
     try {
       await sendMessage({
-        variables: { input: { chatId: chat.id, content, clientMessageId } },
-        optimisticResponse: pending(chat, content, clientMessageId),
+        variables: { input: { chatId: chat.id, content, clientMessageId, attachmentIds, replyToId: replyTo?.id ?? null } },
+        optimisticResponse: pending(chat, content, clientMessageId, attached, replyTo),
       });
     } catch (e) {
       setDraft(content);
+      uploads.restore(files);
       setError((e as Error).message);
     }
   }
@@ -57,7 +91,10 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       void submit();
-    } else if (event.key === 'Escape' && editing) onEditDone();
+    } else if (event.key === 'Escape') {
+      if (editing) onEditDone();
+      else if (replyingTo) onReplyDone();
+    }
   }
 
   return (
@@ -76,13 +113,23 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
           </button>
         </div>
       )}
-      {/* A reply being written shows its quoted message here (SendMessageInput.replyToId). */}
+      {replyingTo && !editing && (
+        <div className="composer-quote">
+          <ReplyPreview message={replyingTo}>
+            <button type="button" className="link" onClick={onReplyDone} aria-label="Cancel reply">
+              ✕
+            </button>
+          </ReplyPreview>
+        </div>
+      )}
+      {uploads.files.length > 0 && !editing && <FileChips files={uploads.files} onRemove={uploads.remove} />}
       {error && (
         <div className="composer-note error" role="alert">
           {error}
         </div>
       )}
       <div className="composer-row">
+        {!editing && <AttachButton onFiles={(files) => uploads.add(files)} />}
         <textarea
           ref={input}
           rows={1}
@@ -96,7 +143,7 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
           onKeyDown={onKeyDown}
           onBlur={typing.stop}
         />
-        <button className="primary send" disabled={!draft.trim()}>
+        <button className="primary send" disabled={!canSend}>
           {editing ? 'Save' : 'Send'}
         </button>
       </div>
@@ -104,18 +151,52 @@ export function Composer({ chat, editing, onEditDone }: { chat: ChatFieldsFragme
   );
 }
 
+/** The files chosen for the next message: uploading, attached, or refused (with why). */
+function FileChips({ files, onRemove }: { files: PendingFile[]; onRemove: (key: string) => void }) {
+  return (
+    <ul className="file-chips" aria-label="Attached files">
+      {files.map((f) => (
+        <li key={f.key} className={`file-chip ${f.error ? 'error' : ''}`} data-testid="file-chip" data-state={f.error ? 'failed' : f.uploadId ? 'ready' : 'uploading'}>
+          <span className="file-chip-name">{f.file.name}</span>
+          <span className="muted">{f.error ?? (f.uploadId ? fileSize(f.file.size) : 'Uploading…')}</span>
+          <button type="button" className="link" onClick={() => onRemove(f.key)} aria-label={`Remove ${f.file.name}`}>
+            ✕
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** The message as it will look once stored, shown at once; the answer replaces it. */
-function pending(chat: ChatFieldsFragment, content: string, clientMessageId: string): SendMessageMutation {
+function pending(chat: ChatFieldsFragment, content: string, clientMessageId: string, files: PendingFile[], replyTo: ReplyFieldsFragment | null): SendMessageMutation {
   const { firstname, lastname, id, profilePicture } = getAuth()!.user;
   const sender = { __typename: 'User' as const, id, firstname, lastname, profilePicture };
   const now = new Date().toISOString();
-  const message = { __typename: 'Message' as const, id: `pending-${clientMessageId}`, content, messageType: 'TEXT' as const, sentAt: now, deletedAt: null, sender };
+  const messageType = !files.length ? ('TEXT' as const) : files.every((f) => f.file.type.startsWith('image/')) ? ('IMAGE' as const) : ('FILE' as const);
+  const message = { __typename: 'Message' as const, id: `pending-${clientMessageId}`, content, messageType, sentAt: now, deletedAt: null, sender };
+  // No links yet: the files show by name until the answer brings them.
+  const attachments: AttachmentFieldsFragment[] = files.map((f) => ({
+    __typename: 'Attachment',
+    id: `pending-${f.uploadId}`,
+    filename: f.file.name,
+    contentType: 'application/octet-stream',
+    size: f.file.size,
+    url: null,
+    width: null,
+    height: null,
+    thumbnailUrl: null,
+  }));
+  const quoted = replyTo && { __typename: 'Message' as const, id: replyTo.id, content: replyTo.content, messageType: replyTo.messageType, deletedAt: replyTo.deletedAt, sender: replyTo.sender };
   return {
     sendMessage: {
       ...message,
       chatId: chat.id,
       editedAt: null,
       clientMessageId,
+      replyTo: quoted ?? null,
+      attachments,
+      reactions: [],
       chat: { ...chat, lastActivityAt: now, lastMessage: message },
     },
   };

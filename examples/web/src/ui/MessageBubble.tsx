@@ -1,6 +1,10 @@
+import { useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { DeleteMessageDocument, type MessageFieldsFragment } from '../gql/graphql';
+import { Attachments } from './Attachments';
 import { clock } from './format';
+import { ReactionBar } from './ReactionBar';
+import { ReplyPreview } from './ReplyPreview';
 
 interface Props {
   message: MessageFieldsFragment;
@@ -8,26 +12,27 @@ interface Props {
   showSender: boolean;
   grouped: boolean;
   onEdit: (message: MessageFieldsFragment) => void;
+  onReply: (message: MessageFieldsFragment) => void;
 }
 
 /**
  * One message. Its parts, top to bottom: the sender (groups), the reply preview, the text, the
- * attachments, the time; under the bubble, the reactions; beside it, the actions. Replies,
- * reactions and attachments have their places marked below, so each lands as one small component.
+ * attachments, the time; under the bubble, the reactions; beside it, the actions.
  */
-export function MessageBubble({ message, mine, showSender, grouped, onEdit }: Props) {
+export function MessageBubble({ message, mine, showSender, grouped, onEdit, onReply }: Props) {
   const deleted = message.deletedAt !== null && message.deletedAt !== undefined;
   const system = message.messageType === 'SYSTEM';
-  const actions = useMessageActions(message, mine, onEdit);
+  const [picking, setPicking] = useState(false);
+  const actions = useMessageActions(message, mine, { onEdit, onReply, onReact: () => setPicking((p) => !p) });
   if (system) return <div className="system-message">{message.content}</div>;
   return (
     <div className={`message ${mine ? 'mine' : 'theirs'} ${grouped ? 'grouped' : ''}`} data-testid="message" data-message-id={message.id}>
       {showSender && <div className="sender">{message.sender.firstname}</div>}
       <div className="bubble-row">
         <div className={`bubble ${deleted ? 'deleted' : ''}`}>
-          {/* Reply preview (Message.replyTo): <ReplyPreview message={message.replyTo} /> */}
-          <span className="text">{deleted ? 'Message deleted' : message.content}</span>
-          {/* Attachments (Message.attachments): <Attachments files={message.attachments} /> */}
+          {message.replyTo && !deleted && <ReplyPreview message={message.replyTo} />}
+          {(deleted || message.content) && <span className="text">{deleted ? 'Message deleted' : message.content}</span>}
+          {!deleted && <Attachments files={message.attachments} />}
           <span className="meta">
             {message.editedAt && !deleted && <span className="edited">edited · </span>}
             {clock(message.sentAt)}
@@ -43,7 +48,7 @@ export function MessageBubble({ message, mine, showSender, grouped, onEdit }: Pr
           </span>
         )}
       </div>
-      {/* Reactions (Message.reactions): <ReactionBar groups={message.reactions} /> */}
+      {!deleted && <ReactionBar message={message} picking={picking} onPicked={() => setPicking(false)} />}
     </div>
   );
 }
@@ -54,12 +59,21 @@ interface Action {
   run: () => void;
 }
 
-/** What the viewer may do with a message; "React" and "Reply" join this list. */
-function useMessageActions(message: MessageFieldsFragment, mine: boolean, onEdit: (m: MessageFieldsFragment) => void): Action[] {
+interface Handlers {
+  onEdit: (m: MessageFieldsFragment) => void;
+  onReply: (m: MessageFieldsFragment) => void;
+  onReact: () => void;
+}
+
+/** What the viewer may do with a message: react and reply to any, edit and delete their own. */
+function useMessageActions(message: MessageFieldsFragment, mine: boolean, { onEdit, onReply, onReact }: Handlers): Action[] {
   const [deleteMessage] = useMutation(DeleteMessageDocument);
   const actions: Action[] = [];
   const sent = /^\d+$/.test(message.id);
-  if (!mine || !sent || message.deletedAt) return actions;
+  if (!sent || message.deletedAt) return actions;
+  actions.push({ label: 'React', icon: '☺', run: onReact });
+  actions.push({ label: 'Reply', icon: '↩', run: () => onReply(message) });
+  if (!mine) return actions;
   actions.push({ label: 'Edit', icon: '✎', run: () => onEdit(message) });
   actions.push({
     label: 'Delete',

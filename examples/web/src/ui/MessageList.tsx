@@ -14,7 +14,14 @@ const GROUP_MS = 5 * 60_000;
  * messages, inserted into the same cached history by the sync, scroll into view while the
  * reader is at the bottom.
  */
-export function MessageList({ chat, viewerId, onEdit }: { chat: ChatFieldsFragment; viewerId: string; onEdit: (m: MessageFieldsFragment) => void }) {
+interface Props {
+  chat: ChatFieldsFragment;
+  viewerId: string;
+  onEdit: (m: MessageFieldsFragment) => void;
+  onReply: (m: MessageFieldsFragment) => void;
+}
+
+export function MessageList({ chat, viewerId, onEdit, onReply }: Props) {
   const { data, loading, error, fetchMore } = useQuery(HistoryDocument, { variables: { chatId: chat.id, last: PAGE_SIZE } });
   const list = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLDivElement>(null);
@@ -86,6 +93,7 @@ export function MessageList({ chat, viewerId, onEdit }: { chat: ChatFieldsFragme
               showSender={chat.isGroup && !grouped && message.sender.id !== viewerId}
               grouped={grouped}
               onEdit={onEdit}
+              onReply={onReply}
             />
             {status && status.messageId === message.id && (
               <div className={`status ${status.seen ? 'seen' : ''}`} data-testid={status.seen ? 'seen' : 'sent'}>
