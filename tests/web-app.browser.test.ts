@@ -233,6 +233,15 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
       await app.page.getByRole('status').waitFor({ state: 'detached', ...WAIT });
       const resumed = frames.filter((f) => f.sent && f.payload.type === 'subscribe' && f.payload.payload.operationName === 'Updates').slice(subscribedBefore);
       expect(resumed[0]?.payload.payload.variables.after).toBe(lastCursor);
+
+      // The total is the server's unreadSummary: Ben mutes the chat (from another device), and
+      // with the next message the chat's badge counts 4 while the total leaves it out.
+      await hasText(app.page.getByTestId('unread-total'), '3');
+      const muted = await gql(srv.url, `mutation($c: ID!) { setChatNotifications(chatId: $c, level: NONE) { id } }`, { c: chatId }, ben.token);
+      expect(muted.errors).toBeUndefined();
+      await send(srv.url, ana, chatId, 'Muted now?');
+      await hasText(item.getByTestId('unread-badge'), '4');
+      await expect.poll(() => app.page.getByTestId('unread-total').count(), WAIT).toBe(0);
       expect(await app.stillLoadedOnce()).toBe(true);
       expect(app.errors).toEqual([]);
     } finally {

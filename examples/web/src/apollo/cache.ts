@@ -34,6 +34,8 @@ export function createCache() {
           chat: { read: (_existing, { args, toReference }) => toReference({ __typename: 'Chat', id: args?.id as string }) },
         },
       },
+      // No id: each answer replaces the last.
+      UnreadSummary: { merge: false },
       Chat: {
         fields: {
           // Participants have no id: each write of a chat brings the whole list, which replaces the old one.

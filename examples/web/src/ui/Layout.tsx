@@ -2,22 +2,14 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useReactiveVar } from '@apollo/client/react';
 import { getAuth, setAuth } from '../apollo/auth';
 import { connectionVar } from '../apollo/connection';
-import { ChatsDocument, ContactsDocument, LogoutDocument, type UserFieldsFragment } from '../gql/graphql';
+import { ContactsDocument, LogoutDocument, type UserFieldsFragment } from '../gql/graphql';
 import { Avatar } from './Avatar';
-import { ChatList, CHAT_PAGE } from './ChatList';
+import { ChatList } from './ChatList';
 import { ChatPane } from './ChatPane';
 import { ContactsPanel } from './ContactsPanel';
 import { fullName } from './format';
 import { openChat, useOpenChatId } from './route';
-
-/**
- * The app-wide unread total: the sum over the cached chat list, which entries keep current.
- * (`unreadSummary`, which also leaves muted chats out, can replace this once the API has it.)
- */
-function useUnreadTotal(): number {
-  const { data } = useQuery(ChatsDocument, { variables: { first: CHAT_PAGE }, fetchPolicy: 'cache-only' });
-  return data?.chats.edges.reduce((sum, edge) => sum + edge.node.unreadCount, 0) ?? 0;
-}
+import { useUnreadTotal } from './useUnreadTotal';
 
 export function Layout({ viewer }: { viewer: UserFieldsFragment }) {
   const [tab, setTab] = useState<'chats' | 'contacts'>('chats');
