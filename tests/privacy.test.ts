@@ -95,6 +95,8 @@ describe('blocking', () => {
   it('keeps everything the blocked user does from the blocker, in groups and across instances', async () => {
     const [blocker, blocked, friend] = await parley.newUsers(3, 'K');
     const group = await parley.newGroup(friend!, [blocker!, blocked!]);
+    // The group's creation is final before the blocker subscribes (a subscription starts at the log's "now").
+    await parley.settled();
     const elsewhere = await parley.newInstance();
     const cursor = (await blocker!.must(`{ updateCursor }`)).updateCursor;
     // The blocker listens on the other instance before blocking: it learns of the block from the log.
