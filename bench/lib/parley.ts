@@ -3,8 +3,11 @@ import { spawn } from 'node:child_process';
 import { freePort } from '../../tests/helpers/free-port.js';
 import { ownSession, ROOT } from './proc.js';
 
-/** Random per run: production mode, which the benchmark runs in, refuses sample secrets. */
-export const BENCH_JWT_SECRET = randomBytes(36).toString('base64url');
+/**
+ * Random per run (production mode, which the benchmark runs in, refuses sample secrets), and one
+ * for the whole run: agents, in processes of their own with this environment, check the same tokens.
+ */
+export const BENCH_JWT_SECRET = (process.env.PARLEY_BENCH_JWT_SECRET ??= randomBytes(36).toString('base64url'));
 const METRICS_TOKEN = 'bench-metrics-0123456789';
 const UNLIMITED = '1000000000/1';
 
