@@ -67,6 +67,21 @@ describe('login limits', () => {
     expect((await login(b, u.email, u.password, home)).errors).toBeUndefined();
   });
 
+  it('counts password-change guesses with a stolen token against the same budget', async () => {
+    const home = uniqueAddress();
+    const u = await owner(home);
+    const token = (await login(a, u.email, u.password, home)).data!.login.accessToken as string;
+    const CHANGE = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`;
+    const change = (server: TestServer, current: string, address: string) =>
+      gql(server.url, CHANGE, { c: current, n: 'a-brand-new-password' }, token, fromAddress(address));
+    // Spread over addresses the account never used, guesses share the account's budget.
+    for (let i = 0; i < limits.perEmail; i++) expect(code(await change(i % 2 ? a : b, `wrong-${i}`, uniqueAddress()))).toBe('BAD_USER_INPUT');
+    expectRateLimited(await change(a, u.password, uniqueAddress()));
+    expectRateLimited(await login(b, u.email, u.password, uniqueAddress()));
+    // The owner, where they signed in, is not held back.
+    expect((await change(b, u.password, home)).errors).toBeUndefined();
+  });
+
   it('limits failures per address across emails, without throttling its other traffic', async () => {
     const strict = await startServer({ loginLimits: { ...limits, perIp: 4 }, trustProxy: true });
     try {

@@ -33,6 +33,12 @@ export interface RegisterData {
   privacy?: PrivacyData | null;
 }
 
+/**
+ * Whether the account (the row of `users` in the query) was ever signed into from this address
+ * (see LoginLimiter). Written out: drizzle names a column of the only table without its table.
+ */
+const signedInFrom = (ip: string) => sql<boolean>`exists (select 1 from sessions s where s.user_id = users.id and s.ip = ${ip.slice(0, 100)})`;
+
 /** Accounts and sign-in: registration, login, token rotation, logout, password change. */
 export class AuthService {
   constructor(
@@ -83,8 +89,7 @@ export class AuthService {
       const [found] = await this.db
         .select({
           user: users,
-          // Whether the account was ever signed into from this address (see LoginLimiter).
-          knownAddress: sql<boolean>`exists (select 1 from sessions s where s.user_id = users.id and s.ip = ${client.ip.slice(0, 100)})`,
+          knownAddress: signedInFrom(client.ip),
         })
         .from(users)
         .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
@@ -145,10 +150,12 @@ export class AuthService {
    */
   async changePassword(viewerId: number, currentSessionId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
     const next = validate(passwordRule('newPassword'), newPassword, 'newPassword');
-    const [user] = await this.db.select().from(users).where(eq(users.id, viewerId));
-    if (!user) throw unauthenticated();
+    const [found] = await this.db.select({ user: users, knownAddress: signedInFrom(client.ip) }).from(users).where(eq(users.id, viewerId));
+    if (!found) throw unauthenticated();
+    const { user } = found;
     const hash = await this.passwords.admit(async (work) => {
       const attempt = await this.limiter.begin(user.email, client.ip);
+      if (!found.knownAddress) await attempt.fromNewAddress();
       if (!(await work.verify(user.password, currentPassword)).ok) {
         throw badInput('currentPassword', 'Current password is wrong');
       }
