@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { chatMemberships, type LogRow, type MembershipRow } from '../db/schema.js';
+import { chatMemberships, chatParticipants, type LogRow, type MembershipRow } from '../db/schema.js';
 
 const MAX_CACHED_CHATS = 10_000;
 
@@ -13,16 +13,23 @@ const MAX_CACHED_CHATS = 10_000;
 export class Audience {
   private readonly periods = new Map<number, MembershipRow[]>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly maxCachedChats = MAX_CACHED_CHATS,
+  ) {}
 
   /** Loads the periods a batch needs. */
   async prepare(entries: LogRow[]): Promise<void> {
-    const stale = new Set<number>();
+    let stale = new Set<number>();
     for (const e of entries) {
       if (e.chatId !== null && (e.kind === 'CHAT_CHANGED' || !this.periods.has(e.chatId))) stale.add(e.chatId);
     }
     if (stale.size === 0) return;
-    if (this.periods.size + stale.size > MAX_CACHED_CHATS) this.periods.clear();
+    if (this.periods.size + stale.size > this.maxCachedChats) {
+      // Starting afresh forgets the batch's other chats too: they are loaded again with the rest.
+      this.periods.clear();
+      stale = new Set(entries.flatMap((e) => (e.chatId === null ? [] : [e.chatId])));
+    }
     const rows = await this.db.select().from(chatMemberships).where(inArray(chatMemberships.chatId, [...stale]));
     for (const chatId of stale) this.periods.set(chatId, []);
     for (const row of rows) this.periods.get(row.chatId)!.push(row);
@@ -40,12 +47,12 @@ export class Audience {
     return new Set((this.periods.get(chatId) ?? []).filter((p) => p.untilLogId === null).map((p) => p.userId));
   }
 
-  /** Members now, as far as this instance has read: for typing, which is not logged. */
+  /**
+   * Members now, as committed: for typing, which is not logged. Not the periods this instance
+   * has read, which trail the log's high-water mark: a member removed a moment ago hears no more.
+   */
   async current(chatId: number): Promise<number[]> {
-    if (!this.periods.has(chatId)) {
-      const rows = await this.db.select().from(chatMemberships).where(inArray(chatMemberships.chatId, [chatId]));
-      if (!this.periods.has(chatId)) this.periods.set(chatId, rows);
-    }
-    return this.periods.get(chatId)!.filter((p) => p.untilLogId === null).map((p) => p.userId);
+    const rows = await this.db.select({ userId: chatParticipants.userId }).from(chatParticipants).where(eq(chatParticipants.chatId, chatId));
+    return rows.map((r) => r.userId);
   }
 }

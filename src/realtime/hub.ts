@@ -69,6 +69,11 @@ export class RealtimeHub {
   private follower: LogFollower | undefined;
   /** The position of the last batch handed out: a new feed replays up to it, then goes live. */
   private position: Position = { xid: 0, id: 0 };
+  /**
+   * Where the batch being handed out reaches. Its entries were matched to feeds before its views
+   * were loaded, so a feed registered meanwhile is not among them: it replays up to here instead.
+   */
+  private handingOutTo: Position | null = null;
   private count = 0;
 
   constructor(
@@ -128,7 +133,7 @@ export class RealtimeHub {
     const start = after ?? (await currentPosition(this.db));
     await this.blocks.track(userId);
     await this.follow(userId);
-    const upTo = this.position;
+    const upTo = this.handingOutTo ?? this.position;
     const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs);
     this.add(this.feeds, userId, feed as LogFeed);
     try {
@@ -174,6 +179,15 @@ export class RealtimeHub {
   }
 
   private async handOut(entries: LogRow[], reached: Position): Promise<void> {
+    this.handingOutTo = reached;
+    try {
+      await this.deliver(entries, reached);
+    } finally {
+      this.handingOutTo = null;
+    }
+  }
+
+  private async deliver(entries: LogRow[], reached: Position): Promise<void> {
     await this.audience.prepare(entries);
     this.followMemberships(entries);
     // Views are loaded only for entries someone here hears, once, with loaders all share.
@@ -181,6 +195,7 @@ export class RealtimeHub {
     const loaders = createSharedLoaders(this.db);
     const views = heard.length ? await viewEntries(heard, loaders) : [];
     // From here to the end nothing waits: a feed registered from now on starts at `reached`.
+    // (One registered while this batch's views loaded replays up to `reached`: `handingOutTo`.)
     this.position = reached;
     const now = Date.now();
     const viewOf = new Map(views.map((v) => [v.entry.id, v]));
@@ -213,7 +228,16 @@ export class RealtimeHub {
     }
   }
 
-  private async deliverTyping(payload: TypingPayload): Promise<void> {
+  /** Typing signals, handed out one after another: a "stopped" never overtakes its "started". */
+  private typingQueue: Promise<void> = Promise.resolve();
+
+  private deliverTyping(payload: TypingPayload): Promise<void> {
+    const next = this.typingQueue.then(() => this.deliverTypingNow(payload));
+    this.typingQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async deliverTypingNow(payload: TypingPayload): Promise<void> {
     if (this.typers.size === 0) return;
     for (const userId of await this.audience.current(payload.chatId)) {
       // Never one's own typing, nor a blocked user's.

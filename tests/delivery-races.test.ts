@@ -1,0 +1,115 @@
+import { and, eq } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { chatLog } from '../src/db/schema.js';
+import { Audience } from '../src/realtime/audience.js';
+import { useParley } from './helpers/scenario.js';
+import { until } from './helpers/ws.js';
+
+/**
+ * Moments inside an instance's delivery that a client cannot time: each is held open with the
+ * database's own tools (a transaction holding the log's high-water mark, a table lock), so the
+ * race happens every run.
+ */
+const parley = useParley();
+
+/** Another client's transaction with a transaction id: the log's mark stays behind it until it ends. */
+async function holdTheMark() {
+  const tx = await parley.db.sql.reserve();
+  await tx`begin`;
+  await tx`select pg_current_xact_id()`;
+  return end(tx);
+}
+
+/** A lock on a table, in a transaction of its own, until released. */
+async function lockTable(table: string) {
+  const tx = await parley.db.sql.reserve();
+  await tx`begin`;
+  await tx.unsafe(`lock table ${table} in access exclusive mode`);
+  return end(tx);
+}
+
+const end = (tx: postgres.ReservedSql) => async () => {
+  await tx`commit`;
+  tx.release();
+};
+
+describe('a subscription that starts while a batch is being handed out', () => {
+  it("gets its own entries of that batch, which nobody here heard when the batch was matched", async () => {
+    const [ana, cy, ben, dan] = await parley.newUsers(4, 'H');
+    const x = await parley.newDirectChat(ana!, cy!);
+    const y = await parley.newDirectChat(dan!, ben!);
+    const seen = await dan!.send(y, 'seen');
+    // Cy listens here, so the batch below has views to load.
+    const cyFeed = await cy!.subscribe(`subscription { messageAdded { content } }`);
+    await parley.settled();
+
+    // Both messages land in one batch once the mark moves.
+    const releaseMark = await holdTheMark();
+    await ana!.send(x, 'to cy');
+    await dan!.send(y, 'to ben');
+    // The batch's views read chats: with the table locked, the hand-out waits right there.
+    const releaseChats = await lockTable('chats');
+    await releaseMark();
+    const follower = `parley-realtime-${parley.srv.server.instanceId}`;
+    const waiting = () => parley.db.sql`select 1 from pg_stat_activity where application_name = ${follower} and wait_event_type = 'Lock'`;
+    await until(async () => (await waiting()).length > 0, 15_000, 'the hand-out to wait on the lock');
+
+    // Ben, who has no subscription on this instance yet, resumes after the message he saw.
+    const benFeed = await ben!.subscribe(`subscription($a: ID) { messageAdded(after: $a) { content } }`, { a: seen.id });
+    await releaseChats();
+    expect((await cyFeed.waitFor(1, 15_000)).map((e) => e.messageAdded.content)).toEqual(['to cy']);
+    expect((await benFeed.waitFor(1, 15_000)).map((e) => e.messageAdded.content)).toEqual(['to ben']);
+  });
+});
+
+describe('typing, which is not logged', () => {
+  it('stops reaching a member the moment they are removed, while the log is still held back', async () => {
+    const [owner, gone, typist, friend] = await parley.newUsers(4, 'T');
+    const group = await parley.newGroup(owner!, [gone!, typist!]);
+    const elsewhere = await parley.newDirectChat(friend!, gone!);
+    await parley.settled();
+    const typing = await gone!.subscribe(`subscription { typing { chatId user { id } } }`);
+
+    // The removal commits, but its entry is not handed out until the mark moves.
+    const releaseMark = await holdTheMark();
+    try {
+      await owner!.must(`mutation($c: ID!, $u: ID!) { removeParticipant(chatId: $c, userId: $u) { id } }`, { c: group, u: gone!.id });
+      await typist!.must(`mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: group });
+      // A sentinel from another chat: typing is handed out in order, so anything earlier came first.
+      await friend!.must(`mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: elsewhere });
+      await typing.waitFor(1, 15_000);
+      expect(typing.events.map((e) => e.typing.chatId)).toEqual([elsewhere]);
+    } finally {
+      await releaseMark();
+    }
+  });
+});
+
+describe('the audience cache', () => {
+  it('still knows who hears every entry of a batch that makes it start afresh', async () => {
+    const [a, b, c] = await parley.newUsers(3, 'A');
+    const chats = [await parley.newDirectChat(a!, b!), await parley.newDirectChat(b!, c!), await parley.newDirectChat(a!, c!)];
+    const entries = await Promise.all(
+      chats.map(async (chatId, i) => {
+        await [a, b, a][i]!.send(chatId, `in chat ${i}`);
+        const [entry] = await parley.db.db
+          .select()
+          .from(chatLog)
+          .where(and(eq(chatLog.chatId, Number(chatId)), eq(chatLog.kind, 'MESSAGE_ADDED')));
+        return entry!;
+      }),
+    );
+    const members = [
+      [a, b],
+      [b, c],
+      [a, c],
+    ].map((pair) => pair.map((u) => Number(u!.id)).sort());
+    // Room for two chats: the third batch holds a cached chat and a new one, one too many.
+    const audience = new Audience(parley.db.db, 2);
+    await audience.prepare([entries[0]!]);
+    await audience.prepare([entries[1]!]);
+    await audience.prepare([entries[0]!, entries[2]!]);
+    expect([entries[0]!, entries[2]!].map((e) => audience.of(e).sort())).toEqual([members[0], members[2]]);
+  });
+});
