@@ -67,6 +67,7 @@ describe('sendMessage', () => {
   it('commits 20 concurrent messages into one chat in id order', async () => {
     const [a, b, c] = await users(3);
     const chatId = await groupChat(env.srv.url, a!, [b!, c!]);
+    await settled(env.db); // the group's own entries are behind the cursor
     const cursor = (await gql(env.srv.url, `{ updateCursor }`, {}, b!.token)).data!.updateCursor;
     const senders = [a!, b!, c!];
     const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(env.srv.url, senders[i % 3]!, chatId, `m${i}`)));
