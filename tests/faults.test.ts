@@ -266,7 +266,9 @@ describe('database faults under traffic', () => {
     expect(traffic.failures.length).toBeGreaterThan(0);
     const unexpected = traffic.failures.filter((f) => !(f.status === 503 && f.code === 'INTERNAL_SERVER_ERROR' && f.retryable === true));
     expect(unexpected).toEqual([]);
-    expect(traffic.slowestMs).toBeLessThan(5000);
+    // Hung, a request would wait out postgres.js's defaults: a 30 s connect, 20 s between tries.
+    // Failing fast, it waits at most a 5 s connect; the margin is for a busy machine.
+    expect(traffic.slowestMs).toBeLessThan(10_000);
     expect(recoveredMs).toBeLessThan(15_000);
 
     // Every acknowledged message is stored exactly once, with the id it was acknowledged with,
