@@ -134,6 +134,24 @@ describe('snapshots as of the change', () => {
   });
 });
 
+describe("a deleted group's history", () => {
+  it('keeps only that its members left, over HTTP and in a replayed subscription', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'G');
+    const cursor = await cursorOf(ben!);
+    const group = await parley.newGroup(ana!, [ben!], 'Gone');
+    await ana!.send(group, 'soon gone');
+    await ben!.must(`mutation($c: ID!) { markChatRead(chatId: $c) { chatId } }`, { c: group });
+    await ben!.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: group });
+    await ana!.must(`mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: group });
+    await parley.settled();
+    const expected = ['CREATED:' + ana!.id, 'PARTICIPANT_LEFT:' + ben!.id];
+    const { updates } = await allUpdates(ben!, cursor, 50);
+    expect(updates.map(summary)).toEqual(expected);
+    const replayed = await ben!.subscribe(`subscription($a: String) { updates(after: $a) { ${UPDATE} } }`, { a: cursor });
+    expect((await replayed.waitFor(2)).map((e) => summary(e.updates))).toEqual(expected);
+  });
+});
+
 describe('the updates subscription', () => {
   it('replays after a cursor, then goes live; filters by chat; an outsider hears nothing', async () => {
     const [ana, ben, outsider, friend] = await parley.newUsers(4, 'P');

@@ -128,5 +128,7 @@ export function chatFor(view: EntryView, viewerId: number | null): ChatView | nu
 export function asUpdate(view: EntryView): EntryView | null {
   if (view.chatId === null) return null;
   if (view.entry.messageId !== null && view.message === null) return null;
+  // Of a deleted group only that people left is kept (a chat change may have no chat).
+  if (view.kind !== 'CHAT_CHANGED' && view.chat === null) return null;
   return view;
 }
