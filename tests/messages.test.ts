@@ -48,6 +48,17 @@ describe('sendMessage', () => {
     expect((await send(env.srv.url, a!, chatId, 'y'.repeat(10_000))).content).toHaveLength(10_000);
   });
 
+  it('answers a retry with the stored message even after a block, and refuses anything new', async () => {
+    const [a, b] = await users(2);
+    const chatId = await directChat(env.srv.url, a!, b!);
+    const first = await send(env.srv.url, a!, chatId, 'sent before the block', 'retry-key');
+    await gql(env.srv.url, `mutation($u: ID!) { blockUser(userId: $u) { status } }`, { u: a!.id }, b!.token);
+    const retry = await gql(env.srv.url, SEND, { i: { chatId, content: 'sent before the block', clientMessageId: 'retry-key' } }, a!.token);
+    expect(retry.data!.sendMessage.id).toBe(first.id);
+    expect(errorOf(await gql(env.srv.url, SEND, { i: { chatId, content: 'new', clientMessageId: 'other-key' } }, a!.token)).code).toBe('FORBIDDEN');
+    expect(await countIn(chatId)).toBe(1);
+  });
+
   it('returns the first message for a retried clientMessageId, even concurrently', async () => {
     const [a, b] = await users(2);
     const chatId = await directChat(env.srv.url, a!, b!);
@@ -167,6 +178,19 @@ describe('markChatRead', () => {
     await gql(env.srv.url, READ, { c: chatId }, c!.token);
     expect(await isRead(m2.id)).toBe(true);
     expect((await unread(c!)).unreadCount).toBe(0);
+  });
+
+  it('marks a message read when the last participant who had not read it leaves or is removed', async () => {
+    const [a, b, c, d] = await users(4);
+    const chatId = await groupChat(env.srv.url, a!, [b!, c!, d!]);
+    const hello = await send(env.srv.url, a!, chatId, 'hello');
+    const isRead = async () => (await env.db.db.select({ r: messages.isRead }).from(messages).where(eq(messages.id, Number(hello.id))))[0]!.r;
+    await gql(env.srv.url, READ, { c: chatId, m: hello.id }, b!.token);
+    // Still waiting on c and d: d is removed, then c leaves.
+    await gql(env.srv.url, `mutation($c: ID!, $u: ID!) { removeParticipant(chatId: $c, userId: $u) { id } }`, { c: chatId, u: d!.id }, a!.token);
+    expect(await isRead()).toBe(false);
+    expect((await gql(env.srv.url, `mutation($c: ID!) { leaveChat(chatId: $c) }`, { c: chatId }, c!.token)).errors).toBeUndefined();
+    expect(await isRead()).toBe(true);
   });
 
   it('refuses a message of another chat and malformed ids', async () => {

@@ -10,6 +10,7 @@ import type { Db, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, users, type ChatRow } from '../db/schema.js';
 import { appendMessage } from '../messages/message-log.js';
+import { settleReadState } from '../messages/read-state.js';
 import { requireAudience } from '../users/privacy.js';
 import { lockAsMember, requireGroup, requireGroupOwner, requireMember } from './chat-access.js';
 import { CHAT_PAGE, directKey, groupName, listNames, MAX_GROUP_SIZE, participantIdsRule } from './chat.rules.js';
@@ -132,6 +133,7 @@ export class ChatsService {
         .where(and(eq(chatParticipants.chatId, chatId), eq(chatParticipants.userId, userId)))
         .returning();
       if (!removed) throw notFound('Participant');
+      await settleReadState(tx, chatId, removed.lastReadMessageId ?? 0);
       await this.announce(tx, ChatEventKind.PARTICIPANT_REMOVED, chatId, userId, [], [userId]);
       await this.systemMessage(tx, chatId, viewerId, `${await this.nameOf(tx, viewerId)} removed ${await this.nameOf(tx, userId)}`);
       return (await this.reload(tx, chatId))!;
@@ -154,6 +156,7 @@ export class ChatsService {
         .where(eq(chatParticipants.chatId, chatId))
         .orderBy(asc(chatParticipants.joinedAt), asc(chatParticipants.id))
         .limit(1);
+      if (heir) await settleReadState(tx, chatId, membership.participant.lastReadMessageId ?? 0);
       if (heir && membership.participant.role === 'OWNER') {
         await tx.update(chatParticipants).set({ role: 'OWNER' }).where(eq(chatParticipants.id, heir.id));
       }

@@ -11,6 +11,7 @@ import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
 import { appendMessage } from './message-log.js';
+import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
@@ -52,8 +53,9 @@ export class MessagesService {
           lockAsMember(tx, chatId, viewerId),
           data.clientMessageId ? this.findByClientId(tx, viewerId, data.clientMessageId) : undefined,
         ]);
-        requireNoBlock(membership);
+        // A retry of a message already stored answers it, whatever happened since (a block).
         if (earlier) return sameChatOrConflict(earlier, chatId);
+        requireNoBlock(membership);
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
         const files = attachmentIds.length ? await this.attachments!.take(tx, viewerId, attachmentIds) : null;
@@ -177,21 +179,7 @@ export class MessagesService {
         .set({ lastReadMessageId: to, lastReadAt: readAt })
         .where(eq(chatParticipants.id, participant.id));
       // Only messages the marker just passed can change state.
-      await tx
-        .update(messages)
-        .set({ isRead: true })
-        .where(
-          and(
-            eq(messages.chatId, chatId),
-            gt(messages.id, previous),
-            lte(messages.id, to),
-            eq(messages.isRead, false),
-            sql`not exists (
-              select 1 from ${chatParticipants} p
-              where p.chat_id = ${messages.chatId} and p.user_id <> ${messages.senderId}
-                and coalesce(p.last_read_message_id, 0) < ${messages.id})`,
-          ),
-        );
+      await settleReadState(tx, chatId, previous, to);
       await appendChatEntry(tx, chatId, { kind: 'READ_MARKER', userId: viewerId, data: { lastReadMessageId: to, readAt: readAt.toISOString() } });
       return { chatId, userId: viewerId, lastReadMessageId: to, readAt };
     });
