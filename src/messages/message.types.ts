@@ -31,7 +31,7 @@ export class Message {
   @Field(() => Date)
   sentAt!: Date;
 
-  @Field(() => Boolean, { description: 'True once every other participant has read it.' })
+  @Field(() => Boolean, { description: 'True once every other participant has read it: its state now, also in an update about an earlier moment (use ReadMarkerUpdate receipts for who had read what then).' })
   isRead!: boolean;
 
   @Field(() => String, { nullable: true, description: "The sender's idempotency key; visible to the sender only." })
