@@ -41,6 +41,9 @@ async function churn(readerServer: TestServer, writerServer: TestServer, faults:
   const [ana, reader, cy, ...pool] = await parley.newUsers(6, 'F');
   const [a, c, ben] = [ana!.on(writerServer), cy!.on(writerServer), reader!.on(readerServer)];
   const group = await parley.newGroup(ana!, [ben, cy!], 'Faults');
+  // The group's creation is final before the cursor and the subscriptions, which start at "now"
+  // (the others have no `after`): its entries are before every start, whatever else runs.
+  await parley.settled();
   const start = (await ben.must(`{ updateCursor }`)).updateCursor as string;
   // Ben listens on the instance the faults hit.
   const subs = {
