@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import type postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { chatLog } from '../src/db/schema.js';
 import { Audience } from '../src/realtime/audience.js';
+import { holdTheMark } from './helpers/log.js';
 import { useParley } from './helpers/scenario.js';
 import { until } from './helpers/ws.js';
 
@@ -13,26 +13,16 @@ import { until } from './helpers/ws.js';
  */
 const parley = useParley();
 
-/** Another client's transaction with a transaction id: the log's mark stays behind it until it ends. */
-async function holdTheMark() {
-  const tx = await parley.db.sql.reserve();
-  await tx`begin`;
-  await tx`select pg_current_xact_id()`;
-  return end(tx);
-}
-
 /** A lock on a table, in a transaction of its own, until released. */
 async function lockTable(table: string) {
   const tx = await parley.db.sql.reserve();
   await tx`begin`;
   await tx.unsafe(`lock table ${table} in access exclusive mode`);
-  return end(tx);
+  return async () => {
+    await tx`commit`;
+    tx.release();
+  };
 }
-
-const end = (tx: postgres.ReservedSql) => async () => {
-  await tx`commit`;
-  tx.release();
-};
 
 describe('a subscription that starts while a batch is being handed out', () => {
   it("gets its own entries of that batch, which nobody here heard when the batch was matched", async () => {
@@ -45,7 +35,7 @@ describe('a subscription that starts while a batch is being handed out', () => {
     await parley.settled();
 
     // Both messages land in one batch once the mark moves.
-    const releaseMark = await holdTheMark();
+    const releaseMark = await holdTheMark(parley.db);
     await ana!.send(x, 'to cy');
     await dan!.send(y, 'to ben');
     // The batch's views read chats: with the table locked, the hand-out waits right there.
@@ -72,7 +62,7 @@ describe('typing, which is not logged', () => {
     const typing = await gone!.subscribe(`subscription { typing { chatId user { id } } }`);
 
     // The removal commits, but its entry is not handed out until the mark moves.
-    const releaseMark = await holdTheMark();
+    const releaseMark = await holdTheMark(parley.db);
     try {
       await owner!.must(`mutation($c: ID!, $u: ID!) { removeParticipant(chatId: $c, userId: $u) { id } }`, { c: group, u: gone!.id });
       await typist!.must(`mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: group });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metrics } from '../src/observability/metrics.js';
+import { holdTheMark } from './helpers/log.js';
 import { useParley } from './helpers/scenario.js';
 import { until } from './helpers/ws.js';
 
@@ -18,17 +19,14 @@ describe('a transaction left open', () => {
     const feed = await ben!.subscribe(`subscription { messageAdded { content } }`);
 
     // Another client of the database opens a transaction that takes a transaction id.
-    const other = await parley.db.sql.reserve();
-    await other`begin`;
-    await other`select pg_current_xact_id()`;
+    const releaseMark = await holdTheMark(parley.db);
     const before = await heldBack();
     await ana!.send(chatId, 'held');
     // The server says so itself: committed entries wait behind a running transaction.
     await until(async () => (await heldBack()) > before, 10_000, 'the delivery to be held back');
     expect(feed.events).toEqual([]);
 
-    await other`commit`;
-    other.release();
+    await releaseMark();
     await ana!.send(chatId, 'after');
     expect((await feed.waitFor(2)).map((e) => e.messageAdded.content)).toEqual(['held', 'after']);
   });

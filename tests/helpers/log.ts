@@ -17,3 +17,17 @@ export async function settled(db: Database): Promise<void> {
     'the chat log to settle',
   );
 }
+
+/**
+ * Opens a transaction that takes a transaction id, as another client of the database might: the
+ * log's mark stays behind it, and no later change is handed out, until the returned release.
+ */
+export async function holdTheMark(db: Database): Promise<() => Promise<void>> {
+  const tx = await db.sql.reserve();
+  await tx`begin`;
+  await tx`select pg_current_xact_id()`;
+  return async () => {
+    await tx`commit`;
+    tx.release();
+  };
+}
