@@ -23,6 +23,7 @@ import { runMigrations } from '../src/db/migrate.js';
 import { provisionDatabase } from '../src/db/provision.js';
 import { freePort } from '../tests/helpers/free-port.js';
 import { NATS_MISSING, natsServerPath, startNatsServer } from '../tests/helpers/nats.js';
+import { percentile } from './lib/stats.js';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/process.js';
 
 const { values } = parseArgs({
@@ -38,7 +39,6 @@ const MAX_WRITERS = Math.max(...WRITER_COUNTS);
 const INSTANCES = 3;
 const CHATS = 8;
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 
 export interface ScaleOutRow {
@@ -221,8 +221,6 @@ async function measure(bus: ScaleOutRow['bus'], urls: string[], people: People, 
   while (delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const loadAfter = load();
   await Promise.all(clients.map((c) => c.dispose()));
-  const sorted = [...deliveries].sort((a, b) => a - b);
-  const sendSorted = [...sends].sort((a, b) => a - b);
   return {
     bus,
     writers: writerCount,
@@ -231,9 +229,9 @@ async function measure(bus: ScaleOutRow['bus'], urls: string[], people: People, 
     failed,
     delivered,
     expected,
-    deliveryP50Ms: Number(percentile(sorted, 50).toFixed(1)),
-    deliveryP99Ms: Number(percentile(sorted, 99).toFixed(1)),
-    sendP99Ms: Number(percentile(sendSorted, 99).toFixed(1)),
+    deliveryP50Ms: Number(percentile(deliveries, 50).toFixed(1)),
+    deliveryP99Ms: Number(percentile(deliveries, 99).toFixed(1)),
+    sendP99Ms: Number(percentile(sends, 99).toFixed(1)),
     loadBefore,
     loadAfter,
   };

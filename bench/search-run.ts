@@ -24,6 +24,7 @@ import { createLogger } from '../src/logger.js';
 import { createParleyServer } from '../src/server.js';
 import { freePort } from '../tests/helpers/free-port.js';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.js';
+import { percentile } from './lib/stats.js';
 import { fillSearchCorpus, rareWords, type Corpus } from './search-corpus.js';
 
 const { values } = parseArgs({
@@ -82,7 +83,6 @@ const PERSONAS: Persona[] = [
   { name: 'heavy (250 chats)', groups: 100, busiestGroups: 10, directChats: 150 },
 ];
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const stats = (samples: number[]) => {
   const s = [...samples].sort((a, b) => a - b);
   return { n: s.length, p50: round(percentile(s, 50)), p95: round(percentile(s, 95)), p99: round(percentile(s, 99)), max: round(s[s.length - 1]!) };
