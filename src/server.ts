@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import { bearerToken } from './auth/access-tokens.js';
 import { RevocationChannel } from './auth/revocation-channel.js';
@@ -105,7 +106,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const schema = await buildParleySchema();
   const apollo = new ApolloServer<Context>({
     schema,
-    plugins: [operationMetricsPlugin<Context>(), httpTransportPlugin<Context>()],
+    // No cache hints are set: without this, Apollo's cache-control plugin wraps every field's
+    // resolver to read them, a cost on each of a history page's hundreds of fields.
+    plugins: [operationMetricsPlugin<Context>(), httpTransportPlugin<Context>(), ApolloServerPluginCacheControlDisabled()],
     parseOptions: documents.parseOptions,
     validationRules: documents.validationRules,
     allowBatchedHttpRequests: false,

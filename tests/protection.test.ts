@@ -95,6 +95,18 @@ describe('errors in production', () => {
     expect(inProd.errors![0]!.message).not.toMatch(/Did you mean|firstname/);
   });
 
+  it('tells caches to keep no answer, over POST and GET, answered or refused', async () => {
+    const u = await registerUser(prod.url);
+    const auth = { authorization: `Bearer ${u.token}` };
+    const post = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    const get = await fetch(`${prod.url}?query=${encodeURIComponent('{ me { email } }')}`, { headers: { ...auth, 'apollo-require-preflight': 'true' } });
+    const refused = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    for (const [res, ok] of [[post, true], [get, true], [refused, false]] as const) {
+      expect(((await res.json()) as any).errors === undefined).toBe(ok);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('answers unknown routes with 404 and serves /healthz', async () => {
     expect((await fetch(new URL('/nope', prod.url))).status).toBe(404);
     const health = await fetch(new URL('/healthz', prod.url));

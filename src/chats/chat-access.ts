@@ -1,8 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { badInput, forbidden, notFound } from '../common/errors.js';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { lockChat } from '../db/locks.js';
-import { chatParticipants, chats, contacts, type ChatRow, type ParticipantRow } from '../db/schema.js';
+import { columnsOf, rowOf } from '../db/rows.js';
+import { chatParticipants, chats, type ChatRow, type ParticipantRow } from '../db/schema.js';
 
 export interface Membership {
   chat: ChatRow;
@@ -11,9 +12,13 @@ export interface Membership {
   blocked: boolean;
 }
 
+// The chat and the participant side by side, built once: this check runs on nearly every request.
+const CHAT_COLUMNS = columnsOf(chats, 'c', 'c_');
+const PARTICIPANT_COLUMNS = columnsOf(chatParticipants, 'p', 'p_');
+
 /** The other side of a direct chat, from its key ("<smaller id>:<larger id>"). */
 const otherSide = (userId: number) =>
-  sql`(case when split_part(${chats.directKey}, ':', 1)::int = ${userId} then split_part(${chats.directKey}, ':', 2) else split_part(${chats.directKey}, ':', 1) end)::int`;
+  sql`(case when split_part(c.direct_key, ':', 1)::int = ${userId} then split_part(c.direct_key, ':', 2) else split_part(c.direct_key, ':', 1) end)::int`;
 
 /**
  * The one authorisation rule for chats: only participants see a chat or anything in it, and to
@@ -21,19 +26,15 @@ const otherSide = (userId: number) =>
  * the two sides of a direct chat.
  */
 export async function requireMember(db: DbOrTx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
-  const [row] = await db
-    .select({
-      chat: chats,
-      participant: chatParticipants,
-      blocked: sql<boolean>`(not ${chats.isGroup} and exists (
-        select 1 from ${contacts} k where k.status = 'BLOCKED'
-          and ((k.user_id = ${userId} and k.contact_id = ${otherSide(userId)}) or (k.user_id = ${otherSide(userId)} and k.contact_id = ${userId}))))`,
-    })
-    .from(chats)
-    .innerJoin(chatParticipants, and(eq(chatParticipants.chatId, chats.id), eq(chatParticipants.userId, userId)))
-    .where(eq(chats.id, chatId));
+  const [row] = await db.execute<Record<string, unknown>>(sql`
+    select ${CHAT_COLUMNS}, ${PARTICIPANT_COLUMNS},
+      (not c.is_group and exists (
+        select 1 from contacts k where k.status = 'BLOCKED'
+          and ((k.user_id = ${userId} and k.contact_id = ${otherSide(userId)}) or (k.user_id = ${otherSide(userId)} and k.contact_id = ${userId})))) as blocked
+    from chats c join chat_participants p on p.chat_id = c.id and p.user_id = ${userId}
+    where c.id = ${chatId}`);
   if (!row) throw notFound(what);
-  return row;
+  return { chat: rowOf(chats, row, 'c_'), participant: rowOf(chatParticipants, row, 'p_'), blocked: row.blocked === true };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { preparedClient } from './prepared-client.js';
 import * as schema from './schema.js';
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -39,26 +40,24 @@ export interface ConnectOptions {
 }
 
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
-  let queryCount = 0;
+  const counter = { count: 0 };
   const sql = postgres(url, {
     ...FAIL_FAST,
     max: options.max ?? 10,
     onnotice: () => {},
-    debug: () => {
-      queryCount += 1;
-    },
     connection: {
       application_name: options.applicationName ?? 'parley',
       statement_timeout: options.statementTimeoutMs ?? 15_000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 15_000,
     },
   });
-  const db = drizzle(sql, { schema });
+  const client = preparedClient(sql, counter);
+  const db = drizzle(client, { schema });
   return {
     db,
-    sql,
+    sql: client,
     get queryCount() {
-      return queryCount;
+      return counter.count;
     },
     close: () => sql.end({ timeout: 5 }),
   };

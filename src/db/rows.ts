@@ -1,14 +1,25 @@
-import { getTableColumns, type Table } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm';
 
 /**
  * A row as the driver returned it for a hand-written statement (column names, int8 as text)
  * mapped the way drizzle maps its own queries: property names and each column's own decoding.
+ * `prefix` reads columns selected with `columnsOf(table, alias, prefix)`.
  */
-export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): T['$inferSelect'] {
   const row: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[column.name];
+    const value = raw[prefix + column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return row as T['$inferSelect'];
+}
+
+/**
+ * Every column of `table` under `alias`, each named `prefix` + its name, as one piece of SQL:
+ * two tables' rows from one hand-written statement, without names colliding. Built once, where
+ * a hot statement is defined; a drizzle query builder would build its SQL again on every call.
+ */
+export function columnsOf(table: Table, alias: string, prefix: string): SQL {
+  const names = Object.values(getTableColumns(table)).map((c) => `"${alias}"."${c.name}" as "${prefix}${c.name}"`);
+  return sql.raw(names.join(', '));
 }
