@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { chatLog } from '../src/db/schema.js';
+import { chatLog, messages } from '../src/db/schema.js';
+import { errorOf } from './helpers/graphql.js';
 import { Audience } from '../src/realtime/audience.js';
 import { holdTheMark } from './helpers/log.js';
 import { useParley } from './helpers/scenario.js';
@@ -50,6 +51,29 @@ describe('a subscription that starts while a batch is being handed out', () => {
     await releaseChats();
     expect((await cyFeed.waitFor(1, 15_000)).map((e) => e.messageAdded.content)).toEqual(['to cy']);
     expect((await benFeed.waitFor(1, 15_000)).map((e) => e.messageAdded.content)).toEqual(['to ben']);
+  });
+});
+
+describe('a message stored in the round trip that checks its sender', () => {
+  it('is refused, with nothing stored, when a block commits between the checks and the insert', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'S');
+    const chatId = await parley.newDirectChat(ana!, ben!);
+    // With messages locked, the send's checks pass (they read chats, participants and
+    // contacts) and its insert waits right behind them.
+    const releaseMessages = await lockTable('messages');
+    const pool = `parley-pool-${parley.srv.server.instanceId}`;
+    const waiting = () => parley.db.sql`select 1 from pg_stat_activity where application_name = ${pool} and wait_event_type = 'Lock'`;
+    let sent: ReturnType<NonNullable<typeof ana>['gql']>;
+    try {
+      sent = ana!.gql(`mutation($c: ID!) { sendMessage(input: { chatId: $c, content: "too late" }) { id } }`, { c: chatId });
+      await until(async () => (await waiting()).length > 0, 15_000, 'the insert to wait on the lock');
+      await ben!.must(`mutation($u: ID!) { blockUser(userId: $u) { id } }`, { u: ana!.id });
+    } finally {
+      await releaseMessages();
+    }
+    expect(errorOf(await sent!).code).toBe('FORBIDDEN');
+    const stored = await parley.db.db.select().from(messages).where(and(eq(messages.chatId, Number(chatId)), eq(messages.content, 'too late')));
+    expect(stored).toEqual([]);
   });
 });
 

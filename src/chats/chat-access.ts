@@ -20,6 +20,15 @@ const PARTICIPANT_COLUMNS = columnsOf(chatParticipants, 'p', 'p_');
 const otherSide = (userId: number) =>
   sql`(case when split_part(c.direct_key, ':', 1)::int = ${userId} then split_part(c.direct_key, ':', 2) else split_part(c.direct_key, ':', 1) end)::int`;
 
+/** A direct chat `c` whose two sides have a block between them, either way. */
+const blockedFor = (userId: number) => sql`(not c.is_group and exists (
+  select 1 from contacts k where k.status = 'BLOCKED'
+    and ((k.user_id = ${userId} and k.contact_id = ${otherSide(userId)}) or (k.user_id = ${otherSide(userId)} and k.contact_id = ${userId}))))`;
+
+/** The chat `c` with the user as its participant `p`. */
+const asParticipant = (chatId: number, userId: number) =>
+  sql`chats c join chat_participants p on p.chat_id = c.id and p.user_id = ${userId} where c.id = ${chatId}`;
+
 /**
  * The one authorisation rule for chats: only participants see a chat or anything in it, and to
  * everyone else it does not exist. Read in the same statement: whether a block stands between
@@ -27,15 +36,17 @@ const otherSide = (userId: number) =>
  */
 export async function requireMember(db: DbOrTx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
   const [row] = await db.execute<Record<string, unknown>>(sql`
-    select ${CHAT_COLUMNS}, ${PARTICIPANT_COLUMNS},
-      (not c.is_group and exists (
-        select 1 from contacts k where k.status = 'BLOCKED'
-          and ((k.user_id = ${userId} and k.contact_id = ${otherSide(userId)}) or (k.user_id = ${otherSide(userId)} and k.contact_id = ${userId})))) as blocked
-    from chats c join chat_participants p on p.chat_id = c.id and p.user_id = ${userId}
-    where c.id = ${chatId}`);
+    select ${CHAT_COLUMNS}, ${PARTICIPANT_COLUMNS}, ${blockedFor(userId)} as blocked from ${asParticipant(chatId, userId)}`);
   if (!row) throw notFound(what);
   return { chat: rowOf(chats, row, 'c_'), participant: rowOf(chatParticipants, row, 'p_'), blocked: row.blocked === true };
 }
+
+/**
+ * The same rule as SQL, for a write that checks it in its own statement: the user is a
+ * participant and no block stands in the way (`requireMember` + `requireNoBlock`).
+ */
+export const mayWrite = (chatId: number, userId: number) =>
+  sql`exists (select 1 from ${asParticipant(chatId, userId)} and not ${blockedFor(userId)})`;
 
 /**
  * For a change to a chat: takes the chat's lock, then reads the membership. The read comes after

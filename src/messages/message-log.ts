@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
@@ -23,32 +23,44 @@ const NEXT_MESSAGE_ID = sql`(
   select x.base + coalesce((select max(m.id) - x.base + 1 from messages m where m.id >= x.base and m.id < x.base + ${PER_TRANSACTION}), 0)
   from x)`;
 
+export interface NewMessage {
+  chatId: number;
+  senderId: number;
+  content: string;
+  messageType: MessageKind;
+  clientMessageId?: string | null;
+  /** A message of the same chat (checked by the caller). */
+  replyToId?: number | null;
+  /** Participants of the chat (checked by the caller). */
+  mentionIds?: number[];
+}
+
 /**
  * Appends a message to a chat whose lock the caller holds (see lockAsMember), so that within a
  * chat id order is commit order. Moves the chat's activity and logs the message, both in the
  * caller's transaction.
  */
-export async function appendMessage(
-  tx: Tx,
-  entry: {
-    chatId: number;
-    senderId: number;
-    content: string;
-    messageType: MessageKind;
-    clientMessageId?: string | null;
-    /** A message of the same chat (checked by the caller). */
-    replyToId?: number | null;
-    /** Participants of the chat (checked by the caller). */
-    mentionIds?: number[];
-  },
-): Promise<MessageRow> {
+export async function appendMessage(tx: Tx, entry: NewMessage): Promise<MessageRow> {
+  const message = await appendMessageIf(tx, entry, sql`true`);
+  if (!message) throw new Error(`Chat ${entry.chatId} not found for a message`);
+  return message;
+}
+
+/**
+ * `appendMessage`, if `condition` holds when the statement runs (null when it does not, and
+ * nothing is written). The caller can then send it right behind the statements that take the
+ * lock and read what it needs, in the same round trip, and check their answers afterwards.
+ */
+export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL): Promise<MessageRow | null> {
   // One statement: the message, the chat's activity, and the log entry with the chat as it is
   // after the change (what appendChatEntry writes for every other change) — one round trip.
   const wake = wakeUp(tx, 'chats', entry.chatId);
   const [raw] = await tx.execute<Record<string, unknown>>(sql`
     with m as (
       insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
-      values (${NEXT_MESSAGE_ID}, ${entry.chatId}, ${entry.senderId}, ${entry.content}, ${entry.messageType}, ${entry.clientMessageId ?? null}, ${entry.replyToId ?? null})
+      select ${NEXT_MESSAGE_ID}, ${entry.chatId}::int, ${entry.senderId}::int, ${entry.content}::text, ${entry.messageType}::message_type,
+             ${entry.clientMessageId ?? null}::varchar, ${entry.replyToId ?? null}::bigint
+      where ${condition}
       returning *
     ), c as (
       update chats set last_message_id = m.id, last_activity_at = m.sent_at, activity_seq = nextval('chat_activity_seq')
@@ -60,7 +72,7 @@ export async function appendMessage(
       returning id
     )
     select m.*, e.id as "_logId"${wake} from m, e`);
-  if (!raw) throw new Error(`Chat ${entry.chatId} not found for a message`);
+  if (!raw) return null;
   metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
   const message = rowOf(messages, raw);
   const added = { id: Number(raw._logId) };

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql } from 'drizzle-orm';
-import { lockAsMember, requireMember, requireNoBlock, type Membership } from '../chats/chat-access.js';
+import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql, type SQL } from 'drizzle-orm';
+import { lockAsMember, mayWrite, requireMember, requireNoBlock, type Membership } from '../chats/chat-access.js';
 import type { ReceiptView } from '../chatlog/views.js';
 import { appendChatEntry } from '../chatlog/write.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../common/errors.js';
@@ -10,7 +10,7 @@ import type { Db, DbOrTx, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
-import { appendMessage } from './message-log.js';
+import { appendMessage, appendMessageIf, type MessageKind } from './message-log.js';
 import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
@@ -46,28 +46,34 @@ export class MessagesService {
     // A message with files may go without a caption.
     const content = withFiles ? (data.content ?? '') : validate(captionRules, { content: data.content ?? '' }).content;
     const attachmentIds = withFiles ? await this.prepareAttachments(viewerId, input.attachmentIds) : [];
+    const entry = { chatId, senderId: viewerId, content, messageType: data.messageType as MessageKind, clientMessageId: data.clientMessageId };
+    const plain = replyToId === null && !mentionIds?.length && attachmentIds.length === 0;
     try {
       return await transaction(this.db, async (tx) => {
-        // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
-        const [membership, earlier] = await Promise.all([
+        // Sent together and run in order: the lock, then who is in the chat and any retry, then
+        // (for a plain message, which needs nothing else checked first) the message itself, on
+        // the condition that the sender may write and did not send it already. The lock is
+        // held for one round trip and the commit.
+        const checks = Promise.all([
           lockAsMember(tx, chatId, viewerId),
           data.clientMessageId ? this.findByClientId(tx, viewerId, data.clientMessageId) : undefined,
         ]);
+        const appended = plain ? settled(appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))) : undefined;
+        const [membership, earlier] = await checks;
         // A retry of a message already stored answers it, whatever happened since (a block).
         if (earlier) return sameChatOrConflict(earlier, chatId);
         requireNoBlock(membership);
+        if (appended) {
+          const outcome = await appended;
+          if ('error' in outcome) throw outcome.error;
+          // Between the reads and the insert only a block (users' locks, not the chat's) or a
+          // concurrent retry can come.
+          return outcome.value ?? this.refusedMeanwhile(tx, chatId, viewerId, data.clientMessageId);
+        }
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
         const files = attachmentIds.length ? await this.attachments!.take(tx, viewerId, attachmentIds) : null;
-        const message = await appendMessage(tx, {
-          chatId,
-          senderId: viewerId,
-          content,
-          messageType: files?.messageType ?? data.messageType,
-          clientMessageId: data.clientMessageId,
-          replyToId,
-          mentionIds: mentions?.added,
-        });
+        const message = await appendMessage(tx, { ...entry, messageType: files?.messageType ?? entry.messageType, replyToId, mentionIds: mentions?.added });
         await files?.attachTo(message.id);
         return message;
       });
@@ -198,6 +204,21 @@ export class MessagesService {
     return this.attachments.prepare(viewerId, ids);
   }
 
+  /** What the insert of a plain message checks itself: the rule of `lockAsMember`, and no retry. */
+  private mayAppend(chatId: number, senderId: number, clientMessageId: string | null | undefined): SQL {
+    if (!clientMessageId) return mayWrite(chatId, senderId);
+    return sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${clientMessageId})`;
+  }
+
+  /** The insert found the sender may not write after all: the answer the checks give now. */
+  private async refusedMeanwhile(tx: Tx, chatId: number, senderId: number, clientMessageId: string | null | undefined): Promise<MessageRow> {
+    // The same message, stored by a concurrent retry that committed in between.
+    const earlier = clientMessageId ? await this.findByClientId(tx, senderId, clientMessageId) : undefined;
+    if (earlier) return sameChatOrConflict(earlier, chatId);
+    requireNoBlock(await requireMember(tx, chatId, senderId));
+    throw new Error(`A message to chat ${chatId} was refused by its own statement and allowed by the checks`);
+  }
+
   private async findByClientId(db: DbOrTx, senderId: number, clientMessageId: string) {
     const [row] = await db
       .select()
@@ -212,6 +233,11 @@ async function requireAnswerable(tx: Tx, chatId: number, replyToId: number): Pro
   const [original] = await tx.select({ chatId: messages.chatId, deletedAt: messages.deletedAt }).from(messages).where(eq(messages.id, replyToId));
   if (!original || original.chatId !== chatId) throw badInput('replyToId', 'replyToId is not a message of this chat');
   if (original.deletedAt) throw badInput('replyToId', 'A deleted message cannot be answered');
+}
+
+/** A promise whose failure is kept for later, so that leaving it unawaited crashes nothing. */
+function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then((value) => ({ value }), (error: unknown) => ({ error }));
 }
 
 function sameChatOrConflict(earlier: MessageRow, chatId: number): MessageRow {
