@@ -1,4 +1,4 @@
-import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm';
+import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 
 /**
  * A row as the driver returned it for a hand-written statement (column names, int8 as text)
@@ -7,11 +7,23 @@ import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm';
  */
 export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): T['$inferSelect'] {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[prefix + column.name];
+  for (const [key, name, column] of fieldsOf(table, prefix)) {
+    const value = raw[name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return row as T['$inferSelect'];
+}
+
+type Field = [key: string, name: string, column: Column];
+const fieldLists = new WeakMap<Table, Map<string, Field[]>>();
+
+/** A table's properties and the names its columns arrive under, worked out once (pages map thousands of rows). */
+function fieldsOf(table: Table, prefix: string): Field[] {
+  let byPrefix = fieldLists.get(table);
+  if (!byPrefix) fieldLists.set(table, (byPrefix = new Map()));
+  let fields = byPrefix.get(prefix);
+  if (!fields) byPrefix.set(prefix, (fields = Object.entries(getTableColumns(table)).map(([key, column]): Field => [key, prefix + column.name, column])));
+  return fields;
 }
 
 /**

@@ -16,6 +16,10 @@ import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 import { transaction } from '../db/transaction.js';
+import { columnsOf, rowOf } from '../db/rows.js';
+
+/** A history page's columns, built once (history is read far more than anything else). */
+const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
 
 export interface SendMessageData {
   chatId: string;
@@ -150,13 +154,11 @@ export class MessagesService {
     const window = pageWindow(args, { ...MESSAGE_PAGE, preferBackward: true });
     await requireMember(this.db, chatId, viewerId);
     const forward = window.direction === 'forward';
-    const bound = window.cursor === null ? undefined : forward ? gt(messages.id, window.cursor) : lt(messages.id, window.cursor);
-    const rows = await this.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.chatId, chatId), bound))
-      .orderBy(forward ? asc(messages.id) : desc(messages.id))
-      .limit(window.limit + 1);
+    const bound = window.cursor === null ? sql`` : forward ? sql`and m.id > ${window.cursor}` : sql`and m.id < ${window.cursor}`;
+    const raw = await this.db.execute<Record<string, unknown>>(sql`
+      select ${MESSAGE_COLUMNS} from messages m where m.chat_id = ${chatId} ${bound}
+      order by m.id ${forward ? sql`asc` : sql`desc`} limit ${window.limit + 1}`);
+    const rows = raw.map((r) => rowOf(messages, r));
     return toPage(rows, window, (m) => m.id, MESSAGE_PAGE.kind);
   }
 

@@ -1,15 +1,20 @@
 import DataLoader from 'dataloader';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
 import { notFound } from '../common/errors.js';
 import type { Db } from '../db/client.js';
+import { columnsOf, rowOf } from '../db/rows.js';
 import { contacts, users, type UserRow } from '../db/schema.js';
+
+// Every sender, participant and contact comes through here: the statement is built once, and
+// its text is the same for any number of ids (one prepared statement).
+const USER_COLUMNS = columnsOf(users, 'u', '');
 
 export function createUserLoaders(db: Db, viewerId: number | null) {
   return {
     userById: new DataLoader<number, UserRow | null>(async (ids) => {
-      const rows = await db.select().from(users).where(inArray(users.id, [...ids]));
-      return alignByKey(ids, rows, (r) => r.id);
+      const raw = await db.execute<Record<string, unknown>>(sql`select ${USER_COLUMNS} from users u where u.id = any(${sql.param([...ids])}::int[])`);
+      return alignByKey(ids, raw.map((r) => rowOf(users, r)), (r) => r.id);
     }),
     /** Whether a user is an accepted contact of the viewer; decides email/phone visibility. */
     isAcceptedContact: new DataLoader<number, boolean>(async (ids) => {
