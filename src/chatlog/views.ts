@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import type { ChatRow, LogRow, MessageEditRow, MessageRow } from '../db/schema.js';
+import type { ChatRow, LogRow, MessageEditRow, MessageRow, UserRow } from '../db/schema.js';
 import { ChatEventKind, LEAVING_KINDS, type ContactEventKind, type ContactSnapshot, type LogEntry, type LogKind } from './kinds.js';
 import { encodePosition, positionOf, type Position } from './position.js';
 
@@ -48,6 +48,7 @@ export interface ViewLoaders {
   chatById: DataLoader<number, ChatRow | null>;
   messageById: DataLoader<number, MessageRow | null>;
   editsByMessage: DataLoader<number, MessageEditRow[]>;
+  userById: DataLoader<number, UserRow | null>;
 }
 
 /** Builds the views of entries, loading what they show in a few batched statements. */
@@ -60,6 +61,9 @@ async function viewEntry(entry: LogEntry, loaders: ViewLoaders): Promise<EntryVi
   const [chatRow, messageRow] = await Promise.all([
     entry.chatId === null ? null : loaders.chatById.load(entry.chatId),
     entry.messageId === null ? null : loaders.messageById.load(entry.messageId),
+    // A new message's sender (the entry's user), whom nearly every subscription shows: loaded
+    // with the rest here rather than in a round trip of its own once subscriptions execute.
+    entry.kind === 'MESSAGE_ADDED' && entry.userId !== null ? loaders.userById.load(entry.userId) : null,
   ]);
   const chat: ChatView | null = chatRow && {
     ...chatRow,
