@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { metrics } from '../observability/metrics.js';
 import { SocketClose } from './socket-registry.js';
-import { sendInTurn } from './batched-writes.js';
 
 /**
  * What every graphql-ws context carries as `extra`: the socket, and what the upgrade request
@@ -81,10 +80,9 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
   };
   options.keepAlive.watch(socket);
 
-  const holdBytes = Math.min(64 * 1024, options.maxBufferedBytes / 4);
   const send = (data: string) => {
     if (socket.readyState !== socket.OPEN) return;
-    sendInTurn(socket, data, holdBytes);
+    socket.send(data);
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
       metrics.socketsRefused.inc({ reason: 'slow_reader' });
