@@ -18,6 +18,8 @@ describe('subscription fan-out', () => {
   it('executes an event once for every subscriber of a viewer-independent selection', async () => {
     const [owner, ...members] = await parley.newUsers(6, 'F');
     const group = await parley.newGroup(owner!, members);
+    // The group's own messages are final before the subscriptions start at "now".
+    await parley.settled();
     const QUERY = `subscription($c: ID) { messageAdded(chatId: $c) { id content sender { id firstname } } }`;
     const subs = await Promise.all(members.map((m) => m.subscribe(QUERY, { c: group })));
     // Learn the selection (its first event), then count the next one.
@@ -32,6 +34,7 @@ describe('subscription fan-out', () => {
   it("gives each viewer their own answer where the selection depends on the viewer", async () => {
     const [ana, ben, cy] = await parley.newUsers(3, 'V');
     const group = await parley.newGroup(ana!, [ben!, cy!]);
+    await parley.settled();
     const QUERY = `subscription($c: ID) { messageAdded(chatId: $c) { id clientMessageId chat { unreadCount } } }`;
     const [forAna, forBen, forCy] = await Promise.all([ana, ben, cy].map((u) => u!.subscribe(QUERY, { c: group })));
     await cy!.must(`mutation($c: ID!) { markChatRead(chatId: $c) { chatId } }`, { c: group });
