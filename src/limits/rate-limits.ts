@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../common/errors.js';
 import type { RateLimitsConfig, RateWindow } from '../config.js';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rateLimits } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';

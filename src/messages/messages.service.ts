@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, max, sql, type SQL } from 'drizzle-orm';
 import { lockAsMember, mayWrite, requireMember, requireNoBlock, type Membership } from '../chats/chat-access.js';
 import type { ReceiptView } from '../chatlog/views.js';
 import { appendChatEntry } from '../chatlog/write.js';
