@@ -54,12 +54,12 @@ describe('a subscription that starts while a batch is being handed out', () => {
   });
 });
 
-describe('a message stored in the round trip that checks its sender', () => {
-  it('is refused, with nothing stored, when a block commits between the checks and the insert', async () => {
+describe('a message stored in the statement that checks its sender', () => {
+  it('is refused, with nothing stored, when a block commits while the send waits for its insert', async () => {
     const [ana, ben] = await parley.newUsers(2, 'S');
     const chatId = await parley.newDirectChat(ana!, ben!);
-    // With messages locked, the send's checks pass (they read chats, participants and
-    // contacts) and its insert waits right behind them.
+    // With messages locked, the send takes the chat's lock and its insert waits behind the
+    // table's; the block commits meanwhile (it writes no message).
     const releaseMessages = await lockTable('messages');
     const pool = `parley-pool-${parley.srv.server.instanceId}`;
     const waiting = () => parley.db.sql`select 1 from pg_stat_activity where application_name = ${pool} and wait_event_type = 'Lock'`;

@@ -15,6 +15,7 @@ import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
+import { lockChat } from '../db/locks.js';
 import { transaction } from '../db/transaction.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 
@@ -54,26 +55,19 @@ export class MessagesService {
     const plain = replyToId === null && !mentionIds?.length && attachmentIds.length === 0;
     try {
       return await transaction(this.db, async (tx) => {
-        // Sent together and run in order: the lock, then who is in the chat and any retry, then
-        // (for a plain message, which needs nothing else checked first) the message itself, on
-        // the condition that the sender may write and did not send it already. The lock is
-        // held for one round trip and the commit.
-        const checks = Promise.all([
-          lockAsMember(tx, chatId, viewerId),
-          data.clientMessageId ? this.findByClientId(tx, viewerId, data.clientMessageId) : undefined,
-        ]);
-        const appended = plain ? settled(appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))) : undefined;
-        const [membership, earlier] = await checks;
-        // A retry of a message already stored answers it, whatever happened since (a block).
-        if (earlier) return sameChatOrConflict(earlier, chatId);
-        requireNoBlock(membership);
-        if (appended) {
-          const outcome = await appended;
-          if ('error' in outcome) throw outcome.error;
-          // Between the reads and the insert only a block (users' locks, not the chat's) or a
-          // concurrent retry can come.
-          return outcome.value ?? this.refusedMeanwhile(tx, chatId, viewerId, data.clientMessageId);
+        if (plain) {
+          // A plain message needs nothing read first. Sent together and run in order: the chat's
+          // lock, then the message, on the condition that the sender may write and did not send
+          // it already. The lock is held for one round trip and the commit, and the checks are
+          // read only to answer a refusal.
+          const [, message] = await Promise.all([lockChat(tx, chatId), appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))]);
+          if (message) return message;
+          const earlier = await this.retryOrRefusal(tx, chatId, viewerId, data.clientMessageId, { lock: false });
+          if (earlier) return earlier;
+          throw new Error(`A message to chat ${chatId} was refused by its own statement and allowed by the checks`);
         }
+        const earlier = await this.retryOrRefusal(tx, chatId, viewerId, data.clientMessageId, { lock: true });
+        if (earlier) return earlier;
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
         const files = attachmentIds.length ? await this.attachments!.take(tx, viewerId, attachmentIds) : null;
@@ -212,13 +206,20 @@ export class MessagesService {
     return sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${clientMessageId})`;
   }
 
-  /** The insert found the sender may not write after all: the answer the checks give now. */
-  private async refusedMeanwhile(tx: Tx, chatId: number, senderId: number, clientMessageId: string | null | undefined): Promise<MessageRow> {
-    // The same message, stored by a concurrent retry that committed in between.
-    const earlier = clientMessageId ? await this.findByClientId(tx, senderId, clientMessageId) : undefined;
+  /**
+   * The sender's checks, under the chat's lock (taken here with `lock`): a non-member gets
+   * NOT_FOUND; a retry of a message already stored gets that message, whatever happened since (a
+   * block); a block gets FORBIDDEN. Resolves with nothing when the sender may write.
+   */
+  private async retryOrRefusal(tx: Tx, chatId: number, senderId: number, clientMessageId: string | null | undefined, { lock }: { lock: boolean }) {
+    // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
+    const [membership, earlier] = await Promise.all([
+      lock ? lockAsMember(tx, chatId, senderId) : requireMember(tx, chatId, senderId),
+      clientMessageId ? this.findByClientId(tx, senderId, clientMessageId) : undefined,
+    ]);
     if (earlier) return sameChatOrConflict(earlier, chatId);
-    requireNoBlock(await requireMember(tx, chatId, senderId));
-    throw new Error(`A message to chat ${chatId} was refused by its own statement and allowed by the checks`);
+    requireNoBlock(membership);
+    return undefined;
   }
 
   private async findByClientId(db: DbOrTx, senderId: number, clientMessageId: string) {
@@ -235,11 +236,6 @@ async function requireAnswerable(tx: Tx, chatId: number, replyToId: number): Pro
   const [original] = await tx.select({ chatId: messages.chatId, deletedAt: messages.deletedAt }).from(messages).where(eq(messages.id, replyToId));
   if (!original || original.chatId !== chatId) throw badInput('replyToId', 'replyToId is not a message of this chat');
   if (original.deletedAt) throw badInput('replyToId', 'A deleted message cannot be answered');
-}
-
-/** A promise whose failure is kept for later, so that leaving it unawaited crashes nothing. */
-function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  return promise.then((value) => ({ value }), (error: unknown) => ({ error }));
 }
 
 function sameChatOrConflict(earlier: MessageRow, chatId: number): MessageRow {
