@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { rowOf } from '../db/rows.js';
 import { chatLog, chatMemberships, contacts, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
-import { toLogRow } from './write.js';
 
 /** The one rule for who sees an entry: whoever was in its chat when it was written. */
 const memberAtEntry = (viewerId: number) =>
@@ -46,7 +46,7 @@ export async function readBatch(db: DbOrTx, from: Position, limit: number): Prom
     ) l on true`);
   const first = rows[0]!;
   return {
-    entries: rows.filter((r) => r.id != null).map(toLogRow),
+    entries: rows.filter((r) => r.id != null).map((r) => rowOf(chatLog, r)),
     highWater: Number(first._hw),
     heldBack: Boolean(first._held),
   };

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { chatMemberships, type LogRow } from '../db/schema.js';
+import { rowOf } from '../db/rows.js';
+import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 import { announcementsOf } from '../db/transaction.js';
 import { EVENTS_CHANNEL, WAKE } from '../realtime/bus/postgres.js';
@@ -29,7 +30,7 @@ export async function appendChatEntry<K extends LogKind>(tx: Tx, chatId: number,
     select e.*${wake} from e`);
   if (rows.length !== 1) throw new Error(`Chat ${chatId} not found for a log entry`);
   metrics.eventsPublished.inc({ type: entry.kind });
-  return toLogRow(rows[0]!);
+  return rowOf(chatLog, rows[0]!);
 }
 
 /** Appends an entry that only `userId` hears (their contact entries). */
@@ -42,7 +43,7 @@ export async function appendUserEntry<K extends LogKind>(tx: Tx, userId: number,
     )
     select e.*${wake} from e`);
   metrics.eventsPublished.inc({ type: entry.kind });
-  return toLogRow(rows[0]!);
+  return rowOf(chatLog, rows[0]!);
 }
 
 /** Users become members as of entry `logId` (the one that lets them in, included). */
@@ -75,22 +76,3 @@ export function wakeUp(tx: Tx, index: 'chats' | 'users', id: number) {
 }
 
 const json = (data: unknown) => (data == null ? null : sql`${JSON.stringify(data)}::jsonb`);
-
-/** A raw `chat_log` row (int8 columns arrive as strings) as drizzle would map it. */
-export function toLogRow(raw: Record<string, unknown>): LogRow {
-  const num = (v: unknown) => (v == null ? null : Number(v));
-  return {
-    id: Number(raw.id),
-    xid: Number(raw.xid),
-    chatId: num(raw.chat_id),
-    userId: num(raw.user_id),
-    kind: raw.kind as LogKind,
-    messageId: num(raw.message_id),
-    at: new Date(raw.at as string | Date),
-    data: raw.data ?? null,
-    chatName: (raw.chat_name as string | null) ?? null,
-    lastMessageId: num(raw.last_message_id),
-    topMessageId: num(raw.top_message_id),
-    lastActivityAt: raw.last_activity_at == null ? null : new Date(raw.last_activity_at as string | Date),
-  };
-}
