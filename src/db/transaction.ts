@@ -71,3 +71,24 @@ export async function announce(tx: Tx, signal: Signal): Promise<void> {
   if (unit.hook.inTransaction) await unit.hook.notifyIn(tx, signal);
   else unit.signals.push(signal);
 }
+
+/**
+ * `transaction()` for statements whose answers the transaction itself does not need: its COMMIT
+ * goes out right behind them, in the same round trip, instead of after their answers came back.
+ * A lock they take is then held only while PostgreSQL runs them and commits, never while the
+ * answers travel to Parley and it gets round to committing. A statement that fails aborts the
+ * transaction (PostgreSQL answers the COMMIT with ROLLBACK), and the result rejects with its
+ * error. `send` must hand its statements to `tx` before it awaits anything else (as
+ * `Promise.all([...])` of them does): a statement sent later would miss the transaction.
+ */
+export async function commitBehind<T>(db: Db, send: (tx: Tx) => Promise<T>): Promise<T> {
+  let answers: Promise<T> | undefined;
+  await transaction(db, (tx) => {
+    answers = send(tx);
+    // Answered once the commit is: a failure arriving before that is not an unhandled one.
+    answers.catch(() => undefined);
+    // Not the answers themselves: postgres.js would wait for them before it commits.
+    return Promise.resolve();
+  });
+  return answers!;
+}

@@ -16,7 +16,7 @@ import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 import { lockChat } from '../db/locks.js';
-import { transaction } from '../db/transaction.js';
+import { commitBehind, transaction } from '../db/transaction.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 
 /** A history page's columns, built once (history is read far more than anything else). */
@@ -54,19 +54,18 @@ export class MessagesService {
     const entry = { chatId, senderId: viewerId, content, messageType: data.messageType as MessageKind, clientMessageId: data.clientMessageId };
     const plain = replyToId === null && !mentionIds?.length && attachmentIds.length === 0;
     try {
+      if (plain) {
+        // A plain message needs nothing read first. Sent together, with the commit right behind,
+        // and run in order: the chat's lock, then the message, on the condition that the sender
+        // may write and did not send it already. The lock is held only while PostgreSQL runs
+        // them; a refusal is explained (or, if things changed since, the message sent) below.
+        const [, message] = await commitBehind(this.db, (tx) =>
+          Promise.all([lockChat(tx, chatId), appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))]),
+        );
+        if (message) return message;
+      }
       return await transaction(this.db, async (tx) => {
-        if (plain) {
-          // A plain message needs nothing read first. Sent together and run in order: the chat's
-          // lock, then the message, on the condition that the sender may write and did not send
-          // it already. The lock is held for one round trip and the commit, and the checks are
-          // read only to answer a refusal.
-          const [, message] = await Promise.all([lockChat(tx, chatId), appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))]);
-          if (message) return message;
-          const earlier = await this.retryOrRefusal(tx, chatId, viewerId, data.clientMessageId, { lock: false });
-          if (earlier) return earlier;
-          throw new Error(`A message to chat ${chatId} was refused by its own statement and allowed by the checks`);
-        }
-        const earlier = await this.retryOrRefusal(tx, chatId, viewerId, data.clientMessageId, { lock: true });
+        const earlier = await this.retryOrRefusal(tx, chatId, viewerId, data.clientMessageId);
         if (earlier) return earlier;
         if (replyToId !== null) await requireAnswerable(tx, chatId, replyToId);
         const mentions = mentionIds && (await planMentions(tx, chatId, null, mentionIds));
@@ -207,14 +206,14 @@ export class MessagesService {
   }
 
   /**
-   * The sender's checks, under the chat's lock (taken here with `lock`): a non-member gets
-   * NOT_FOUND; a retry of a message already stored gets that message, whatever happened since (a
-   * block); a block gets FORBIDDEN. Resolves with nothing when the sender may write.
+   * The sender's checks, under the chat's lock (taken here): a non-member gets NOT_FOUND; a
+   * retry of a message already stored gets that message, whatever happened since (a block); a
+   * block gets FORBIDDEN. Resolves with nothing when the sender may write.
    */
-  private async retryOrRefusal(tx: Tx, chatId: number, senderId: number, clientMessageId: string | null | undefined, { lock }: { lock: boolean }) {
+  private async retryOrRefusal(tx: Tx, chatId: number, senderId: number, clientMessageId: string | null | undefined) {
     // One round trip: the lock, then (in order, so after it) who is in the chat and any retry.
     const [membership, earlier] = await Promise.all([
-      lock ? lockAsMember(tx, chatId, senderId) : requireMember(tx, chatId, senderId),
+      lockAsMember(tx, chatId, senderId),
       clientMessageId ? this.findByClientId(tx, senderId, clientMessageId) : undefined,
     ]);
     if (earlier) return sameChatOrConflict(earlier, chatId);
