@@ -104,7 +104,7 @@ export class ChatResolver {
 @Resolver(() => ChatParticipant)
 export class ChatParticipantResolver {
   @FieldResolver(() => User)
-  async user(@Root() participant: ParticipantRow, @Ctx() ctx: Context): Promise<UserRow> {
+  user(@Root() participant: ParticipantRow, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, participant.userId);
   }
 }

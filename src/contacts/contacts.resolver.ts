@@ -98,7 +98,7 @@ export class ContactResolver {
   }
 
   @FieldResolver(() => User)
-  async user(@Root() contact: ContactRow, @Ctx() ctx: Context): Promise<UserRow> {
+  user(@Root() contact: ContactRow, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, contact.contactId);
   }
 }

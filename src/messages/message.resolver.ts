@@ -22,7 +22,10 @@ export class MessageResolver {
     @Arg('before', () => String, { nullable: true }) before: string | null,
     @Ctx() ctx: Context,
   ): Promise<Connection<MessageRow>> {
-    return toConnection(await ctx.services.messages.list(requireViewer(ctx), chatId, { first, after, last, before }));
+    const page = await ctx.services.messages.list(requireViewer(ctx), chatId, { first, after, last, before });
+    // The senders in one batch now, so that each row's `sender` is ready (src/common/ready-loader.ts).
+    await ctx.loaders.userById.loadMany(page.nodes.map((m) => m.senderId));
+    return toConnection(page);
   }
 
   @Mutation(() => Message, { description: 'A repeated clientMessageId returns the first message instead of storing a second.' })
@@ -92,7 +95,7 @@ export class MessageResolver {
   }
 
   @FieldResolver(() => User)
-  async sender(@Root() message: MessageRow, @Ctx() ctx: Context): Promise<UserRow> {
+  sender(@Root() message: MessageRow, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, message.senderId);
   }
 
@@ -118,7 +121,7 @@ export class MessageResolver {
 @Resolver(() => ReadReceipt)
 export class ReadReceiptResolver {
   @FieldResolver(() => User)
-  async user(@Root() receipt: ReceiptView, @Ctx() ctx: Context): Promise<UserRow> {
+  user(@Root() receipt: ReceiptView, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, receipt.userId);
   }
 
@@ -131,7 +134,7 @@ export class ReadReceiptResolver {
 @Resolver(() => TypingEvent)
 export class TypingEventResolver {
   @FieldResolver(() => User)
-  async user(@Root() event: TypingPayload, @Ctx() ctx: Context): Promise<UserRow> {
+  user(@Root() event: TypingPayload, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, event.userId);
   }
 }

@@ -34,7 +34,7 @@ export class PresenceResolver {
   }
 
   @FieldResolver(() => User)
-  user(@Root() event: PresenceEventPayload, @Ctx() ctx: Context): Promise<UserRow> {
+  user(@Root() event: PresenceEventPayload, @Ctx() ctx: Context): UserRow | Promise<UserRow> {
     return loadReferencedUser(ctx.loaders, event.userId);
   }
 }

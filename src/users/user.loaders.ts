@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
+import { ReadyLoader } from '../common/ready-loader.js';
 import { notFound } from '../common/errors.js';
 import type { Db } from '../db/client.js';
 import { columnsOf, rowOf } from '../db/rows.js';
@@ -12,7 +13,7 @@ const USER_COLUMNS = columnsOf(users, 'u', '');
 
 export function createUserLoaders(db: Db, viewerId: number | null) {
   return {
-    userById: new DataLoader<number, UserRow | null>(async (ids) => {
+    userById: new ReadyLoader<number, UserRow | null>(async (ids) => {
       const raw = await db.execute<Record<string, unknown>>(sql`select ${USER_COLUMNS} from users u where u.id = any(${sql.param([...ids])}::int[])`);
       return alignByKey(ids, raw.map((r) => rowOf(users, r)), (r) => r.id);
     }),
@@ -41,8 +42,11 @@ export function createUserLoaders(db: Db, viewerId: number | null) {
 export type UserLoaders = ReturnType<typeof createUserLoaders>;
 
 /** A user a row refers to (sender, participant, contact): foreign keys keep it there. */
-export async function loadReferencedUser(loaders: Pick<UserLoaders, 'userById'>, userId: number): Promise<UserRow> {
-  const user = await loaders.userById.load(userId);
-  if (!user) throw notFound('User');
-  return user;
+export function loadReferencedUser(loaders: Pick<UserLoaders, 'userById'>, userId: number): UserRow | Promise<UserRow> {
+  const ready = loaders.userById.peek(userId);
+  if (ready) return ready;
+  return loaders.userById.load(userId).then((user) => {
+    if (!user) throw notFound('User');
+    return user;
+  });
 }
