@@ -4,6 +4,7 @@ import { chatParticipants, chats, contacts, messages } from '../src/db/schema.js
 import { CHAT_FIELDS, directChat, groupChat, send } from './helpers/chat.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
 import { useServerAndDatabase } from './helpers/server.js';
+import { statementsOf } from './helpers/statements.js';
 
 const env = useServerAndDatabase();
 
@@ -174,10 +175,9 @@ describe('chats list', () => {
     const [me, ...others] = await users(5);
     const QUERY = `{ chats(first: 50) { edges { node { id unreadCount participants { role user { id firstname } } lastMessage { content sender { id firstname } } } } } }`;
     const count = async () => {
-      const before = env.srv.server.database.queryCount;
-      const res = await gql(env.srv.url, QUERY, {}, me!.token);
+      const { statements, result: res } = await statementsOf(env.srv.server.database, () => gql(env.srv.url, QUERY, {}, me!.token));
       expect(res.errors).toBeUndefined();
-      return { statements: env.srv.server.database.queryCount - before, chats: res.data!.chats.edges.length };
+      return { statements, chats: res.data!.chats.edges.length };
     };
     for (let i = 0; i < 10; i++) await groupChat(env.srv.url, me!, others, `g${i}`);
     const ten = await count();
@@ -199,10 +199,9 @@ describe('messages list', () => {
     const QUERY = `query($c: ID!) { messages(chatId: $c, first: 50) { edges { node { id
       reactions { emoji count reactedByMe users { id firstname } } mentions { id firstname } replyTo { id content } } } } }`;
     const count = async () => {
-      const before = env.srv.server.database.queryCount;
-      const res = await gql(env.srv.url, QUERY, { c: chatId }, me!.token);
+      const { statements, result: res } = await statementsOf(env.srv.server.database, () => gql(env.srv.url, QUERY, { c: chatId }, me!.token));
       expect(res.errors).toBeUndefined();
-      return { statements: env.srv.server.database.queryCount - before, messages: res.data!.messages.edges };
+      return { statements, messages: res.data!.messages.edges };
     };
     const react = (u: TestUser, m: string, e: string) =>
       gql(env.srv.url, `mutation($m: ID!, $e: String!) { addReaction(messageId: $m, emoji: $e) { id } }`, { m, e }, u.token);

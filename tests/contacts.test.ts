@@ -5,6 +5,7 @@ import { blockedAmong } from '../src/contacts/blocks.js';
 import { chatLog, contacts, users, type ContactRow } from '../src/db/schema.js';
 import { errorOf, gql, registerUser, uniqueEmail, type GraphQLResponse, type TestUser } from './helpers/graphql.js';
 import { useServerAndDatabase } from './helpers/server.js';
+import { statementsOf } from './helpers/statements.js';
 
 const CONTACT = 'id status direction createdAt updatedAt user { id firstname lastname email }';
 const SEND = `mutation($userId: ID, $email: String) { sendInvitation(userId: $userId, email: $email) { ${CONTACT} } }`;
@@ -513,9 +514,9 @@ describe('contacts list', () => {
       ]),
     );
 
-    const before = env.srv.server.database.queryCount;
-    const res = await gql(env.srv.url, `{ contacts { id user { id firstname email } } }`, {}, viewer.token);
-    const statements = env.srv.server.database.queryCount - before;
+    const { statements, result: res } = await statementsOf(env.srv.server.database, () =>
+      gql(env.srv.url, `{ contacts { id user { id firstname email } } }`, {}, viewer.token),
+    );
     const list = ok(res).contacts;
     expect(list).toHaveLength(100);
     // Ordered by the other person's name, each with their email (accepted contacts).

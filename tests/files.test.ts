@@ -23,6 +23,7 @@ import {
 } from './helpers/files.js';
 import { useParley } from './helpers/scenario.js';
 import { until } from './helpers/ws.js';
+import { statementsOf } from './helpers/statements.js';
 
 const parley = useParley();
 const storage = () => parley.srv.server.files.storage;
@@ -155,11 +156,7 @@ describe('sending files (local storage)', () => {
   it('loads the attachments of a page of messages in a constant number of statements', async () => {
     const [ana, ben] = await parley.newUsers(2, 'Count');
     const chatId = await parley.newDirectChat(ana!, ben!);
-    const cost = async () => {
-      const before = parley.srv.server.database.queryCount;
-      await ben!.must(HISTORY, { c: chatId });
-      return parley.srv.server.database.queryCount - before;
-    };
+    const cost = async () => (await statementsOf(parley.srv.server.database, () => ben!.must(HISTORY, { c: chatId }))).statements;
     await sendFiles(ana!, chatId, [await uploadFile(ana!, { filename: 'a.png', contentType: 'image/png', bytes: await png() })]);
     const one = await cost();
     for (let i = 0; i < 3; i++) await sendFiles(ana!, chatId, [await uploadFile(ana!, { filename: `${i}.png`, contentType: 'image/png', bytes: await png() })]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { errorOf, gql } from './helpers/graphql.js';
 import { useParley, type Actor } from './helpers/scenario.js';
+import { statementsOf } from './helpers/statements.js';
 
 // Searches are many here: the budget is tested on an instance of its own below.
 const parley = useParley({ rateLimits: { messageSearch: [{ points: 100_000, seconds: 60 }] } });
@@ -256,12 +257,12 @@ describe('searchMessages: refusals', () => {
     const group = await parley.newGroup(ana!, others);
     for (const [i, who] of [ana!, ...others].entries()) await who.send(group, `${w} from ${i}`);
     const statements = async (first: number) => {
-      const db = parley.srv.server.database;
-      const before = db.queryCount;
-      const res = await ana!.gql(`query($q: String!, $n: Int) { searchMessages(query: $q, first: $n) { edges { node { highlight message { id sender { id firstname } chat { id name } } } } } }`, { q: w, n: first });
+      const { statements: n, result: res } = await statementsOf(parley.srv.server.database, () =>
+        ana!.gql(`query($q: String!, $n: Int) { searchMessages(query: $q, first: $n) { edges { node { highlight message { id sender { id firstname } chat { id name } } } } } }`, { q: w, n: first }),
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data!.searchMessages.edges).toHaveLength(first);
-      return db.queryCount - before;
+      return n;
     };
     expect(await statements(6)).toBe(await statements(1));
     // The budget, the terms and the chats, the search, then senders and chats (batched).

@@ -1,6 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Chat } from '../chats/chat.types.js';
 import { toConnection, type Connection } from '../common/pagination.js';
+import { asksFor } from '../common/selection.js';
 import { requireViewer, type Context } from '../context.js';
 import type { ChatView, MessageView, ReceiptView } from '../chatlog/views.js';
 import type { MessageEditRow, MessageRow, UserRow } from '../db/schema.js';
@@ -21,10 +23,11 @@ export class MessageResolver {
     @Arg('last', () => Int, { nullable: true }) last: number | null,
     @Arg('before', () => String, { nullable: true }) before: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<MessageRow>> {
     const page = await ctx.services.messages.list(requireViewer(ctx), chatId, { first, after, last, before });
-    // The senders in one batch now, so that each row's `sender` is ready (src/common/ready-loader.ts).
-    await ctx.loaders.userById.loadMany(page.nodes.map((m) => m.senderId));
+    // Asked-for senders in one batch now, so that each row's `sender` is ready (src/common/ready-loader.ts).
+    if (asksFor(info, ['edges', 'node', 'sender'])) await ctx.loaders.userById.loadMany(page.nodes.map((m) => m.senderId));
     return toConnection(page);
   }
 
