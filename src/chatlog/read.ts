@@ -33,17 +33,14 @@ export interface Batch {
   heldBack: boolean;
 }
 
-/** What an instance reads next: every final entry after `from`, whoever it is for. */
+/**
+ * What an instance reads next: every final entry after `from`, whoever it is for. Whether
+ * committed entries wait behind the mark is asked as "is the newest visible entry at or past
+ * it", which the (xid, id) index answers from its last page: asked as EXISTS, the planner may
+ * expect an early match and scan the whole log, on every read, when there is none.
+ */
 export async function readBatch(db: DbOrTx, from: Position, limit: number): Promise<Batch> {
-  const rows = await db.execute<Record<string, unknown>>(sql`
-    with h as (select ${HIGH_WATER} as hw)
-    select h.hw as "_hw", exists (select 1 from chat_log b where b.xid >= h.hw) as "_held", l.*
-    from h left join lateral (
-      select * from chat_log
-      where (xid, id) > (${from.xid}, ${from.id}) and xid < h.hw
-      order by xid, id
-      limit ${limit}
-    ) l on true`);
+  const rows = await db.execute<Record<string, unknown>>(readBatchStatement(from, limit));
   const first = rows[0]!;
   return {
     entries: rows.filter((r) => r.id != null).map((r) => rowOf(chatLog, r)),
@@ -51,6 +48,16 @@ export async function readBatch(db: DbOrTx, from: Position, limit: number): Prom
     heldBack: Boolean(first._held),
   };
 }
+
+export const readBatchStatement = (from: Position, limit: number) => sql`
+    with h as (select ${HIGH_WATER} as hw)
+    select h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held", l.*
+    from h left join lateral (
+      select * from chat_log
+      where (xid, id) > (${from.xid}, ${from.id}) and xid < h.hw
+      order by xid, id
+      limit ${limit}
+    ) l on true`;
 
 export interface ViewerRead {
   after: Position;

@@ -1,0 +1,58 @@
+import type postgres from 'postgres';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { readBatchStatement } from '../src/chatlog/read.js';
+import { connectDatabase, type Database } from '../src/db/client.js';
+import { runMigrations } from '../src/db/migrate.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.js';
+
+/**
+ * The instance's read of the chat log runs after every wake-up, as a prepared statement whose
+ * plan PostgreSQL may make generic: it must reach the log through the (xid, id) index whatever
+ * the planner guesses about how many entries wait behind the mark, never by scanning the log.
+ */
+let scratch: ScratchDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase(inject('databaseUrl'), 'parley_log_plan');
+  await runMigrations(scratch.url);
+  database = connectDatabase(scratch.url, { max: 1 });
+  await database.sql`insert into chats (id, name, is_group) select g, 'c' || g, true from generate_series(1, 10) g`;
+  // Final entries (their xids are below any running transaction's), as wide as real ones.
+  await database.sql`insert into chat_log (chat_id, kind, xid, chat_name, last_activity_at)
+    select (g % 10) + 1, 'CHAT_CHANGED', g / 5 + 3, repeat('n', 40), now() from generate_series(1, 5000) g`;
+  await database.sql`analyze chat_log`;
+}, 60_000);
+
+afterAll(async () => {
+  await database?.close();
+  await scratch?.drop();
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Scan Direction'?: string;
+  'Parent Relationship'?: string;
+  Plans?: PlanNode[];
+}
+const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+
+describe("the chat log's reader", () => {
+  it('reads through the position index, with a generic plan, and never scans the log', async () => {
+    const statement = new PgDialect().sqlToQuery(readBatchStatement({ xid: 990, id: 0 }, 500));
+    const plan = await database.sql.begin(async (tx) => {
+      await tx`set local plan_cache_mode = force_generic_plan`;
+      const [row] = await tx.unsafe(`explain (format json) ${statement.sql}`, statement.params as postgres.ParameterOrJSON<never>[]);
+      return nodesOf((row!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+    });
+    const onLog = plan.filter((n) => n['Relation Name'] === 'chat_log');
+    expect(onLog.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    expect(onLog.every((n) => n['Index Name'] === 'chat_log_position_idx')).toBe(true);
+    // Whether entries wait behind the mark: the index's last entry, read backwards.
+    expect(onLog.filter((n) => n['Scan Direction'] === 'Backward')).toHaveLength(1);
+  });
+});
