@@ -43,6 +43,13 @@ export interface Sink {
 
 /** Executions of one event, by group key; dropped with the event. */
 const executions = new WeakMap<object, Map<string, Promise<ExecutionResult | typeof PER_VIEWER>>>();
+/** The same executions' results once settled (a group's shared result only). */
+const ready = new WeakMap<object, Map<string, ExecutionResult>>();
+const readyResult = (payload: object) => {
+  let byKey = ready.get(payload);
+  if (!byKey) ready.set(payload, (byKey = new Map()));
+  return byKey;
+};
 const PER_VIEWER = Symbol('per viewer');
 const MAX_KNOWN = 10_000;
 
@@ -55,13 +62,19 @@ export function createFanOut(): FanOut {
   /** Group keys whose selection turned out to depend on the viewer. */
   const perViewer = new Set<string>();
 
-  async function resultFor(payload: unknown, args: ExecutionArgs): Promise<ExecutionResult> {
-    const base = args.contextValue as Context;
+  /** The group `args` belongs to for `payload`; undefined when it shares with nobody. */
+  function groupOf(payload: unknown, args: ExecutionArgs): string | undefined {
     const key = keys.get(args);
-    if (key === undefined || typeof payload !== 'object' || payload === null) return run(args, payload, base, false).result;
-    const groupKey = perViewer.has(key) ? `${key}\u0000${base.viewerId}` : key;
-    let byKey = executions.get(payload);
-    if (!byKey) executions.set(payload, (byKey = new Map()));
+    if (key === undefined || typeof payload !== 'object' || payload === null) return undefined;
+    return perViewer.has(key) ? `${key}\u0000${(args.contextValue as Context).viewerId}` : key;
+  }
+
+  async function resultFor(payload: unknown, args: ExecutionArgs, groupKey: string | undefined): Promise<ExecutionResult> {
+    const base = args.contextValue as Context;
+    if (groupKey === undefined) return run(args, payload, base, false).result;
+    const key = keys.get(args)!;
+    let byKey = executions.get(payload as object);
+    if (!byKey) executions.set(payload as object, (byKey = new Map()));
     let shared = byKey.get(groupKey);
     if (!shared) {
       const observed = !perViewer.has(key);
@@ -73,6 +86,7 @@ export function createFanOut(): FanOut {
           perViewer.add(key);
           return PER_VIEWER;
         }
+        readyResult(payload as object).set(groupKey, settled);
         return settled;
       })();
       byKey.set(groupKey, shared);
@@ -92,15 +106,18 @@ export function createFanOut(): FanOut {
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
       const source = stream[Symbol.asyncIterator]();
       const sink = sinks.get(args);
+      const frameStart = sink && `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
       // A plain iterator rather than an async generator: one small object per subscription.
       const results: AsyncIterableIterator<ExecutionResult> = {
         async next() {
           for (;;) {
             const next = await source.next();
             if (next.done) return next;
-            const result = await resultFor(next.value, args);
+            const group = groupOf(next.value, args);
+            // A result the group already has is used as it is, without a turn through promises.
+            const result = (group !== undefined && ready.get(next.value as object)?.get(group)) || (await resultFor(next.value, args, group));
             if (!sink) return { value: result, done: false };
-            if (sink.open()) sink.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${jsonOf(result, sink)}}`);
+            if (sink.open()) sink.send(`${frameStart}${jsonOf(result, sink)}}`);
           }
         },
         async return() {
