@@ -141,10 +141,17 @@ serve({
    * P1 for Parley: one writer per room sends as fast as the room's subscribers take it, with at
    * most `inFlight` messages not yet received by all of them; counts frames in the window.
    */
-  async fanout(name: string, httpUrl: string, rooms: RoomSpec[], window: { warmupMs: number; windowMs: number }, inFlight: number) {
+  /**
+   * P1: one writer per room sends as fast as the room's sockets receive, at most `inFlight`
+   * messages outstanding per room; frames a second over the window. `via` is Parley's
+   * sendMessage, or the floor's single statement (INSERT + pg_notify) whose notification the
+   * floor server turns into frames (P1's ceiling).
+   */
+  async fanout(name: string, via: { parley: string } | { notify: string }, rooms: RoomSpec[], window: { warmupMs: number; windowMs: number }, inFlight: number) {
     const f = fleet(name);
     await f.settle();
     f.reset();
+    const sql = 'notify' in via ? postgres(via.notify, { max: 4, onnotice: () => {} }) : undefined;
     const start = performance.now();
     const to = start + window.warmupMs + window.windowMs;
     let errors = 0;
@@ -157,19 +164,26 @@ serve({
         while (performance.now() < to) {
           while (room.sent - room.complete >= inFlight) await new Promise<void>((resolve) => room.waiters.push(resolve));
           room.sent++;
-          const body = JSON.stringify({ query: SEND, variables: { i: { chatId: spec.chatId, content: `fan-out ${r}-${n++}` } } });
+          const content = `fan-out ${r}-${n++}`;
           const lost = () => {
             errors++;
             room.sent--;
             for (const w of room.waiters.splice(0)) w();
           };
-          void postRaw(httpUrl, body, spec.senderToken).then((res) => failed(res) && lost(), lost);
+          if ('parley' in via) {
+            const body = JSON.stringify({ query: SEND, variables: { i: { chatId: spec.chatId, content } } });
+            void postRaw(via.parley, body, spec.senderToken).then((res) => failed(res) && lost(), lost);
+          } else {
+            sql!`with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (${r}, 1, ${content}) returning id)
+                 select pg_notify('bench_floor', ${`${r}:${content}`}) from m`.catch(lost);
+          }
         }
       }),
     );
     const atTo = f.frames;
     clearTimeout(fromTimer);
     const drained = await waitUntil(() => f.rooms.slice(0, rooms.length).every((room) => room.complete >= room.sent), 60_000);
+    await sql?.end();
     return { perSec: (atTo - atFrom) / (window.windowMs / 1000), frames: f.frames, errors, drained };
   },
 
