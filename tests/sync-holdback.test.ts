@@ -31,6 +31,26 @@ describe('a transaction left open', () => {
     expect((await feed.waitFor(2)).map((e) => e.messageAdded.content)).toEqual(['held', 'after']);
   });
 
+  it('does not give a subscriber who starts now what was committed before, though the mark held it back', async () => {
+    const [ana, ben] = await parley.newUsers(2);
+    const releaseMark = await holdTheMark(parley.db);
+    let released = false;
+    try {
+      // Committed behind an older transaction: past the mark, not final yet, but before "now".
+      const chatId = await parley.newGroup(ana!, [ben!]);
+      await ana!.send(chatId, 'before');
+      const feed = await ben!.subscribe(`subscription { messageAdded { content } }`);
+      await releaseMark();
+      released = true;
+      await ana!.send(chatId, 'after');
+      // The last message: anything handed out before it has arrived by then.
+      await until(() => feed.events.some((e: any) => e.messageAdded.content === 'after'), 10_000, 'the message sent after subscribing');
+      expect(feed.events.map((e: any) => e.messageAdded.content)).toEqual(['after']);
+    } finally {
+      if (!released) await releaseMark();
+    }
+  });
+
   it("is not allowed on Parley's own connections: the idle transaction is ended", async () => {
     const pool = parley.srv.server.database.sql;
     const attempt = pool.begin(async (tx) => {

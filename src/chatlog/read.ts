@@ -25,6 +25,31 @@ export async function currentPosition(db: DbOrTx): Promise<Position> {
   return markPosition(await highWater(db));
 }
 
+/**
+ * "Now" for a subscription to what happens from now on: the mark, and which transactions at
+ * or past it had committed already. Their entries become final only once the transactions
+ * before them end, but they happened before "now": a client that loaded its state just now has
+ * them, and a subscriber must not get them again.
+ */
+export interface Now {
+  position: Position;
+  /** Transactions from this id on are all after "now". */
+  horizon: number;
+  /** Whether a transaction's entries came before "now". */
+  committedBefore(xid: number): boolean;
+}
+
+export async function currentNow(db: DbOrTx): Promise<Now> {
+  const [row] = await db.execute<{ xmin: string; xmax: string; running: string[] | null }>(sql`
+    select pg_snapshot_xmin(s)::text as xmin, pg_snapshot_xmax(s)::text as xmax,
+           (select array_agg(x::text) from pg_snapshot_xip(s) x) as running
+    from (select pg_current_snapshot() as s) now`);
+  const xmin = Number(row!.xmin);
+  const xmax = Number(row!.xmax);
+  const running = new Set((row!.running ?? []).map(Number));
+  return { position: markPosition(xmin), horizon: xmax, committedBefore: (xid) => xid >= xmin && xid < xmax && !running.has(xid) };
+}
+
 export interface Batch {
   /** Final entries after the position asked for, in log order. */
   entries: LogRow[];

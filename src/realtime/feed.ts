@@ -1,5 +1,6 @@
 import type { LogKind } from '../chatlog/kinds.js';
 import { isAfter, type Position } from '../chatlog/position.js';
+import type { Now } from '../chatlog/read.js';
 import type { EntryView } from '../chatlog/views.js';
 import { AsyncQueue } from './async-queue.js';
 import { ReactionFrames } from './reaction-frames.js';
@@ -31,6 +32,8 @@ export class LogFeed<T = unknown> {
   private buffer: EntryView[] | null = [];
   /** Reaction updates, coalesced (see reaction-frames.ts); only for feeds that hear them. */
   private readonly frames: ReactionFrames | undefined;
+  /** A feed that starts "now": which entries past its start came before it (see Now). */
+  private before: Pick<Now, 'horizon' | 'committedBefore'> | null;
 
   constructor(
     readonly userId: number,
@@ -38,8 +41,10 @@ export class LogFeed<T = unknown> {
     start: Position,
     onClose: () => void,
     reactionIntervalMs = 0,
+    before: Pick<Now, 'horizon' | 'committedBefore'> | null = null,
   ) {
     this.position = start;
+    this.before = before;
     this.frames = spec.kinds.has('REACTIONS_CHANGED') ? new ReactionFrames(reactionIntervalMs, (view) => this.deliver(view)) : undefined;
     this.queue = new AsyncQueue(() => {
       this.frames?.stop();
@@ -74,6 +79,10 @@ export class LogFeed<T = unknown> {
   private emit(view: EntryView): void {
     if (!isAfter(view.position, this.position)) return;
     this.position = view.position;
+    if (this.before) {
+      if (view.position.xid >= this.before.horizon) this.before = null;
+      else if (this.before.committedBefore(view.position.xid)) return;
+    }
     if (this.frames) this.frames.accept(view);
     else this.deliver(view);
   }

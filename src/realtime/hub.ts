@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EntryOf, LogKind } from '../chatlog/kinds.js';
-import { currentPosition, readForViewer } from '../chatlog/read.js';
+import { currentNow, readForViewer } from '../chatlog/read.js';
 import { type Position } from '../chatlog/position.js';
 import { viewEntries, type EntryView } from '../chatlog/views.js';
 import { createSharedLoaders } from '../context.js';
@@ -126,15 +126,17 @@ export class RealtimeHub {
   /**
    * A subscription to log entries: replays those after `after` up to where live delivery
    * stands, then continues live. No gap, no duplicate: see LogFeed. Without `after` it starts
-   * at the log's "now" — not at this instance's position, which may trail it a little and would
-   * hand out changes a client loading its state at this moment already has.
+   * at the log's "now" (read.ts, Now) — not at this instance's position, which may trail it a
+   * little and would hand out changes a client loading its state at this moment already has;
+   * nor at the bare mark, behind which changes committed before "now" may still wait.
    */
   async subscribe<T>(userId: number, spec: FeedSpec<T>, after: Position | null): Promise<AsyncQueue<T>> {
-    const start = after ?? (await currentPosition(this.db));
+    const now = after ? null : await currentNow(this.db);
+    const start = after ?? now!.position;
     await this.blocks.track(userId);
     await this.follow(userId);
     const upTo = this.handingOutTo ?? this.position;
-    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs);
+    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs, now);
     this.add(this.feeds, userId, feed as LogFeed);
     try {
       await feed.replay(async (from, to, limit) => {
