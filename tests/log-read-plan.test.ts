@@ -1,10 +1,10 @@
 import type postgres from 'postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readBatchStatement } from '../src/chatlog/read.js';
 import { connectDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
+import { planNodes } from './helpers/plan.js';
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.js';
 
 /**
@@ -31,23 +31,13 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Scan Direction'?: string;
-  'Parent Relationship'?: string;
-  Plans?: PlanNode[];
-}
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
 describe("the chat log's reader", () => {
   it('reads through the position index, with a generic plan, and never scans the log', async () => {
     const statement = new PgDialect().sqlToQuery(readBatchStatement({ xid: 990, id: 0 }, 500));
     const plan = await database.sql.begin(async (tx) => {
       await tx`set local plan_cache_mode = force_generic_plan`;
       const [row] = await tx.unsafe(`explain (format json) ${statement.sql}`, statement.params as postgres.ParameterOrJSON<never>[]);
-      return nodesOf((row!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+      return planNodes(row!);
     });
     const shown = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name'], n['Scan Direction']].filter(Boolean).join(' ')).join(' | ');
     const onLog = plan.filter((n) => n['Relation Name'] === 'chat_log');

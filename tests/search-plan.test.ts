@@ -5,6 +5,7 @@ import { connectDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { parseSearchQuery } from '../src/search/search-query.js';
 import { compileTerms, searchStatement } from '../src/search/search.statements.js';
+import { planNodes, type PlanNode } from './helpers/plan.js';
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.js';
 
 /**
@@ -33,23 +34,12 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
 /** The plan PostgreSQL runs for a search, as EXPLAIN ANALYZE reports it. */
 async function plan(query: string): Promise<PlanNode[]> {
   const compiled = await compileTerms(database.db, parseSearchQuery(query).terms);
   const statement = searchStatement(database.db, { query: compiled, chatIds, after: null, limit: 21 }).toSQL();
   const [row] = await database.sql.unsafe(`explain (analyze, format json) ${statement.sql}`, statement.params as postgres.ParameterOrJSON<never>[]);
-  return nodesOf((row!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+  return planNodes(row!);
 }
 
 describe('searchMessages query plans', () => {
