@@ -41,15 +41,14 @@ export interface Sink {
   present(result: ExecutionResult): ExecutionResult;
 }
 
+/** One group's execution of an event; `result` once it settled into a result the group shares. */
+interface Execution {
+  pending: Promise<ExecutionResult | typeof PER_VIEWER>;
+  result?: ExecutionResult;
+}
+
 /** Executions of one event, by group key; dropped with the event. */
-const executions = new WeakMap<object, Map<string, Promise<ExecutionResult | typeof PER_VIEWER>>>();
-/** The same executions' results once settled (a group's shared result only). */
-const ready = new WeakMap<object, Map<string, ExecutionResult>>();
-const readyResult = (payload: object) => {
-  let byKey = ready.get(payload);
-  if (!byKey) ready.set(payload, (byKey = new Map()));
-  return byKey;
-};
+const executions = new WeakMap<object, Map<string, Execution>>();
 const PER_VIEWER = Symbol('per viewer');
 const MAX_KNOWN = 10_000;
 
@@ -78,20 +77,23 @@ export function createFanOut(): FanOut {
     let shared = byKey.get(groupKey);
     if (!shared) {
       const observed = !perViewer.has(key);
-      shared = (async () => {
-        const { result, usedViewer } = run(args, payload, base, observed);
-        const settled = await result;
-        if (observed && usedViewer()) {
-          if (perViewer.size >= MAX_KNOWN) perViewer.clear();
-          perViewer.add(key);
-          return PER_VIEWER;
-        }
-        readyResult(payload as object).set(groupKey, settled);
-        return settled;
-      })();
-      byKey.set(groupKey, shared);
+      const execution: Execution = {
+        pending: (async () => {
+          const { result, usedViewer } = run(args, payload, base, observed);
+          const settled = await result;
+          if (observed && usedViewer()) {
+            if (perViewer.size >= MAX_KNOWN) perViewer.clear();
+            perViewer.add(key);
+            return PER_VIEWER;
+          }
+          return settled;
+        })(),
+      };
+      // Failures are the awaiting subscribers' to handle.
+      void execution.pending.then((outcome) => outcome !== PER_VIEWER && (execution.result = outcome), () => undefined);
+      byKey.set(groupKey, (shared = execution));
     }
-    const outcome = await shared;
+    const outcome = await shared.pending;
     // The first subscriber's execution used the viewer: everyone runs their own.
     return outcome === PER_VIEWER ? run(args, payload, base, false).result : outcome;
   }
@@ -115,7 +117,7 @@ export function createFanOut(): FanOut {
             if (next.done) return next;
             const group = groupOf(next.value, args);
             // A result the group already has is used as it is, without a turn through promises.
-            const result = (group !== undefined && ready.get(next.value as object)?.get(group)) || (await resultFor(next.value, args, group));
+            const result = (group !== undefined && executions.get(next.value as object)?.get(group)?.result) || (await resultFor(next.value, args, group));
             if (!sink) return { value: result, done: false };
             if (sink.open()) sink.send(`${frameStart}${jsonOf(result, sink)}}`);
           }
