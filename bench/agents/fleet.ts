@@ -138,10 +138,6 @@ serve({
   rss: () => rssBytes(process.pid),
 
   /**
-   * P1 for Parley: one writer per room sends as fast as the room's subscribers take it, with at
-   * most `inFlight` messages not yet received by all of them; counts frames in the window.
-   */
-  /**
    * P1: one writer per room sends as fast as the room's sockets receive, at most `inFlight`
    * messages outstanding per room; frames a second over the window. `via` is Parley's
    * sendMessage, or the floor's single statement (INSERT + pg_notify) whose notification the
@@ -174,8 +170,7 @@ serve({
             const body = JSON.stringify({ query: SEND, variables: { i: { chatId: spec.chatId, content } } });
             void postRaw(via.parley, body, spec.senderToken).then((res) => failed(res) && lost(), lost);
           } else {
-            sql!`with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (${r}, 1, ${content}) returning id)
-                 select pg_notify('bench_floor', ${`${r}:${content}`}) from m`.catch(lost);
+            floorMessage(sql!, r, content).catch(lost);
           }
         }
       }),
@@ -243,8 +238,7 @@ serve({
           ? postRaw(via.parley, JSON.stringify({ query: SEND, variables: { i: { chatId: rooms[r]!.chatId, content } } }), rooms[r]!.senderToken).then((res) => {
               if (failed(res)) errors++;
             })
-          : sql!`with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (${r}, 1, ${content}) returning id)
-                 select pg_notify('bench_floor', ${`${r}:${content}`}) from m`;
+          : floorMessage(sql!, r, content);
       pending.push(done.catch(() => errors++));
     }
     await Promise.all(pending);
@@ -264,6 +258,12 @@ serve({
     };
   },
 });
+
+/** The floor's message: one statement, whose notification the floor server turns into frames. */
+function floorMessage(sql: postgres.Sql, room: number, content: string) {
+  return sql`with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (${room}, 1, ${content}) returning id)
+             select pg_notify('bench_floor', ${`${room}:${content}`}) from m`;
+}
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const until = performance.now() + timeoutMs;
