@@ -131,10 +131,39 @@ describe.each<Transport>(['http', 'ws'])('limits over %s, shared by two instance
     ok(await run(via, a, SEND, { c: chatId, t: 'the peer may still talk' }, peer!.token));
     expect(await storedIn(chatId)).toBe(SUSTAINED.points + 1);
   });
+
+  it('lets concurrent messages on two instances past no more than the budget, and refusals take nothing', async () => {
+    const [sender, peer] = await users(2);
+    const chatId = await directChat(open.url, sender!, peer!);
+    const results = await Promise.all(
+      Array.from({ length: 3 * BURST.points }, (_, i) => run(via, i % 2 ? a : b, SEND, { c: chatId, t: `at once ${i}` }, sender!.token)),
+    );
+    const refused = results.filter((r) => r.errors);
+    for (const r of refused) expectLimited(r);
+    expect(results.length - refused.length).toBe(BURST.points);
+    expect(await storedIn(chatId)).toBe(BURST.points);
+    // Had the refusals taken from the longer window before being turned away, it would be spent.
+    expect(await budgetOf(sender!.id)).toEqual([BURST.points, BURST.points]);
+  });
+
+  it('counts a message refused for another reason once', async () => {
+    const [sender, peer, outsider] = await users(3);
+    const chatId = await directChat(open.url, sender!, peer!);
+    expect(errorOf(await run(via, a, SEND, { c: chatId, t: 'not mine' }, outsider!.token)).code).toBe('NOT_FOUND');
+    expect(await budgetOf(outsider!.id)).toEqual([1, 1]);
+    expect(await storedIn(chatId)).toBe(0);
+  });
 });
 
 async function refusals(limit: string): Promise<number> {
   return (await metrics.rateLimited.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+}
+
+/** Points held by `userId`'s message windows, burst first. */
+async function budgetOf(userId: string): Promise<number[]> {
+  const keys = [BURST, SUSTAINED].map((w) => `message-${w.seconds}s:${userId}`);
+  const rows = await db.db.execute<{ key: string; points: number }>(sql`select key, points from rate_limits where key in (${keys[0]}, ${keys[1]})`);
+  return keys.map((k) => rows.find((r) => r.key === k)?.points ?? 0);
 }
 
 async function storedIn(chatId: string): Promise<number> {

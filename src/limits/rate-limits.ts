@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../common/errors.js';
+import { pgErrorOf } from '../db/errors.js';
 import type { RateLimitsConfig, RateWindow } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { rateLimits } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 
@@ -36,6 +37,19 @@ export class Counter {
   async clear(key: string): Promise<void> {
     await this.limiter.delete(storedKey(key));
   }
+
+  /** `key`'s row in the table, the most it may hold, and how long its window lasts. */
+  window(key: string): { key: string; limit: number; ms: number } {
+    return { key: this.limiter.getKey(storedKey(key)), limit: this.limiter.points, ms: this.limiter.duration * 1000 };
+  }
+}
+
+/** What `budget_check` (drizzle/0013_rate_budget.sql) raises when a window refuses. */
+const BUDGET_REFUSED = 'PRL01';
+
+/** True for the failure of a statement of `takeIn` whose budget was spent. */
+export function isBudgetRefused(err: unknown): boolean {
+  return pgErrorOf(err)?.code === BUDGET_REFUSED;
 }
 
 export interface Reservation {
@@ -97,6 +111,32 @@ export class RateLimits {
     );
   }
 
+  /**
+   * `consume` as one statement of the caller's transaction, so that the points are taken if and
+   * only if the transaction's work commits. A window takes only where its points stay within
+   * its limit (or its window restarts); when any window refuses, the statement fails
+   * (`isBudgetRefused`) and the transaction with it: nothing is taken anywhere, and the caller
+   * answers with `consume`, which refuses with the wait (or takes, if a window ended meanwhile).
+   * The statement writes: where the transaction takes locks before its first write, call this
+   * after them.
+   */
+  async takeIn(tx: Tx, name: LimitName, key: string | number, points = 1): Promise<void> {
+    const windows = this.named[name].map((counter) => counter.window(String(key)));
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const rows = windows.map((w) => sql`(${w.key}::varchar, ${new Date(nowMs + w.ms).toISOString()}::timestamptz, ${w.limit}::int)`);
+    const limitOf = sql.join(windows.map((w) => sql` when ${w.key}::varchar then ${w.limit}::int`));
+    await tx.execute(sql`
+      with taken as (
+        insert into rate_limits (key, points, expire)
+        select w.key, ${points}::int, w.expire from (values ${sql.join(rows, sql`, `)}) as w(key, expire, "limit")
+        where ${points}::int <= w."limit"
+        on conflict (key) do update set ${restartOrAdd(now)}
+        where rate_limits.expire <= ${now}::timestamptz or rate_limits.points + excluded.points <= case excluded.key${limitOf} end
+        returning 1)
+      select budget_check(count(*), ${windows.length}::int) from taken`);
+  }
+
   /** Spends `points` of every window of `name` for `key`, or fails with RATE_LIMITED. */
   async consume(name: LimitName, key: string | number, points = 1): Promise<void> {
     if (points <= 0) return;
@@ -123,18 +163,18 @@ class PreparedRateLimiter extends RateLimiterDrizzle {
     const now = new Date(nowMs).toISOString();
     const expire = msDuration > 0 ? new Date(nowMs + msDuration).toISOString() : null;
     const [row] = await this.db.execute<{ key: string; points: number; expire: string | null }>(
-      forceExpire
-        ? sql`insert into rate_limits (key, points, expire) values (${key}, ${points}, ${expire}::timestamptz)
-              on conflict (key) do update set points = excluded.points, expire = excluded.expire
-              returning key, points, expire`
-        : sql`insert into rate_limits (key, points, expire) values (${key}, ${points}, ${expire}::timestamptz)
-              on conflict (key) do update set
-                points = case when rate_limits.expire <= ${now}::timestamptz then excluded.points else rate_limits.points + excluded.points end,
-                expire = case when rate_limits.expire <= ${now}::timestamptz then excluded.expire else rate_limits.expire end
-              returning key, points, expire`,
+      sql`insert into rate_limits (key, points, expire) values (${key}, ${points}, ${expire}::timestamptz)
+          on conflict (key) do update set ${forceExpire ? sql`points = excluded.points, expire = excluded.expire` : restartOrAdd(now)}
+          returning key, points, expire`,
     );
     return row!;
   }
+}
+
+/** A window's row takes more points, or starts again with them once it has expired. */
+function restartOrAdd(now: string) {
+  return sql`points = case when rate_limits.expire <= ${now}::timestamptz then excluded.points else rate_limits.points + excluded.points end,
+             expire = case when rate_limits.expire <= ${now}::timestamptz then excluded.expire else rate_limits.expire end`;
 }
 
 /** Keys are stored as given when short and printable (readable in the table), hashed otherwise. */

@@ -7,10 +7,10 @@ import { parseId, parseIntId } from '../common/ids.js';
 import { pageWindow, toPage, type Page, type WindowArgs } from '../common/pagination.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx, Tx } from '../db/client.js';
-import type { RateLimits } from '../limits/rate-limits.js';
+import { isBudgetRefused, type RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
-import { appendMessage, appendMessageIf, type MessageKind } from './message-log.js';
+import { appendMessage, appendMessageIf, type MessageKind, type NewMessage } from './message-log.js';
 import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
@@ -42,7 +42,6 @@ export class MessagesService {
   ) {}
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
-    await this.limits.consume('message', viewerId);
     const chatId = parseIntId(input.chatId, 'chatId');
     const data = validate(sendMessageRules, input);
     const replyToId = input.replyToId == null ? null : parseId(input.replyToId, 'replyToId');
@@ -50,18 +49,13 @@ export class MessagesService {
     const withFiles = (input.attachmentIds?.length ?? 0) > 0;
     // A message with files may go without a caption.
     const content = withFiles ? (data.content ?? '') : validate(captionRules, { content: data.content ?? '' }).content;
+    const plain = replyToId === null && !mentionIds?.length && !withFiles;
+    if (!plain) await this.limits.consume('message', viewerId);
     const attachmentIds = withFiles ? await this.prepareAttachments(viewerId, input.attachmentIds) : [];
     const entry = { chatId, senderId: viewerId, content, messageType: data.messageType as MessageKind, clientMessageId: data.clientMessageId };
-    const plain = replyToId === null && !mentionIds?.length && attachmentIds.length === 0;
     try {
       if (plain) {
-        // A plain message needs nothing read first. Sent together, with the commit right behind,
-        // and run in order: the chat's lock, then the message, on the condition that the sender
-        // may write and did not send it already. The lock is held only while PostgreSQL runs
-        // them; a refusal is explained (or, if things changed since, the message sent) below.
-        const [, message] = await commitBehind(this.db, (tx) =>
-          Promise.all([lockChat(tx, chatId), appendMessageIf(tx, entry, this.mayAppend(chatId, viewerId, data.clientMessageId))]),
-        );
+        const message = await this.sendPlain(viewerId, entry);
         if (message) return message;
       }
       return await transaction(this.db, async (tx) => {
@@ -200,6 +194,32 @@ export class MessagesService {
   }
 
   /** What the insert of a plain message checks itself: the rule of `lockAsMember`, and no retry. */
+  /**
+   * A plain message needs nothing read first. Sent together, with the commit right behind, and
+   * run in order: the chat's lock, the sender's message budget, then the message, on the
+   * condition that the sender may write and did not send it already. The lock is held only while
+   * PostgreSQL runs them. Null when the message was refused for anything but its budget: that
+   * attempt counted, and `send` explains it (or, if things changed since, sends the message).
+   */
+  private async sendPlain(viewerId: number, entry: NewMessage): Promise<MessageRow | null> {
+    try {
+      const [, , message] = await commitBehind(this.db, (tx) =>
+        Promise.all([
+          lockChat(tx, entry.chatId),
+          this.limits.takeIn(tx, 'message', viewerId),
+          appendMessageIf(tx, entry, this.mayAppend(entry.chatId, viewerId, entry.clientMessageId)),
+        ]),
+      );
+      return message;
+    } catch (err) {
+      if (!isBudgetRefused(err)) throw err;
+      // Nothing was taken or written: the usual take says how long to wait (or, if a window
+      // ended meanwhile, takes, and `send` goes on).
+      await this.limits.consume('message', viewerId);
+      return null;
+    }
+  }
+
   private mayAppend(chatId: number, senderId: number, clientMessageId: string | null | undefined): SQL {
     if (!clientMessageId) return mayWrite(chatId, senderId);
     return sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${clientMessageId})`;
