@@ -59,6 +59,21 @@ describe('commitBehind', () => {
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
   });
+
+  it('sends BEGIN, the statements and COMMIT in one go: one round trip in all', { timeout: 30_000 }, async () => {
+    const statements = (tx: Tx) => Promise.all([tx.execute(insert(5))]);
+    await commitBehind(database.db, statements);
+    await observer.db.execute(sql`delete from ${sql.identifier(table)}`);
+    const pending = commitBehind(database.db, statements);
+    // The driver writes what the statements queued in the event loop's next check phase (and
+    // this callback was queued before its write): then this process stops, before it could
+    // read BEGIN's answer (patches/postgres+3.4.9.patch).
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', LOOK_FOR_ROW, inject('databaseUrl'), table], { cwd: process.cwd(), encoding: 'utf8', timeout: 20_000 });
+    await pending;
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+  });
 });
 
 /** Polls (for 3 s at most) for the row from its own connection; exits 0 once it is there. */
