@@ -17,7 +17,7 @@ with m as (insert into bench_floor_messages (chat_id, sender_id, content) values
 
 /**
  * What sendMessage asks of PostgreSQL for a plain message, statement for statement as Parley
- * sends them (prepared; in its transaction, the three statements and the COMMIT pipelined): the
+ * sends them (prepared; BEGIN, the three statements and COMMIT pipelined): the
  * chat's lock, the sender's message budget, and the message, on the condition that the sender
  * may write there, with its chat update, log entry and wake-up.
  * Writer i is user `CEILING_BASE + i` in chat `CEILING_BASE + i`.
@@ -27,8 +27,8 @@ with m as (insert into bench_floor_messages (chat_id, sender_id, content) values
 const CEILING_BASE = 900_001;
 const sendStatements = `\\set chat :client_id + ${CEILING_BASE}
 \\set user :client_id + ${CEILING_BASE}
-begin;
 \\startpipeline
+begin;
 select pg_advisory_xact_lock(1, :chat);
 with taken as (insert into rate_limits (key, points, expire) select w.key, 1, w.expire from (values ('message-1s:' || :user, now() + interval '1 second', 1000000000)) as w(key, expire, "limit") where 1 <= w."limit" on conflict (key) do update set points = case when rate_limits.expire <= now() then excluded.points else rate_limits.points + excluded.points end, expire = case when rate_limits.expire <= now() then excluded.expire else rate_limits.expire end where rate_limits.expire <= now() or rate_limits.points + excluded.points <= case excluded.key when 'message-1s:' || :user then 1000000000 end returning 1) select budget_check(count(*), 1) from taken;
 with m as (insert into messages (id, chat_id, sender_id, content, message_type) select (with x as (select (pg_current_xact_id()::text)::bigint * 256 as base) select x.base + coalesce((select max(m.id) - x.base + 1 from messages m where m.id >= x.base and m.id < x.base + 256), 0) from x), :chat, :user, '${CONTENT}', 'TEXT' where exists (select 1 from chats c join chat_participants p on p.chat_id = c.id and p.user_id = :user where c.id = :chat and not (not c.is_group and exists (select 1 from contacts k where k.status = 'BLOCKED' and ((k.user_id = :user and k.contact_id = 0) or (k.user_id = 0 and k.contact_id = :user))))) returning *), c as (update chats set last_message_id = m.id, last_activity_at = m.sent_at, activity_seq = nextval('chat_activity_seq') from m where chats.id = m.chat_id returning chats.id, chats.name, chats.last_message_id, chats.last_activity_at), e as (insert into chat_log (chat_id, user_id, kind, message_id, chat_name, last_message_id, last_activity_at, top_message_id) select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m returning id) select m.*, e.id, pg_notify('bench_ceiling', 'log') from m, e;
