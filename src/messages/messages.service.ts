@@ -193,13 +193,13 @@ export class MessagesService {
     return this.attachments.prepare(viewerId, ids);
   }
 
-  /** What the insert of a plain message checks itself: the rule of `lockAsMember`, and no retry. */
   /**
    * A plain message needs nothing read first. Sent together, with the commit right behind, and
    * run in order: the chat's lock, the sender's message budget, then the message, on the
    * condition that the sender may write and did not send it already. The lock is held only while
-   * PostgreSQL runs them. Null when the message was refused for anything but its budget: that
-   * attempt counted, and `send` explains it (or, if things changed since, sends the message).
+   * PostgreSQL runs them. Null when nothing was written and `send` explains the refusal (or, if
+   * things changed since, sends the message): the message was refused for another reason (the
+   * attempt counted), or its budget refused it and a window has ended since (`consume` took).
    */
   private async sendPlain(viewerId: number, entry: NewMessage): Promise<MessageRow | null> {
     try {
@@ -220,6 +220,7 @@ export class MessagesService {
     }
   }
 
+  /** What the insert of a plain message checks itself: the rule of `lockAsMember`, and no retry. */
   private mayAppend(chatId: number, senderId: number, clientMessageId: string | null | undefined): SQL {
     if (!clientMessageId) return mayWrite(chatId, senderId);
     return sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${clientMessageId})`;
