@@ -16,6 +16,9 @@ const SEND = `mutation($c: ID!, $t: String!) { sendMessage(input: { chatId: $c, 
 
 const BURST = { points: 2, seconds: 2 };
 const SUSTAINED = { points: 3, seconds: 60 };
+// Windows that outlast any test, for scenes that must not race the burst window's end.
+const SLOW_BURST = { points: 2, seconds: 600 };
+const SLOW_SUSTAINED = { points: 5, seconds: 3600 };
 const rateLimits = {
   register: [{ points: 2, seconds: 60 }],
   message: [BURST, SUSTAINED],
@@ -28,14 +31,20 @@ const rateLimits = {
 // to set scenes up.
 let a: TestServer;
 let b: TestServer;
+let slow: TestServer;
 let open: TestServer;
 let db: Database;
 beforeAll(async () => {
-  [a, b, open] = await Promise.all([startServer({ rateLimits, trustProxy: true }), startServer({ rateLimits, trustProxy: true }), startServer()]);
+  [a, b, slow, open] = await Promise.all([
+    startServer({ rateLimits, trustProxy: true }),
+    startServer({ rateLimits, trustProxy: true }),
+    startServer({ rateLimits: { ...rateLimits, message: [SLOW_BURST, SLOW_SUSTAINED] } }),
+    startServer(),
+  ]);
   db = testDatabase();
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop(), open?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), slow?.stop(), open?.stop()]);
   await db?.close();
 });
 
@@ -146,6 +155,17 @@ describe.each<Transport>(['http', 'ws'])('limits over %s, shared by two instance
     expect(await budgetOf(sender!.id)).toEqual([BURST.points, BURST.points]);
   });
 
+  it('asks the budget before anything else: a spent window refuses even a message the sender may not send', async () => {
+    const [sender, peer, stranger] = await users(3);
+    const own = await directChat(open.url, sender!, peer!);
+    const foreign = await directChat(open.url, peer!, stranger!);
+    for (let i = 0; i < SLOW_BURST.points; i++) ok(await run(via, slow, SEND, { c: own, t: `mine ${i}` }, sender!.token));
+    expectLimited(await run(via, slow, SEND, { c: foreign, t: 'not mine' }, sender!.token));
+    // Refused whole: the longer window, which had room, took nothing either.
+    expect(await budgetOf(sender!.id, [SLOW_BURST, SLOW_SUSTAINED])).toEqual([SLOW_BURST.points, SLOW_BURST.points]);
+    expect(await storedIn(foreign)).toBe(0);
+  });
+
   it('counts a message refused for another reason once', async () => {
     const [sender, peer, outsider] = await users(3);
     const chatId = await directChat(open.url, sender!, peer!);
@@ -160,8 +180,8 @@ async function refusals(limit: string): Promise<number> {
 }
 
 /** Points held by `userId`'s message windows, burst first. */
-async function budgetOf(userId: string): Promise<number[]> {
-  const keys = [BURST, SUSTAINED].map((w) => `message-${w.seconds}s:${userId}`);
+async function budgetOf(userId: string, windows = [BURST, SUSTAINED]): Promise<number[]> {
+  const keys = windows.map((w) => `message-${w.seconds}s:${userId}`);
   const rows = await db.db.execute<{ key: string; points: number }>(sql`select key, points from rate_limits where key in (${keys[0]}, ${keys[1]})`);
   return keys.map((k) => rows.find((r) => r.key === k)?.points ?? 0);
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../common/errors.js';
 import { pgErrorOf } from '../db/errors.js';
 import type { RateLimitsConfig, RateWindow } from '../config.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { rateLimits } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 
@@ -47,7 +47,7 @@ export class Counter {
 /** What `budget_check` (drizzle/0013_rate_budget.sql) raises when a window refuses. */
 const BUDGET_REFUSED = 'PRL01';
 
-/** True for the failure of a statement of `takeIn` whose budget was spent. */
+/** True for the failure of a statement that took a `budget` which was spent. */
 export function isBudgetRefused(err: unknown): boolean {
   return pgErrorOf(err)?.code === BUDGET_REFUSED;
 }
@@ -112,29 +112,29 @@ export class RateLimits {
   }
 
   /**
-   * `consume` as one statement of the caller's transaction, so that the points are taken if and
-   * only if the transaction's work commits. A window takes only where its points stay within
-   * its limit (or its window restarts); when any window refuses, the statement fails
-   * (`isBudgetRefused`) and the transaction with it: nothing is taken anywhere, and the caller
-   * answers with `consume`, which refuses with the wait (or takes, if a window ended meanwhile).
-   * The statement writes: where the transaction takes locks before its first write, call this
-   * after them.
+   * `consume` as part of a statement of the caller's transaction, so that the points are taken
+   * if and only if the transaction's work commits: common table expressions ending in `budget`,
+   * one row (`taken`, true) once every window took its points, for the statement to select from. A window takes
+   * only where its points stay within its limit (or its window restarts); when any window
+   * refuses, the statement fails (`isBudgetRefused`) and the transaction with it: nothing is
+   * taken anywhere, and the caller answers with `consume`, which refuses with the wait (or takes,
+   * if a window ended meanwhile). The take writes: where the transaction takes locks before its
+   * first write, run it after them.
    */
-  async takeIn(tx: Tx, name: LimitName, key: string | number, points = 1): Promise<void> {
+  budget(name: LimitName, key: string | number, points = 1): SQL {
     const windows = this.named[name].map((counter) => counter.window(String(key)));
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     const rows = windows.map((w) => sql`(${w.key}::varchar, ${new Date(nowMs + w.ms).toISOString()}::timestamptz, ${w.limit}::int)`);
     const limitOf = sql.join(windows.map((w) => sql` when ${w.key}::varchar then ${w.limit}::int`));
-    await tx.execute(sql`
-      with taken as (
+    return sql`taken as (
         insert into rate_limits (key, points, expire)
         select w.key, ${points}::int, w.expire from (values ${sql.join(rows, sql`, `)}) as w(key, expire, "limit")
         where ${points}::int <= w."limit"
         on conflict (key) do update set ${restartOrAdd(now)}
         where rate_limits.expire <= ${now}::timestamptz or rate_limits.points + excluded.points <= case excluded.key${limitOf} end
-        returning 1)
-      select budget_check(count(*), ${windows.length}::int) from taken`);
+        returning 1
+      ), budget as (select budget_check(count(*), ${windows.length}::int) as taken from taken)`;
   }
 
   /** Spends `points` of every window of `name` for `key`, or fails with RATE_LIMITED. */

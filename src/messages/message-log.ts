@@ -50,17 +50,20 @@ export async function appendMessage(tx: Tx, entry: NewMessage): Promise<MessageR
  * `appendMessage`, if `condition` holds when the statement runs (null when it does not, and
  * nothing is written). The caller can then send it right behind the statements that take the
  * lock and read what it needs, in the same round trip, and check their answers afterwards.
+ * `budget` (RateLimits.budget) is taken in the same statement, always, and before the condition
+ * is looked at: the condition is asked through the budget's row, so that it cannot be hoisted
+ * into a filter that PostgreSQL evaluates first.
  */
-export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL): Promise<MessageRow | null> {
+export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL, budget?: SQL): Promise<MessageRow | null> {
   // One statement: the message, the chat's activity, and the log entry with the chat as it is
   // after the change (what appendChatEntry writes for every other change) — one round trip.
   const wake = wakeUp(tx, 'chats', entry.chatId);
   const [raw] = await tx.execute<Record<string, unknown>>(sql`
-    with m as (
+    with ${budget ? sql`${budget}, ` : sql``}m as (
       insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
       select ${NEXT_MESSAGE_ID}, ${entry.chatId}::int, ${entry.senderId}::int, ${entry.content}::text, ${entry.messageType}::message_type,
              ${entry.clientMessageId ?? null}::varchar, ${entry.replyToId ?? null}::bigint
-      where ${condition}
+      ${budget ? sql`from budget where case when budget.taken then ${condition} end` : sql`where ${condition}`}
       returning *
     ), c as (
       update chats set last_message_id = m.id, last_activity_at = m.sent_at, activity_seq = nextval('chat_activity_seq')

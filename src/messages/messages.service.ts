@@ -195,7 +195,7 @@ export class MessagesService {
 
   /**
    * A plain message needs nothing read first. Sent together, with the commit right behind, and
-   * run in order: the chat's lock, the sender's message budget, then the message, on the
+   * run in order: the chat's lock, then the sender's message budget and the message, on the
    * condition that the sender may write and did not send it already. The lock is held only while
    * PostgreSQL runs them. Null when nothing was written and `send` explains the refusal (or, if
    * things changed since, sends the message): the message was refused for another reason (the
@@ -203,11 +203,10 @@ export class MessagesService {
    */
   private async sendPlain(viewerId: number, entry: NewMessage): Promise<MessageRow | null> {
     try {
-      const [, , message] = await commitBehind(this.db, (tx) =>
+      const [, message] = await commitBehind(this.db, (tx) =>
         Promise.all([
           lockChat(tx, entry.chatId),
-          this.limits.takeIn(tx, 'message', viewerId),
-          appendMessageIf(tx, entry, this.mayAppend(entry.chatId, viewerId, entry.clientMessageId)),
+          appendMessageIf(tx, entry, this.mayAppend(entry.chatId, viewerId, entry.clientMessageId), this.limits.budget('message', viewerId)),
         ]),
       );
       return message;
