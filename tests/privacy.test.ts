@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { chatParticipants, users } from '../src/db/schema.js';
 import { errorOf } from './helpers/graphql.js';
+import { holdTheMark } from './helpers/log.js';
 import { befriend, useParley } from './helpers/scenario.js';
 
 const parley = useParley();
@@ -101,6 +102,25 @@ describe('blocking', () => {
 
     await ana!.must(`mutation($u: ID!) { unblockUser(userId: $u) }`, { u: ben!.id });
     expect((await ben!.must(SEND, { c: chatId, t: 'again' })).sendMessage.id).toBeTruthy();
+  });
+
+  it("keeps the blocked user's typing from the blocker from the moment of the block, before the log brings it", async () => {
+    const [blocker, blocked, friend] = await parley.newUsers(3, 'T');
+    const group = await parley.newGroup(friend!, [blocker!, blocked!]);
+    await parley.settled();
+    const typing = await blocker!.subscribe(`subscription { typing { user { id } } }`);
+    // An older transaction keeps the block's log entry from being final: no instance has it yet.
+    const releaseMark = await holdTheMark(parley.db);
+    try {
+      await blocker!.must(`mutation($u: ID!) { blockUser(userId: $u) { status } }`, { u: blocked!.id });
+      await blocked!.must(TYPE, { c: group });
+      // A sentinel from someone else: once it arrives, the blocked one's would have.
+      await friend!.must(TYPE, { c: group });
+      await typing.waitFor(1, 15_000);
+      expect(typing.events.map((e) => e.typing.user.id)).toEqual([friend!.id]);
+    } finally {
+      await releaseMark();
+    }
   });
 
   it('keeps everything the blocked user does from the blocker, in groups and across instances', async () => {

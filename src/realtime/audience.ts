@@ -1,6 +1,6 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { chatMemberships, chatParticipants, type LogRow, type MembershipRow } from '../db/schema.js';
+import { chatMemberships, chatParticipants, contacts, type LogRow, type MembershipRow } from '../db/schema.js';
 
 const MAX_CACHED_CHATS = 10_000;
 
@@ -48,11 +48,26 @@ export class Audience {
   }
 
   /**
-   * Members now, as committed: for typing, which is not logged. Not the periods this instance
-   * has read, which trail the log's high-water mark: a member removed a moment ago hears no more.
+   * Who may hear `actorId` in a chat now, as committed: its members, less those who have blocked
+   * the actor. For typing, which is not logged: not the periods and blocks this instance has
+   * read, which trail the log's high-water mark, so that a member removed or a block made a
+   * moment ago lets nothing more through.
    */
-  async current(chatId: number): Promise<number[]> {
-    const rows = await this.db.select({ userId: chatParticipants.userId }).from(chatParticipants).where(eq(chatParticipants.chatId, chatId));
+  async listeners(chatId: number, actorId: number): Promise<number[]> {
+    const rows = await this.db
+      .select({ userId: chatParticipants.userId })
+      .from(chatParticipants)
+      .where(
+        and(
+          eq(chatParticipants.chatId, chatId),
+          notExists(
+            this.db
+              .select({ one: sql`1` })
+              .from(contacts)
+              .where(and(eq(contacts.userId, chatParticipants.userId), eq(contacts.contactId, actorId), eq(contacts.status, 'BLOCKED'))),
+          ),
+        ),
+      );
     return rows.map((r) => r.userId);
   }
 }

@@ -241,8 +241,9 @@ export class RealtimeHub {
 
   private async deliverTypingNow(payload: TypingPayload): Promise<void> {
     if (this.typers.size === 0) return;
-    for (const userId of await this.audience.current(payload.chatId)) {
-      // Never one's own typing, nor a blocked user's.
+    // Never one's own typing, nor a blocked user's: blocks as committed, as the log may not have
+    // brought a block made a moment ago here yet.
+    for (const userId of await this.audience.listeners(payload.chatId, payload.userId)) {
       if (userId === payload.userId || this.blocks.hides(userId, payload.userId)) continue;
       for (const s of this.typers.get(userId) ?? []) {
         if (s.chatId === null || s.chatId === payload.chatId) s.queue.push(payload);
