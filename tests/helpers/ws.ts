@@ -85,17 +85,31 @@ export function rawSocket(url: string, headers: Record<string, string> = {}) {
   return { socket, messages, closed, opened, send: (msg: unknown) => socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg)) };
 }
 
-/** Subscribes and waits until the server has registered the subscription. */
+/** Per hub, the subscriptions `subscribeReady` calls are waiting for. */
+const awaited = new WeakMap<object, number>();
+
+/**
+ * Subscribes and waits until the server has registered the subscription. Calls made together
+ * (`Promise.all`) each wait for one more registration than those before them, so that all of
+ * them have started once all have resolved: counting from the same start, the first
+ * registration would let every one of them through.
+ */
 export async function subscribeReady<T = any>(
   hub: { stats: { subscriptions: number } },
   client: Client,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<Subscription<T>> {
-  const before = hub.stats.subscriptions;
-  const sub = subscribe<T>(client, query, variables);
-  await until(() => hub.stats.subscriptions > before || sub.errors.length > 0, 5000, 'the subscription to start');
-  return sub;
+  const ahead = awaited.get(hub) ?? 0;
+  awaited.set(hub, ahead + 1);
+  const target = hub.stats.subscriptions + ahead + 1;
+  try {
+    const sub = subscribe<T>(client, query, variables);
+    await until(() => hub.stats.subscriptions >= target || sub.errors.length > 0, 5000, 'the subscription to start');
+    return sub;
+  } finally {
+    awaited.set(hub, awaited.get(hub)! - 1);
+  }
 }
 
 /** Runs one query or mutation over the socket (graphql-ws runs those too), like `gql` over HTTP. */
