@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, not, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { rowOf } from '../db/rows.js';
-import { chatLog, chatMemberships, contacts, type LogRow } from '../db/schema.js';
+import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
+import { hasBlocked } from '../contacts/blocks.js';
 
 /** The one rule for who sees an entry: whoever was in its chat when it was written. */
 const memberAtEntry = (viewerId: number) =>
@@ -121,12 +122,7 @@ export async function readForViewer(db: DbOrTx, viewerId: number, read: ViewerRe
             window,
             read.chatId == null ? undefined : eq(chatLog.chatId, read.chatId),
             // Nothing a user did reaches someone who blocked them.
-            notExists(
-              db
-                .select({ one: sql`1` })
-                .from(contacts)
-                .where(and(eq(contacts.userId, viewerId), eq(contacts.contactId, chatLog.userId), eq(contacts.status, 'BLOCKED'))),
-            ),
+            not(hasBlocked(viewerId, chatLog.userId)),
           ),
         )
         .orderBy(asc(chatLog.xid), asc(chatLog.id))

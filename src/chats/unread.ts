@@ -1,6 +1,7 @@
-import { and, gt, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, gt, isNull, ne, not, sql, type SQL } from 'drizzle-orm';
 import { presentAt } from '../chatlog/as-of-rows.js';
-import { chatParticipants, contacts, messageMentions, messages } from '../db/schema.js';
+import { chatParticipants, messageMentions, messages } from '../db/schema.js';
+import { hasBlocked } from '../contacts/blocks.js';
 
 /**
  * The one rule for what is unread, for the participant a query joins `chat_participants` on:
@@ -14,9 +15,7 @@ export const countsAsUnread = (): SQL =>
     ne(messages.senderId, chatParticipants.userId),
     ne(messages.messageType, 'SYSTEM'),
     isNull(messages.deletedAt),
-    sql`not exists (
-      select 1 from ${contacts}
-      where ${contacts.userId} = ${chatParticipants.userId} and ${contacts.contactId} = ${messages.senderId} and ${contacts.status} = 'BLOCKED')`,
+    not(hasBlocked(chatParticipants.userId, messages.senderId)),
   )!;
 
 /**

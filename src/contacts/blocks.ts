@@ -1,4 +1,4 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { contacts } from '../db/schema.js';
 
@@ -18,4 +18,12 @@ export async function blockedAmong(db: DbOrTx, userId: number, others: number[])
       ),
     );
   return new Set(rows.map((r) => (r.userId === userId ? r.contactId : r.userId)));
+}
+
+/**
+ * `userId` has blocked `otherId` (columns of the statement it is part of, or ids): nothing
+ * `otherId` does reaches `userId`. The one form of that rule inside other statements.
+ */
+export function hasBlocked(userId: SQLWrapper | number, otherId: SQLWrapper | number): SQL {
+  return sql`exists (select 1 from ${contacts} where ${contacts.userId} = ${userId} and ${contacts.contactId} = ${otherId} and ${contacts.status} = 'BLOCKED')`;
 }

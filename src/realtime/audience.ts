@@ -1,6 +1,7 @@
-import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
+import { and, eq, inArray, not } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { chatMemberships, chatParticipants, contacts, type LogRow, type MembershipRow } from '../db/schema.js';
+import { chatMemberships, chatParticipants, type LogRow, type MembershipRow } from '../db/schema.js';
+import { hasBlocked } from '../contacts/blocks.js';
 
 const MAX_CACHED_CHATS = 10_000;
 
@@ -57,17 +58,7 @@ export class Audience {
     const rows = await this.db
       .select({ userId: chatParticipants.userId })
       .from(chatParticipants)
-      .where(
-        and(
-          eq(chatParticipants.chatId, chatId),
-          notExists(
-            this.db
-              .select({ one: sql`1` })
-              .from(contacts)
-              .where(and(eq(contacts.userId, chatParticipants.userId), eq(contacts.contactId, actorId), eq(contacts.status, 'BLOCKED'))),
-          ),
-        ),
-      );
+      .where(and(eq(chatParticipants.chatId, chatId), not(hasBlocked(chatParticipants.userId, actorId))));
     return rows.map((r) => r.userId);
   }
 }
