@@ -114,12 +114,12 @@ export class RateLimits {
   /**
    * `consume` as part of a statement of the caller's transaction, so that the points are taken
    * if and only if the transaction's work commits: common table expressions ending in `budget`,
-   * one row (`taken`, true) once every window took its points, for the statement to select from. A window takes
-   * only where its points stay within its limit (or its window restarts); when any window
-   * refuses, the statement fails (`isBudgetRefused`) and the transaction with it: nothing is
-   * taken anywhere, and the caller answers with `consume`, which refuses with the wait (or takes,
-   * if a window ended meanwhile). The take writes: where the transaction takes locks before its
-   * first write, run it after them.
+   * one row (`taken`, true) once every window took its points, for the statement to select
+   * from. A window takes only where its points stay within its limit (or its window restarts);
+   * when any window refuses, the statement fails (`isBudgetRefused`) and the transaction with
+   * it: nothing is taken anywhere, and the caller answers with `consume`, which refuses with the
+   * wait (or takes, if a window ended meanwhile). The take writes: where the transaction takes
+   * locks before its first write, run it after them.
    */
   budget(name: LimitName, key: string | number, points = 1): SQL {
     const windows = this.named[name].map((counter) => counter.window(String(key)));
