@@ -1,5 +1,7 @@
+import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { metrics } from '../src/observability/metrics.js';
+import { holdTheMark } from './helpers/log.js';
 import { useParley } from './helpers/scenario.js';
 
 /**
@@ -45,5 +47,41 @@ describe('subscription fan-out', () => {
     expect(a.messageAdded).toEqual({ id: m.id, clientMessageId: 'k-1', chat: { unreadCount: 0 } });
     expect(b.messageAdded).toEqual({ id: m.id, clientMessageId: null, chat: { unreadCount: 1 } });
     expect(c.messageAdded).toEqual({ id: m.id, clientMessageId: null, chat: { unreadCount: 1 } });
+  });
+
+  it('writes the frames a batch of entries brings a socket in one write', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'W');
+    const chat = await parley.newDirectChat(ana!, ben!);
+    await parley.settled();
+    const sub = await ben!.subscribe(`subscription($c: ID) { messageAdded(chatId: $c) { content } }`, { c: chat });
+    // Every write this process makes to a TCP socket, as the text it carries.
+    const writes: string[] = [];
+    const { _write, _writev } = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    Object.assign(Socket.prototype, {
+      _write(this: Socket, chunk: Buffer | string, ...rest: unknown[]) {
+        writes.push(String(chunk));
+        return _write.call(this, chunk, ...rest);
+      },
+      _writev(this: Socket, chunks: { chunk: Buffer | string }[], ...rest: unknown[]) {
+        writes.push(chunks.map((c) => String(c.chunk)).join(''));
+        return _writev.call(this, chunks, ...rest);
+      },
+    });
+    // Held behind an open transaction, the three messages are handed out together: one batch.
+    const release = await holdTheMark(parley.db);
+    try {
+      for (const text of ['batch-one', 'batch-two', 'batch-three']) await ana!.send(chat, text);
+    } finally {
+      await release();
+    }
+    try {
+      await sub.waitFor(3);
+    } finally {
+      Object.assign(Socket.prototype, { _write, _writev });
+    }
+    expect(sub.events.map((e) => e.messageAdded.content)).toEqual(['batch-one', 'batch-two', 'batch-three']);
+    const carrying = writes.filter((w) => w.includes('"type":"next"') && w.includes('batch-'));
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]).toMatch(/batch-one.*batch-two.*batch-three/s);
   });
 });

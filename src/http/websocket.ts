@@ -16,6 +16,7 @@ import { DocumentCache } from './document-cache.js';
 import type { DocumentLimits } from './document-limits.js';
 import { clientIp } from './request.js';
 import { SocketClose, SocketRegistry, type Refusal, type UserSocketsWatcher } from './socket-registry.js';
+import { TurnWrites } from './turn-writes.js';
 import { KeepAlive, serveSocket, type SocketExtra } from './ws-transport.js';
 
 // setTimeout fires at once for delays past 2^31 - 1 ms; a very long-lived token waits that long.
@@ -150,11 +151,12 @@ export function attachWebSocketServer(options: WebSocketOptions) {
   // The HTTP server's errors (a port in use, say) are repeated here; the server's own handlers act on them.
   wss.on('error', (err) => log.debug({ err }, 'WebSocket server error'));
   const keepAlive = new KeepAlive(KEEP_ALIVE_MS);
+  const turnWrites = new TurnWrites();
   wss.on('connection', (socket, request) => {
     const ip = clientIp(request, config.trustProxy);
     const refusal = registry.admit(socket, ip);
     if (refusal) return refuse(socket, refusal);
-    serveSocket(server, socket, { ip, userAgent: request.headers['user-agent'] }, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAlive, log });
+    serveSocket(server, socket, { ip, userAgent: request.headers['user-agent'] }, { maxBufferedBytes: config.ws.maxBufferedBytes, keepAlive, turnWrites, log });
   });
 
   const stopClosingRevoked = options.revoked.onRevoked((sessionIds) => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { metrics } from '../observability/metrics.js';
 import { SocketClose } from './socket-registry.js';
+import type { TurnWrites } from './turn-writes.js';
 
 /**
  * What every graphql-ws context carries as `extra`: the socket, and what the upgrade request
@@ -19,6 +20,8 @@ export interface TransportOptions {
   /** Bytes queued for a socket beyond which it is closed (1013): a reader that fell behind. */
   maxBufferedBytes: number;
   keepAlive: KeepAlive;
+  /** Corks each socket for the rest of the turn in which it is sent something. */
+  turnWrites: TurnWrites;
   log: Logger;
 }
 
@@ -82,6 +85,7 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
 
   const send = (data: string) => {
     if (socket.readyState !== socket.OPEN) return;
+    options.turnWrites.hold(socket);
     socket.send(data);
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
