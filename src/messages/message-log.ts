@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { rowOf } from '../db/rows.js';
+import { columnsOf, rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 import { wakeUp } from '../chatlog/write.js';
@@ -18,6 +18,9 @@ const PER_TRANSACTION = 256;
  * an exact place to resume from. Only the writing transaction uses its range, so the next free
  * id is the one after its own newest.
  */
+/** The message's own columns: `m.*` would ship its search columns too (generated, and large). */
+const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
+
 const NEXT_MESSAGE_ID = sql`(
   with x as (select (pg_current_xact_id()::text)::bigint * ${PER_TRANSACTION} as base)
   select x.base + coalesce((select max(m.id) - x.base + 1 from messages m where m.id >= x.base and m.id < x.base + ${PER_TRANSACTION}), 0)
@@ -74,7 +77,7 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL,
       select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m
       returning id
     )
-    select m.*, e.id as "_logId"${wake} from m, e`);
+    select ${MESSAGE_COLUMNS}, e.id as "_logId"${wake} from m, e`);
   if (!raw) return null;
   metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
   const message = rowOf(messages, raw);
