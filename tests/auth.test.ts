@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { refreshTokens, users } from '../src/db/schema.js';
 import { errorOf, gql, registerUser, uniqueEmail, USER_FIELDS } from './helpers/graphql.js';
 import { TEST_JWT_SECRET, useServerAndDatabase } from './helpers/server.js';
+import { until } from './helpers/ws.js';
 
 const REGISTER = `mutation($input: RegisterInput!) {
   register(input: $input) { accessToken refreshToken expiresAt user { ${USER_FIELDS} } }
@@ -141,6 +142,16 @@ describe('access tokens', () => {
     const res = await gql(env.srv.url, ME, {}, await sign(u.id, sessionOf(u), 'HS256', Math.floor(Date.now() / 1000) - 10));
     expect(errorOf(res).code).toBe('UNAUTHENTICATED');
     expect(res.errors![0]!.message).toMatch(/expired/i);
+  });
+
+  it('refuses a token once it expires, though it was accepted before', async () => {
+    const u = await registerUser(env.srv.url);
+    const token = await sign(u.id, sessionOf(u), 'HS256', Math.floor(Date.now() / 1000) + 2);
+    expect((await gql(env.srv.url, ME, {}, token)).data!.me.id).toBe(u.id);
+    let last: Awaited<ReturnType<typeof gql>> | undefined;
+    await until(async () => (last = await gql(env.srv.url, ME, {}, token)).errors !== undefined, 10_000, 'the token to expire');
+    expect(errorOf(last!).code).toBe('UNAUTHENTICATED');
+    expect(last!.errors![0]!.message).toMatch(/expired/i);
   });
 
   it('refuses a tampered token', async () => {

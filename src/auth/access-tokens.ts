@@ -19,8 +19,17 @@ export interface AccessClaims {
  * Short-lived access JWTs: algorithm, issuer, audience and expiry are all pinned and checked,
  * and the session they belong to must not be revoked (an in-memory check, no query).
  */
+/** Tokens remembered as well-signed; past this many, the memory starts afresh. */
+const MAX_CHECKED = 10_000;
+
 export class AccessTokens {
   private readonly key: Uint8Array;
+  /**
+   * Payloads of tokens whose signature and claims were checked: a client sends the same token
+   * with every request and socket until it refreshes. Expiry and revocation are checked on
+   * every use; only what cannot change (the signature over these bytes) is not done again.
+   */
+  private readonly checked = new Map<string, JWTPayload & { exp: number }>();
 
   constructor(
     secret: string,
@@ -50,9 +59,17 @@ export class AccessTokens {
    * microsecond of node:crypto, so every request checks its token without waiting for anything.
    */
   async verify(token: string): Promise<AccessClaims> {
-    const payload = this.verifiedPayload(token);
-    if (payload === 'expired') throw unauthenticated('Access token expired');
-    if (!payload) throw unauthenticated('Invalid access token');
+    let payload = this.checked.get(token);
+    if (!payload) {
+      const verified = this.verifiedPayload(token);
+      if (!verified) throw unauthenticated('Invalid access token');
+      if (this.checked.size >= MAX_CHECKED) this.checked.clear();
+      this.checked.set(token, (payload = verified));
+    }
+    if (payload.exp <= Math.floor(Date.now() / 1000)) {
+      this.checked.delete(token);
+      throw unauthenticated('Access token expired');
+    }
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.sid !== 'string') throw unauthenticated('Invalid access token');
     const claims = { userId, sessionId: payload.sid, expiresAt: new Date(payload.exp! * 1000) };
@@ -60,8 +77,8 @@ export class AccessTokens {
     return claims;
   }
 
-  /** The payload of a well-signed, current token; what jwtVerify checks with these options. */
-  private verifiedPayload(token: string): JWTPayload | 'expired' | null {
+  /** The payload of a well-signed token; what jwtVerify checks with these options, but expiry. */
+  private verifiedPayload(token: string): (JWTPayload & { exp: number }) | null {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) return null;
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -83,7 +100,7 @@ export class AccessTokens {
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
     if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now)) return null;
     if (payload.iat !== undefined && typeof payload.iat !== 'number') return null;
-    return payload.exp <= now ? 'expired' : payload;
+    return payload as JWTPayload & { exp: number };
   }
 }
 
