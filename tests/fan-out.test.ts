@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { metrics } from '../src/observability/metrics.js';
 import { holdTheMark } from './helpers/log.js';
+import { until } from './helpers/ws.js';
 import { useParley } from './helpers/scenario.js';
 
 /**
@@ -83,5 +84,38 @@ describe('subscription fan-out', () => {
     const carrying = writes.filter((w) => w.includes('"type":"next"') && w.includes('batch-'));
     expect(carrying).toHaveLength(1);
     expect(carrying[0]).toMatch(/batch-one.*batch-two.*batch-three/s);
+  });
+
+  it("gives each of a user's subscriptions its own chat's messages, and one without a chat every chat's", async () => {
+    const [ana, ben] = await parley.newUsers(2, 'R');
+    const direct = await parley.newDirectChat(ana!, ben!);
+    const group = await parley.newGroup(ana!, [ben!]);
+    await parley.settled();
+    const QUERY = `subscription($c: ID) { messageAdded(chatId: $c) { content } }`;
+    const contents = (sub: { events: { messageAdded: { content: string } }[] }) => sub.events.map((e) => e.messageAdded.content);
+    const hub = parley.srv.server.hub;
+    const [ofDirect, ofGroup, ofAll, ofDirectToo] = await Promise.all([
+      ben!.subscribe(QUERY, { c: direct }),
+      ben!.subscribe(QUERY, { c: group }),
+      ben!.subscribe(QUERY, {}),
+      ben!.subscribe(QUERY, { c: direct }),
+    ]);
+    await ana!.send(direct, 'd1');
+    await ana!.send(group, 'g1');
+    await ofAll!.waitFor(2);
+    await ofDirectToo!.waitFor(1);
+    // One of the direct chat's two subscriptions ends; the others go on.
+    const before = hub.stats.subscriptions;
+    ofDirectToo!.dispose();
+    await until(() => hub.stats.subscriptions === before - 1, 5000, 'the subscription to end');
+    await ana!.send(direct, 'd2');
+    await ana!.send(group, 'g2');
+    await ofAll!.waitFor(4);
+    await ofDirect!.waitFor(2);
+    await ofGroup!.waitFor(2);
+    expect(contents(ofDirect!)).toEqual(['d1', 'd2']);
+    expect(contents(ofGroup!)).toEqual(['g1', 'g2']);
+    expect(contents(ofAll!)).toEqual(['d1', 'g1', 'd2', 'g2']);
+    expect(contents(ofDirectToo!)).toEqual(['d1']);
   });
 });

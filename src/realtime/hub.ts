@@ -14,6 +14,7 @@ import { shareAcrossSubscribers } from './event-scope.js';
 import type { EventBus } from './bus/bus.js';
 import type { SignalData } from './bus/signals.js';
 import { LogFeed, type FeedSpec } from './feed.js';
+import { FeedIndex } from './feed-index.js';
 import { Interest } from './interest.js';
 import { LogFollower } from './log-follower.js';
 import { TypingTimers } from './typing-timers.js';
@@ -59,7 +60,7 @@ export interface HubOptions {
  * hub tells it which chats and users this instance serves (interest.ts).
  */
 export class RealtimeHub {
-  private readonly feeds = new Map<number, Set<LogFeed>>();
+  private readonly feeds = new FeedIndex();
   private readonly typers = new Map<number, Set<TypingSubscriber>>();
   private readonly sideFeeds: SideFeed[] = [];
   private readonly audience: Audience;
@@ -136,8 +137,9 @@ export class RealtimeHub {
     await this.blocks.track(userId);
     await this.follow(userId);
     const upTo = this.handingOutTo ?? this.position;
-    const feed = new LogFeed<T>(userId, spec, start, () => this.remove(this.feeds, userId, feed as LogFeed), this.options.reactionIntervalMs, now);
-    this.add(this.feeds, userId, feed as LogFeed);
+    const feed = new LogFeed<T>(userId, spec, start, () => this.removeFeed(feed as LogFeed), this.options.reactionIntervalMs, now);
+    this.feeds.add(feed as LogFeed);
+    this.count++;
     try {
       await feed.replay(async (from, to, limit) => {
         const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
@@ -165,9 +167,8 @@ export class RealtimeHub {
     this.follower?.stop();
     this.typing.clear();
     for (const feed of this.sideFeeds) feed.close();
-    for (const index of [this.feeds, this.typers] as Map<number, Set<{ queue: AsyncQueue<unknown> }>>[]) {
-      for (const set of index.values()) for (const s of [...set]) void s.queue.return();
-    }
+    for (const feed of [...this.feeds.all()]) void feed.queue.return();
+    for (const set of this.typers.values()) for (const s of [...set]) void s.queue.return();
   }
 
   /**
@@ -209,7 +210,7 @@ export class RealtimeHub {
       let delivered = 0;
       for (const userId of this.audience.of(view.entry)) {
         if (this.blocks.hides(userId, view.userId)) continue;
-        for (const feed of this.feeds.get(userId) ?? []) if (feed.offer(view)) delivered++;
+        delivered += this.feeds.offer(userId, view);
       }
       if (delivered) {
         metrics.eventsDelivered.inc({ type: view.kind }, delivered);
@@ -261,8 +262,17 @@ export class RealtimeHub {
   private remove<S>(index: Map<number, Set<S>>, userId: number, s: S): void {
     const set = index.get(userId);
     if (!set?.delete(s)) return;
-    this.count--;
     if (set.size === 0) index.delete(userId);
+    this.removed(userId);
+  }
+
+  private removeFeed(feed: LogFeed): void {
+    if (this.feeds.remove(feed)) this.removed(feed.userId);
+  }
+
+  /** A subscription of the user's ended: what the hub keeps for them goes with their last. */
+  private removed(userId: number): void {
+    this.count--;
     if (!this.feeds.has(userId) && !this.typers.has(userId)) {
       this.blocks.forget(userId);
       this.interest.forget(userId);
