@@ -6,9 +6,11 @@
  * and writes bench/results/<date>.json.
  *
  *   npm run bench [-- --quick] [--reps 3] [--only P1,P3] [--out file.json] [--env NAME=value …]
+ *                 [--p2-rate N]
  *
  * --env sets Parley's configuration for the run (PASSWORD_CONCURRENCY=2, say), on top of the
- * benchmark's own (bench/lib/parley.ts).
+ * benchmark's own (bench/lib/parley.ts). --p2-rate runs P2 at N messages a second instead of
+ * at half of P1's throughput (P1 need not run).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     env: { type: 'string', multiple: true },
+    'p2-rate': { type: 'string' },
   },
 });
 const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -89,6 +92,7 @@ async function main() {
       window,
       database,
       parleyEnv,
+      p2Rate: args['p2-rate'] === undefined ? undefined : Number(args['p2-rate']),
       parley,
       fixtures: new Fixtures(parley.url),
       async startParley(env) {
@@ -134,7 +138,7 @@ async function main() {
     loadAverage: { before: loadBefore, after: loadAfter },
     database: database.description,
     postgres: database.serverVersion,
-    options: { quick, reps, ...window, env: parleyEnv },
+    options: { quick, reps, ...window, env: parleyEnv, p2Rate: args['p2-rate'] ?? null },
     rows: results.map((r) => ({ ...r, ratio: ratioOf(r) ?? null, parleySummary: summarize(r.parley), floorSummary: r.floor ? summarize(r.floor.values) : null })),
     failures,
   };

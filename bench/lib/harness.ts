@@ -38,6 +38,8 @@ export interface BenchContext {
   database: BenchDatabase;
   /** Parley's environment beyond the benchmark's own (`--env`). */
   parleyEnv: Record<string, string>;
+  /** P2's rate in messages a second, when given (`--p2-rate`) rather than half of P1's. */
+  p2Rate?: number;
   /** The instance the rows share, started once for the run. */
   parley: ParleyProcess;
   fixtures: Fixtures;
