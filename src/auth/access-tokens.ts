@@ -15,13 +15,13 @@ export interface AccessClaims {
   expiresAt: Date;
 }
 
+/** Tokens remembered as well-signed; past this many, the memory starts afresh. */
+const MAX_CHECKED = 10_000;
+
 /**
  * Short-lived access JWTs: algorithm, issuer, audience and expiry are all pinned and checked,
  * and the session they belong to must not be revoked (an in-memory check, no query).
  */
-/** Tokens remembered as well-signed; past this many, the memory starts afresh. */
-const MAX_CHECKED = 10_000;
-
 export class AccessTokens {
   private readonly key: Uint8Array;
   /**

@@ -11,6 +11,9 @@ export type MessageKind = MessageRow['messageType'];
 /** Messages one transaction may write: its ids are `xid * PER_TRANSACTION + n`. */
 const PER_TRANSACTION = 256;
 
+/** The message's own columns: `m.*` would ship its search columns too (generated, and large). */
+const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
+
 /**
  * A message's id is its transaction's id times 256 plus its place among that transaction's
  * messages. The chat log delivers in (transaction id, entry) order, so ids grow in exactly the
@@ -18,9 +21,6 @@ const PER_TRANSACTION = 256;
  * an exact place to resume from. Only the writing transaction uses its range, so the next free
  * id is the one after its own newest.
  */
-/** The message's own columns: `m.*` would ship its search columns too (generated, and large). */
-const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
-
 const NEXT_MESSAGE_ID = sql`(
   with x as (select (pg_current_xact_id()::text)::bigint * ${PER_TRANSACTION} as base)
   select x.base + coalesce((select max(m.id) - x.base + 1 from messages m where m.id >= x.base and m.id < x.base + ${PER_TRANSACTION}), 0)
