@@ -72,7 +72,7 @@ export class AccessTokens {
     }
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.sid !== 'string') throw unauthenticated('Invalid access token');
-    const claims = { userId, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+    const claims = { userId, sessionId: payload.sid, expiresAt: new Date(payload.exp! * 1000) };
     if (this.revoked.has(claims.sessionId)) throw unauthenticated('Session ended');
     return claims;
   }

@@ -5,9 +5,8 @@ import { contacts } from '../db/schema.js';
 
 /**
  * Whom each local subscriber has blocked: nothing a blocked user does reaches the one who
- * blocked them, groups included. Loaded when a user's first subscription to the log starts,
- * kept current from the log's BLOCKS_CHANGED entries, dropped with the user's last one. (Typing
- * is not logged: it goes by blocks as committed.)
+ * blocked them, groups included. Loaded when a user's first subscription starts, kept current
+ * from the log's BLOCKS_CHANGED entries, dropped with the user's last subscription.
  */
 export class BlockedUsers {
   private readonly byUser = new Map<number, Set<number>>();

@@ -1,4 +1,3 @@
-import type { EntryView } from '../chatlog/views.js';
 import type { LogFeed } from './feed.js';
 
 /** One user's feeds: those of every chat, and those of one chat each, by chat. */
@@ -42,7 +41,7 @@ export class FeedIndex {
   }
 
   /** Offers `view` to the user's feeds that can take an entry of its chat; how many took it. */
-  offer(userId: number, view: EntryView): number {
+  offer(userId: number, view: Parameters<LogFeed['offer']>[0]): number {
     const mine = this.users.get(userId);
     if (!mine) return 0;
     let taken = 0;

@@ -55,10 +55,9 @@ export interface HubOptions {
  * Hands the chat log to this instance's subscribers. The follower reads each entry once per
  * instance; a batch's views are loaded once, with loaders its subscribers share; every entry
  * goes to exactly the users who were members of its chat at that entry, and to their
- * subscriptions of that chat or of every chat (feed-index.ts). Typing, which is not logged, goes
- * to the chat's current members. The bus wakes it when entries exist and brings typing; with a
- * bus that routes by topic, the hub tells it which chats and users this instance serves
- * (interest.ts).
+ * subscriptions of that chat or of every chat (feed-index.ts). Typing, which is not logged, goes to the chat's current members.
+ * The bus wakes it when entries exist and brings typing; with a bus that routes by topic, the
+ * hub tells it which chats and users this instance serves (interest.ts).
  */
 export class RealtimeHub {
   private readonly feeds = new FeedIndex();
@@ -157,7 +156,7 @@ export class RealtimeHub {
   }
 
   async typingFeed(userId: number, chatId: number | null): Promise<AsyncQueue<TypingPayload>> {
-    // No blocks to track: typing goes by blocks as committed (`deliverTypingNow`).
+    await this.blocks.track(userId);
     await this.follow(userId);
     const subscriber: TypingSubscriber = { userId, chatId, queue: new AsyncQueue(() => this.remove(this.typers, userId, subscriber)) };
     this.add(this.typers, userId, subscriber);
@@ -243,10 +242,10 @@ export class RealtimeHub {
 
   private async deliverTypingNow(payload: TypingPayload): Promise<void> {
     if (this.typers.size === 0) return;
-    // Never one's own typing, nor a blocked user's: `listeners` leaves out those who blocked the
-    // actor as committed, which the blocks the log has brought here may not show yet.
+    // Never one's own typing, nor a blocked user's: blocks as committed, as the log may not have
+    // brought a block made a moment ago here yet.
     for (const userId of await this.audience.listeners(payload.chatId, payload.userId)) {
-      if (userId === payload.userId) continue;
+      if (userId === payload.userId || this.blocks.hides(userId, payload.userId)) continue;
       for (const s of this.typers.get(userId) ?? []) {
         if (s.chatId === null || s.chatId === payload.chatId) s.queue.push(payload);
       }
@@ -274,9 +273,10 @@ export class RealtimeHub {
   /** A subscription of the user's ended: what the hub keeps for them goes with their last. */
   private removed(userId: number): void {
     this.count--;
-    if (this.feeds.has(userId)) return;
-    this.blocks.forget(userId);
-    if (!this.typers.has(userId)) this.interest.forget(userId);
+    if (!this.feeds.has(userId) && !this.typers.has(userId)) {
+      this.blocks.forget(userId);
+      this.interest.forget(userId);
+    }
   }
 }
 
