@@ -132,6 +132,7 @@ const EnvSchema = z.object({
   PASSWORD_PARALLELISM: z.coerce.number().int().positive().max(16).default(1),
   PASSWORD_CONCURRENCY: z.coerce.number().int().positive().optional(),
   PASSWORD_QUEUE: z.coerce.number().int().min(0).default(32),
+  PASSWORD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** libuv's thread pool (read, not set, here): password work must leave some of it free. */
   UV_THREADPOOL_SIZE: z.coerce.number().int().positive().default(4),
   EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
@@ -232,6 +233,8 @@ export interface PasswordsConfig {
   concurrency: number;
   /** Jobs admitted beyond those; past this a caller is refused with RATE_LIMITED. */
   maxQueued: number;
+  /** The password process's nice value: how far below the server's its CPU priority is. */
+  nice: number;
 }
 
 /** Failed logins, counted before the password is checked (see src/auth/login-limiter.ts). */
@@ -381,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parallelism: e.PASSWORD_PARALLELISM,
       concurrency: e.PASSWORD_CONCURRENCY ?? defaultPasswordConcurrency(e.PASSWORD_PARALLELISM, e.UV_THREADPOOL_SIZE),
       maxQueued: e.PASSWORD_QUEUE,
+      nice: e.PASSWORD_NICE,
     },
     bus: e.EVENT_BUS === 'nats' ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS } : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
     ws: {

@@ -1,6 +1,9 @@
 import argon2 from 'argon2';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedHasher } from '../src/auth/password-hasher.js';
 import { Passwords } from '../src/auth/passwords.js';
 import { loadConfig } from '../src/config.js';
 import { sessions, users } from '../src/db/schema.js';
@@ -134,5 +137,54 @@ describe('the password queue', () => {
     // Each login waits its turn for seconds; `me` needs none of that work. Behind it (unbounded
     // argon2 sharing the thread pool and the cores), these took one to two seconds here.
     expect(Math.max(...waits)).toBeLessThan(1000);
+  });
+});
+
+describe('the password process', () => {
+  const hasher = () => sharedHasher(srv.config.passwords.nice);
+
+  it('hashes in a process of its own, at a lower CPU priority than the server', async () => {
+    const u = await registerUser(srv.url);
+    expect((await login(srv, u.email, u.password)).errors).toBeUndefined();
+    const pid = hasher().pid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(process.pid);
+    expect(srv.config.passwords.nice).toBeGreaterThan(0);
+    expect(os.getPriority(pid)).toBe(Math.min(19, os.getPriority(process.pid) + srv.config.passwords.nice));
+  });
+
+  it('serves every login when the password process is killed in the middle of a hash', async () => {
+    const people = await Promise.all(Array.from({ length: 4 }, () => registerUser(srv.url)));
+    const logins = Promise.all(people.map((u) => login(srv, u.email, u.password)));
+    while (hasher().inFlight === 0) await new Promise((r) => setTimeout(r, 1));
+    const killed = hasher().pid!;
+    process.kill(killed, 'SIGKILL');
+    for (const res of await logins) expect(res.errors).toBeUndefined();
+    expect(hasher().pid).not.toBe(killed);
+    expect((await login(srv, people[0]!.email, people[0]!.password)).errors).toBeUndefined();
+  });
+
+  it('ends when the server process is killed', async () => {
+    const script = `import { PasswordHasher } from './src/auth/password-hasher.ts';
+      const h = new PasswordHasher(5);
+      await h.hash('a password', { type: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+      console.log(h.pid);
+      setInterval(() => {}, 1000);`;
+    const server = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = Number(await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    expect(pid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    server.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).toBe(false);
   });
 });

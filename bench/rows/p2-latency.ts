@@ -14,6 +14,8 @@ export interface PacedResult {
 /** Half of what Parley delivered in P1, in messages a second (each reaches 100 sockets). */
 export function halfLoadRate(ctx: BenchContext, share = 0.5): { rate: number; note?: string } {
   const p1 = ctx.earlier('P1');
+  // --p2-rate is P2's rate (half load): other rows take their share of the load it stands for.
+  if (!p1 && ctx.p2Rate) return { rate: ctx.p2Rate * 2 * share, note: `from --p2-rate ${ctx.p2Rate}` };
   if (!p1) return { rate: 10, note: 'P1 not run: 10 msg/s' };
   return { rate: Math.max(1, (share * median(p1.parley)) / PER_ROOM) };
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config.js';
 import type { BenchRow } from '../lib/harness.js';
 import { BENCH_ENV } from '../lib/parley.js';
-import { cpuMeter } from '../lib/proc.js';
+import { childPids, cpuMeter } from '../lib/proc.js';
 import { followNotifications, halfLoadRate, type PacedResult } from './p2-latency.js';
 
 const STORM = 16;
@@ -40,7 +40,9 @@ const row: BenchRow = {
           quiet.push(r.p99);
           details.push({ rep, step, cpu: cpu(), heldBack: await held(), ...r });
         } else if (step === 'storm') {
-          const cpu = cpuMeter({ parley: ctx.parley.pid, storm: storm.pid });
+          // Parley's password process (src/auth/password-hasher.ts) counts apart.
+          const passwords = childPids(ctx.parley.pid)[0];
+          const cpu = cpuMeter({ parley: ctx.parley.pid, storm: storm.pid, ...(passwords ? { passwords } : {}) });
           const held = await heldBack();
           const [r, l] = await Promise.all([
             s.fleet.call<PacedResult>('paced', 'parley', { parley: ctx.parley.url }, s.specs, rate, ctx.window),

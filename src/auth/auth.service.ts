@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { badInput, conflict, isUniqueViolation, unauthenticated } from '../common/errors.js';
 import { validate } from '../common/validation.js';
@@ -12,7 +13,7 @@ import type { Passwords } from './passwords.js';
 import { consumeRefreshToken, issueRefreshToken, sessionOfToken } from './refresh-tokens.js';
 import { openSession, renewSession, revokeSessions, type ClientInfo } from './sessions.js';
 import type { SessionsService } from './sessions.service.js';
-import { transaction } from '../db/transaction.js';
+import { commitBehind, transaction } from '../db/transaction.js';
 
 export interface AuthResult {
   accessToken: string;
@@ -21,6 +22,8 @@ export interface AuthResult {
   user: UserRow;
   sessionId: string;
 }
+
+type SignedIn = Omit<AuthResult, 'accessToken' | 'expiresAt'>;
 
 export interface RegisterData {
   firstname: string;
@@ -74,7 +77,7 @@ export class AuthService {
           })
           .returning();
         return this.signIn(tx, user!, client);
-      });
+      }).then((signedIn) => this.withAccessToken(signedIn));
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_lower_key')) {
         throw conflict('An account with this email already exists', 'email');
@@ -101,13 +104,25 @@ export class AuthService {
       // A hash made with older parameters is replaced by one made with today's.
       return { user: found.user, rehash: check.stale ? await work.hash(password) : null };
     });
-    return transaction(this.db, async (tx) => {
-      if (rehash) {
-        // Only if unchanged since it was read: a password changed meanwhile wins.
-        await tx.update(users).set({ password: rehash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
-      }
-      return this.signIn(tx, user, client);
-    });
+    // The session's writes go out with their COMMIT, and the access token is signed meanwhile:
+    // a transaction open across round trips would hold back every instance's deliveries
+    // (src/chatlog/position.ts), and logins come in bursts.
+    const sessionId = randomUUID();
+    const [{ token, expiresAt }, signedIn] = await Promise.all([
+      this.tokens.sign(user.id, sessionId),
+      commitBehind(this.db, (tx) =>
+        Promise.all([
+          // Only if unchanged since it was read: a password changed meanwhile wins.
+          rehash && this.replaceHash(tx, user, rehash),
+          this.signIn(tx, user, client, { id: sessionId, isNew: true }),
+        ]).then(([, s]) => s),
+      ),
+    ]);
+    return { ...signedIn, accessToken: token, expiresAt };
+  }
+
+  private async replaceHash(tx: DbOrTx, user: UserRow, hash: string): Promise<void> {
+    await tx.update(users).set({ password: hash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
@@ -118,7 +133,7 @@ export class AuthService {
       const [user] = await tx.select().from(users).where(eq(users.id, rotation.userId));
       if (!user) return { ok: false as const, reason: 'unknown' as const };
       await renewSession(tx, rotation.sessionId, this.refreshTtl, client);
-      return { ok: true as const, result: await this.signIn(tx, user, client, rotation.sessionId) };
+      return { ok: true as const, result: await this.signIn(tx, user, client, { id: rotation.sessionId, isNew: false }) };
     });
     if (!outcome.ok) {
       if (outcome.reason === 'reused') {
@@ -127,7 +142,7 @@ export class AuthService {
       }
       throw unauthenticated('Invalid refresh token');
     }
-    return outcome.result;
+    return this.withAccessToken(outcome.result);
   }
 
   /** Ends one session (the refresh token's) or, without a token, every session of the viewer. */
@@ -174,11 +189,21 @@ export class AuthService {
     await this.sessions.enforce(await transaction(this.db, (tx) => revokeSessions(tx, where)));
   }
 
-  /** A new session (register, login) or the next pair of an existing one (refresh). */
-  private async signIn(tx: DbOrTx, user: UserRow, client: ClientInfo, sessionId?: string): Promise<AuthResult> {
-    const id = sessionId ?? (await openSession(tx, user.id, this.refreshTtl, client));
-    const refreshToken = await issueRefreshToken(tx, id, user.id, this.refreshTtl);
-    const { token, expiresAt } = await this.tokens.sign(user.id, id);
-    return { accessToken: token, refreshToken, expiresAt, user, sessionId: id };
+  /**
+   * A new session (register, login) or the next refresh token of an existing one (refresh): the
+   * writes, sent one behind the other without waiting. The access token is signed outside the
+   * transaction (withAccessToken).
+   */
+  private async signIn(tx: DbOrTx, user: UserRow, client: ClientInfo, session: { id: string; isNew: boolean } = { id: randomUUID(), isNew: true }): Promise<SignedIn> {
+    const [, refreshToken] = await Promise.all([
+      session.isNew && openSession(tx, user.id, this.refreshTtl, client, session.id),
+      issueRefreshToken(tx, session.id, user.id, this.refreshTtl),
+    ]);
+    return { refreshToken, user, sessionId: session.id };
+  }
+
+  private async withAccessToken(signedIn: SignedIn): Promise<AuthResult> {
+    const { token, expiresAt } = await this.tokens.sign(signedIn.user.id, signedIn.sessionId);
+    return { ...signedIn, accessToken: token, expiresAt };
   }
 }

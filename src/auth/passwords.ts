@@ -2,6 +2,7 @@ import argon2 from 'argon2';
 import { rateLimited } from '../common/errors.js';
 import type { PasswordsConfig } from '../config.js';
 import { metrics } from '../observability/metrics.js';
+import { sharedHasher, type PasswordHasher } from './password-hasher.js';
 
 export interface PasswordCheck {
   ok: boolean;
@@ -24,7 +25,8 @@ export interface PasswordWork {
  * before it costs anything.
  *
  * Each hash names its own parameters (`$argon2id$v=19$m=…,t=…,p=…$`), so a hash made with other
- * ones still verifies and is reported `stale`, for the caller to store a new one.
+ * ones still verifies and is reported `stale`, for the caller to store a new one. The hashing
+ * itself runs in the password process, at a lower CPU priority (password-hasher.ts).
  */
 export class Passwords {
   private readonly options;
@@ -36,8 +38,11 @@ export class Passwords {
   // Verified against when the email is unknown, so both failures take about the same time.
   private dummyHash: Promise<string> | undefined;
 
+  private readonly hasher: PasswordHasher;
+
   constructor(private readonly config: PasswordsConfig) {
     this.options = { type: argon2.argon2id, memoryCost: config.memoryKib, timeCost: config.timeCost, parallelism: config.parallelism } as const;
+    this.hasher = sharedHasher(config.nice);
   }
 
   /**
@@ -52,7 +57,7 @@ export class Passwords {
     this.admitted += 1;
     try {
       return await task({
-        hash: (password) => this.job(() => argon2.hash(password, this.options)),
+        hash: (password) => this.job(() => this.hasher.hash(password, this.options)),
         verify: (hash, password) => this.job(() => this.check(hash, password)),
       });
     } finally {
@@ -62,11 +67,11 @@ export class Passwords {
 
   private async check(hash: string | undefined, password: string): Promise<PasswordCheck> {
     if (!hash) {
-      this.dummyHash ??= argon2.hash('parley-timing-equaliser', this.options);
-      await argon2.verify(await this.dummyHash, password).catch(() => false);
+      this.dummyHash ??= this.hasher.hash('parley-timing-equaliser', this.options);
+      await this.hasher.verify(await this.dummyHash, password).catch(() => false);
       return { ok: false, stale: false };
     }
-    const ok = await argon2.verify(hash, password).catch(() => false);
+    const ok = await this.hasher.verify(hash, password).catch(() => false);
     return { ok, stale: ok && this.isStale(hash) };
   }
 

@@ -12,8 +12,7 @@ export interface ClientInfo {
 
 const clientColumns = (client: ClientInfo) => ({ ip: client.ip.slice(0, 100), userAgent: client.userAgent?.slice(0, 500) ?? null });
 
-export async function openSession(tx: DbOrTx, userId: number, ttlSeconds: number, client: ClientInfo): Promise<string> {
-  const id = randomUUID();
+export async function openSession(tx: DbOrTx, userId: number, ttlSeconds: number, client: ClientInfo, id: string = randomUUID()): Promise<string> {
   await tx.insert(sessions).values({ id, userId, expiresAt: new Date(Date.now() + ttlSeconds * 1000), ...clientColumns(client) });
   return id;
 }
