@@ -117,6 +117,22 @@ describe('login', () => {
     expect(wrong.errors![0]!.message).toBe(unknown.errors![0]!.message);
     expect(errorOf(unknown).code).toBe('UNAUTHENTICATED');
   });
+
+  it('writes its session and refresh token in one transaction, and its access token names that session', async () => {
+    const u = await registerUser(env.srv.url);
+    const res = await gql(env.srv.url, LOGIN, { email: u.email, password: u.password });
+    expect(res.errors).toBeUndefined();
+    const sessionId = decodeJwt(res.data!.login.accessToken).sid as string;
+    // xmin: the transaction that wrote the row.
+    const rows = await env.db.sql<{ table: string; xmin: string }[]>`
+      select 'sessions' as table, xmin::text from sessions where id = ${sessionId}
+      union all select 'refresh_tokens', xmin::text from refresh_tokens where family_id = ${sessionId}`;
+    expect(rows.map((r) => r.table).sort()).toEqual(['refresh_tokens', 'sessions']);
+    expect(new Set(rows.map((r) => r.xmin)).size).toBe(1);
+    // The pair works: the refresh token belongs to the session the access token names.
+    const refreshed = await gql(env.srv.url, REFRESH, { t: res.data!.login.refreshToken });
+    expect(decodeJwt(refreshed.data!.refreshToken.accessToken).sid).toBe(sessionId);
+  });
 });
 
 describe('access tokens', () => {

@@ -67,7 +67,11 @@ export class Passwords {
 
   private async check(hash: string | undefined, password: string): Promise<PasswordCheck> {
     if (!hash) {
-      this.dummyHash ??= this.hasher.hash('parley-timing-equaliser', this.options);
+      // A failed attempt is not kept: the next unknown email tries again.
+      this.dummyHash ??= this.hasher.hash('parley-timing-equaliser', this.options).catch((err: unknown) => {
+        this.dummyHash = undefined;
+        throw err;
+      });
       await this.hasher.verify(await this.dummyHash, password).catch(() => false);
       return { ok: false, stale: false };
     }
