@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,11 @@ describe('the password process', () => {
     expect(pid).not.toBe(process.pid);
     expect(srv.config.passwords.nice).toBeGreaterThan(0);
     expect(os.getPriority(pid)).toBe(Math.min(19, os.getPriority(process.pid) + srv.config.passwords.nice));
+    // None of the server's environment (secrets, database address) but what it needs.
+    const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
+    expect(Object.keys(process.env).length).toBeGreaterThan(3);
+    // (NODE_CHANNEL_*: Node's own, for the IPC channel.)
+    expect(environment.filter((name) => !['PATH', 'TMPDIR', 'UV_THREADPOOL_SIZE'].includes(name) && !name.startsWith('NODE_CHANNEL_'))).toEqual([]);
   });
 
   it('serves every login when the password process is killed in the middle of a hash', async () => {

@@ -72,6 +72,8 @@ export class PasswordHasher {
   private start(): ChildProcess {
     const child = fork(ENTRY, [], {
       execArgv: ['--import', import.meta.resolve('tsx')],
+      // Not the server's environment: the process needs none of its secrets.
+      env: pick(process.env, ['PATH', 'TMPDIR', 'UV_THREADPOOL_SIZE']),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     try {
@@ -115,4 +117,8 @@ export function sharedHasher(nice: number): PasswordHasher {
   let hasher = shared.get(nice);
   if (!hasher) shared.set(nice, (hasher = new PasswordHasher(nice)));
   return hasher;
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): NodeJS.ProcessEnv {
+  return Object.fromEntries(names.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
