@@ -240,8 +240,10 @@ describe('database faults under traffic', () => {
     await traffic.progress(10);
 
     // 2. Every connection terminated at once, three times, with traffic recovering in between.
+    // Connections are opened as requests need them, so at a given instant (on a busy machine,
+    // right after the servers' pools were emptied) there may be none: wait until a round cuts some.
     for (let round = 0; round < 3; round++) {
-      expect(await terminateBackends()).toBeGreaterThan(0);
+      await until(async () => (await terminateBackends()) > 0, 15_000, 'server connections to terminate');
       await traffic.progress(5);
     }
 
