@@ -51,8 +51,11 @@ const row: BenchRow = {
     const { parley, floor } = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('parley');
+        // Reads of the log that found committed entries behind a transaction still running.
+        const heldBefore = await ctx.parley.metric('parley_log_held_back_total');
         const r = await s.fleet.call<PacedResult>('paced', 'parley', { parley: ctx.parley.url }, s.specs, rate, ctx.window);
-        details.push({ rep, side: 'parley', cpu: cpu(), ...r });
+        const heldBack = (await ctx.parley.metric('parley_log_held_back_total')) - heldBefore;
+        details.push({ rep, side: 'parley', cpu: cpu(), heldBack, ...r });
         return r;
       },
       async (rep) => {

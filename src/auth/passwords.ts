@@ -43,6 +43,7 @@ export class Passwords {
   constructor(private readonly config: PasswordsConfig) {
     this.options = { type: argon2.argon2id, memoryCost: config.memoryKib, timeCost: config.timeCost, parallelism: config.parallelism } as const;
     this.hasher = sharedHasher(config.nice);
+    this.hasher.warm();
   }
 
   /**
