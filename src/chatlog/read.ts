@@ -5,6 +5,7 @@ import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
 import { hasBlocked } from '../contacts/blocks.js';
+import { executePlain } from '../db/plain-sql.js';
 
 /** The one rule for who sees an entry: whoever was in its chat when it was written. */
 const memberAtEntry = (viewerId: number) =>
@@ -66,7 +67,7 @@ export interface Batch {
  * expect an early match and scan the whole log, on every read, when there is none.
  */
 export async function readBatch(db: DbOrTx, from: Position, limit: number): Promise<Batch> {
-  const rows = await db.execute<Record<string, unknown>>(readBatchStatement(from, limit));
+  const rows = await executePlain<Record<string, unknown>>(db, readBatchStatement(from, limit));
   const first = rows[0]!;
   return {
     entries: rows.filter((r) => r.id != null).map((r) => rowOf(chatLog, r)),

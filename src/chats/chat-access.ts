@@ -4,6 +4,7 @@ import type { DbOrTx, Tx } from '../db/client.js';
 import { lockChat } from '../db/locks.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { chatParticipants, chats, type ChatRow, type ParticipantRow } from '../db/schema.js';
+import { executePlain } from '../db/plain-sql.js';
 
 export interface Membership {
   chat: ChatRow;
@@ -35,7 +36,7 @@ const asParticipant = (chatId: number, userId: number) =>
  * the two sides of a direct chat.
  */
 export async function requireMember(db: DbOrTx, chatId: number, userId: number, what = 'Chat'): Promise<Membership> {
-  const [row] = await db.execute<Record<string, unknown>>(sql`
+  const [row] = await executePlain<Record<string, unknown>>(db, sql`
     select ${CHAT_COLUMNS}, ${PARTICIPANT_COLUMNS}, ${blockedFor(userId)} as blocked from ${asParticipant(chatId, userId)}`);
   if (!row) throw notFound(what);
   return { chat: rowOf(chats, row, 'c_'), participant: rowOf(chatParticipants, row, 'p_'), blocked: row.blocked === true };

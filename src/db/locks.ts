@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
+import { executePlain } from './plain-sql.js';
 
 /**
  * Transaction-level advisory locks that put writers of one chat (or one user's contacts) in
@@ -14,7 +15,7 @@ const USER = 2;
 const PRESENCE = 3;
 
 export async function lockChat(tx: Tx, chatId: number): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${CHAT}, ${chatId})`);
+  await executePlain(tx, sql`select pg_advisory_xact_lock(${CHAT}, ${chatId})`);
 }
 
 /** Locks several users, in id order so that two writers never wait on each other crosswise. */

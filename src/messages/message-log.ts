@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
+import { executePlain } from '../db/plain-sql.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
@@ -61,7 +62,7 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL,
   // One statement: the message, the chat's activity, and the log entry with the chat as it is
   // after the change (what appendChatEntry writes for every other change) — one round trip.
   const wake = wakeUp(tx, 'chats', entry.chatId);
-  const [raw] = await tx.execute<Record<string, unknown>>(sql`
+  const [raw] = await executePlain<Record<string, unknown>>(tx, sql`
     with ${budget ? sql`${budget}, ` : sql``}m as (
       insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
       select ${NEXT_MESSAGE_ID}, ${entry.chatId}::int, ${entry.senderId}::int, ${entry.content}::text, ${entry.messageType}::message_type,

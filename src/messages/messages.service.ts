@@ -18,6 +18,7 @@ import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from '
 import { lockChat } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
 import { columnsOf, rowOf } from '../db/rows.js';
+import { executePlain } from '../db/plain-sql.js';
 
 /** A history page's columns, built once (history is read far more than anything else). */
 const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
@@ -142,7 +143,7 @@ export class MessagesService {
     await requireMember(this.db, chatId, viewerId);
     const forward = window.direction === 'forward';
     const bound = window.cursor === null ? sql`` : forward ? sql`and m.id > ${window.cursor}` : sql`and m.id < ${window.cursor}`;
-    const raw = await this.db.execute<Record<string, unknown>>(sql`
+    const raw = await executePlain<Record<string, unknown>>(this.db, sql`
       select ${MESSAGE_COLUMNS} from messages m where m.chat_id = ${chatId} ${bound}
       order by m.id ${forward ? sql`asc` : sql`desc`} limit ${window.limit + 1}`);
     const rows = raw.map((r) => rowOf(messages, r));
