@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
+import { executePlain } from '../db/plain-sql.js';
+import { columnsOf, rowOf } from '../db/rows.js';
 import { chatMemberships, chatParticipants, chats, messages, type ChatRow, type MembershipRow, type ParticipantRow } from '../db/schema.js';
 import { countsAsUnread, mentionsParticipant } from './unread.js';
 
@@ -13,12 +15,15 @@ export interface UnreadKey {
   logId?: number | null;
 }
 
+// Loaded for every batch of log entries an instance hands out (see message.loaders.ts).
+const CHAT_COLUMNS = columnsOf(chats, 'c', '');
+
 /** Batched reads behind the Chat type's fields: a page of chats costs a few statements. */
 export function createChatLoaders(db: Db, viewerId: number | null) {
   return {
     chatById: new DataLoader<number, ChatRow | null>(async (ids) => {
-      const rows = await db.select().from(chats).where(inArray(chats.id, [...ids]));
-      return alignByKey(ids, rows, (r) => r.id);
+      const raw = await executePlain<Record<string, unknown>>(db, sql`select ${CHAT_COLUMNS} from chats c where c.id = any(${sql.param([...ids])}::int[])`);
+      return alignByKey(ids, raw.map((r) => rowOf(chats, r)), (r) => r.id);
     }),
     participantsByChat: new DataLoader<number, ParticipantRow[]>(async (chatIds) => {
       const rows = await db

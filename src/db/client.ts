@@ -1,9 +1,12 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { preparedClient } from './prepared-client.js';
-import * as schema from './schema.js';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/**
+ * Without the schema: Parley never uses drizzle's relational queries, and with a schema every
+ * transaction builds one of their query builders per table.
+ */
+export type Db = PostgresJsDatabase;
 /** A transaction handle; services accept either so they compose inside one transaction. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
@@ -52,7 +55,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     },
   });
   const client = preparedClient(sql, counter);
-  const db = drizzle(client, { schema });
+  const db = drizzle(client);
   return {
     db,
     sql: client,

@@ -1,4 +1,4 @@
-import { SQL, StringChunk } from 'drizzle-orm';
+import { noopEncoder, Param, SQL, StringChunk } from 'drizzle-orm';
 import type { DbOrTx } from './client.js';
 
 export interface PlainQuery {
@@ -8,31 +8,36 @@ export interface PlainQuery {
 
 /**
  * The statement drizzle would send for `query` (text with `$n` and its parameters) when `query`
- * is made only of text, nested `sql` and plain values; null when it holds anything else
- * (columns, tables, arrays, encoded or inlined parameters), which only drizzle compiles.
+ * is made only of text, nested `sql`, plain values and `sql.param(value)`; null when it holds
+ * anything else (columns, tables, bare arrays, encoded or inlined parameters), which only
+ * drizzle compiles.
  *
  * drizzle compiles a statement anew on every call, checking each piece of it against every kind
  * of piece it knows: for the message insert, a large statement assembled from fragments, that
  * cost more Node.js time than anything else in sendMessage's own work.
  */
 export function plainQuery(query: SQL): PlainQuery | null {
-  const params: unknown[] = [];
-  let text = '';
-  const walk = (chunks: readonly unknown[]): boolean => {
-    for (const chunk of chunks) {
-      if (chunk instanceof StringChunk) text += chunk.value.join('');
-      else if (chunk instanceof SQL) {
-        // (`sql.inlineParams()` marks a fragment whose values drizzle writes into the text.)
-        if ((chunk as unknown as { shouldInlineParams: boolean }).shouldInlineParams || !walk(chunk.queryChunks)) return false;
-      } else if (chunk === undefined) continue;
-      else if (chunk === null || chunk instanceof Date || (typeof chunk !== 'object' && typeof chunk !== 'function' && typeof chunk !== 'symbol')) {
-        params.push(chunk);
-        text += `$${params.length}`;
-      } else return false;
-    }
-    return true;
-  };
-  return walk(query.queryChunks) ? { text, params } : null;
+  const out: PlainQuery = { text: '', params: [] };
+  return addChunks(query.queryChunks, out) ? out : null;
+}
+
+function addChunks(chunks: readonly unknown[], out: PlainQuery): boolean {
+  for (const chunk of chunks) {
+    if (chunk instanceof StringChunk) out.text += chunk.value.join('');
+    else if (chunk instanceof SQL) {
+      // (`sql.inlineParams()` marks a fragment whose values drizzle writes into the text.)
+      if ((chunk as unknown as { shouldInlineParams: boolean }).shouldInlineParams || !addChunks(chunk.queryChunks, out)) return false;
+    } else if (chunk instanceof Param && chunk.encoder === noopEncoder) {
+      // `sql.param(value)`: the value as it is (an array for `= any($1::int[])`, say).
+      out.params.push(chunk.value);
+      out.text += `$${out.params.length}`;
+    } else if (chunk === undefined) continue;
+    else if (chunk === null || chunk instanceof Date || (typeof chunk !== 'object' && typeof chunk !== 'function' && typeof chunk !== 'symbol')) {
+      out.params.push(chunk);
+      out.text += `$${out.params.length}`;
+    } else return false;
+  }
+  return true;
 }
 
 type Unsafe = (text: string, params: unknown[]) => Promise<unknown>;

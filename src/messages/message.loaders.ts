@@ -3,13 +3,19 @@ import { and, asc, inArray, sql } from 'drizzle-orm';
 import { asOfKey, asOfKeyColumns, asOfKeys, listsByKey, presentAt, type AsOfKey } from '../chatlog/as-of-rows.js';
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
+import { executePlain } from '../db/plain-sql.js';
+import { columnsOf, rowOf } from '../db/rows.js';
 import { messageEdits, messageMentions, messages, type MessageEditRow, type MessageRow } from '../db/schema.js';
+
+// Loaded for every batch of log entries an instance hands out: built once, one statement text
+// for any number of ids (one prepared statement), and sent without drizzle compiling it.
+const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
 
 export function createMessageLoaders(db: Db) {
   return {
     messageById: new DataLoader<number, MessageRow | null>(async (ids) => {
-      const rows = await db.select().from(messages).where(inArray(messages.id, [...ids]));
-      return alignByKey(ids, rows, (r) => r.id);
+      const raw = await executePlain<Record<string, unknown>>(db, sql`select ${MESSAGE_COLUMNS} from messages m where m.id = any(${sql.param([...ids])}::bigint[])`);
+      return alignByKey(ids, raw.map((r) => rowOf(messages, r)), (r) => r.id);
     }),
     /** Earlier versions, oldest first. */
     editsByMessage: new DataLoader<number, MessageEditRow[]>(async (ids) => {

@@ -4,6 +4,7 @@ import { alignByKey } from '../common/batch.js';
 import { ReadyLoader } from '../common/ready-loader.js';
 import { notFound } from '../common/errors.js';
 import type { Db } from '../db/client.js';
+import { executePlain } from '../db/plain-sql.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { contacts, users, type UserRow } from '../db/schema.js';
 
@@ -14,7 +15,7 @@ const USER_COLUMNS = columnsOf(users, 'u', '');
 export function createUserLoaders(db: Db, viewerId: number | null) {
   return {
     userById: new ReadyLoader<number, UserRow | null>(async (ids) => {
-      const raw = await db.execute<Record<string, unknown>>(sql`select ${USER_COLUMNS} from users u where u.id = any(${sql.param([...ids])}::int[])`);
+      const raw = await executePlain<Record<string, unknown>>(db, sql`select ${USER_COLUMNS} from users u where u.id = any(${sql.param([...ids])}::int[])`);
       return alignByKey(ids, raw.map((r) => rowOf(users, r)), (r) => r.id);
     }),
     /** Whether a user is an accepted contact of the viewer; decides email/phone visibility. */
