@@ -402,8 +402,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * Password jobs at once, by default: each keeps `parallelism` cores busy, so together they
- * leave a core to the event loop (deliveries, every request) and a libuv thread to whatever
- * else needs one (file and DNS work), however many logins arrive.
+ * leave a core to the event loop (deliveries, every request), however many logins arrive; and
+ * fewer than the password process's libuv threads (src/auth/password-hasher.ts).
  */
 export function defaultPasswordConcurrency(parallelism: number, threadPoolSize: number): number {
   return Math.max(1, Math.min(Math.floor((os.availableParallelism() - 1) / parallelism), threadPoolSize - 1));
