@@ -294,19 +294,30 @@ describe('database faults under traffic', () => {
       expect(await metric(url, 'parley_listen_reconnects_total')).toBeGreaterThan(0);
       const client = createClient({ url: wsUrlOf(url), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${b!.token}` }, retryAttempts: 0 });
       const received: string[] = [];
-      const dispose = client.subscribe<{ messageAdded: { content: string } }>(
-        { query: `subscription($c: ID) { messageAdded(chatId: $c) { content } }`, variables: { c: group } },
-        { next: (r) => void received.push(r.data!.messageAdded.content), error: () => {}, complete: () => {} },
-      );
+      const errors: unknown[] = [];
+      let ended = true;
+      let dispose = () => {};
+      // As a client would: a subscription refused with an error (the database was just away) is
+      // made again.
+      const subscribe = () => {
+        ended = false;
+        dispose = client.subscribe<{ messageAdded: { content: string } }>(
+          { query: `subscription($c: ID) { messageAdded(chatId: $c) { content } }`, variables: { c: group } },
+          { next: (r) => void received.push(r.data!.messageAdded.content), error: (err) => (errors.push(err), (ended = true)), complete: () => (ended = true) },
+        );
+      };
       // The subscription starts asynchronously: send (through the other instance) until one arrives.
       await until(
         async () => {
+          if (ended) subscribe();
           await traffic.sendUntilAcked({ user: a!, chatId: group, url: urls[1 - i]! }, `after faults ${i}`);
           return received.includes(`after faults ${i}`);
         },
         15_000,
         `instance ${i} to deliver live`,
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the subscription's errors: ${JSON.stringify(errors)}`);
+      });
       dispose();
       await client.dispose();
     }
