@@ -1,15 +1,9 @@
+import type { HashOptions } from 'argon2';
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
-export interface Argon2Options {
-  type: 2;
-  memoryCost: number;
-  timeCost: number;
-  parallelism: number;
-}
-
 export type HasherRequest =
-  | { id: number; op: 'hash'; password: string; options: Argon2Options }
+  | { id: number; op: 'hash'; password: string; options: HashOptions }
   | { id: number; op: 'verify'; hash: string; password: string };
 export type HasherReply = { id: number; value: string | boolean } | { id: number; error: string };
 
@@ -41,7 +35,7 @@ export class PasswordHasher {
 
   constructor(private readonly nice: number) {}
 
-  hash(password: string, options: Argon2Options): Promise<string> {
+  hash(password: string, options: HashOptions): Promise<string> {
     return this.call({ id: this.nextId++, op: 'hash', password, options }) as Promise<string>;
   }
 

@@ -12,8 +12,11 @@ export type MessageKind = MessageRow['messageType'];
 /** Messages one transaction may write: its ids are `xid * PER_TRANSACTION + n`. */
 const PER_TRANSACTION = 256;
 
-/** The message's own columns: `m.*` would ship its search columns too (generated, and large). */
-const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
+/**
+ * A message's own columns under alias `m`, built once: `m.*` would ship its search columns too
+ * (generated, and large). Every hand-written statement that returns messages selects these.
+ */
+export const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
 
 /**
  * A message's id is its transaction's id times 256 plus its place among that transaction's

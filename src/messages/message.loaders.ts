@@ -4,15 +4,14 @@ import { asOfKey, asOfKeyColumns, asOfKeys, listsByKey, presentAt, type AsOfKey 
 import { alignByKey } from '../common/batch.js';
 import type { Db } from '../db/client.js';
 import { executePlain } from '../db/plain-sql.js';
-import { columnsOf, rowOf } from '../db/rows.js';
+import { rowOf } from '../db/rows.js';
 import { messageEdits, messageMentions, messages, type MessageEditRow, type MessageRow } from '../db/schema.js';
-
-// Loaded for every batch of log entries an instance hands out: built once, one statement text
-// for any number of ids (one prepared statement), and sent without drizzle compiling it.
-const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
+import { MESSAGE_COLUMNS } from './message-log.js';
 
 export function createMessageLoaders(db: Db) {
   return {
+    // Loaded for every batch of log entries an instance hands out: one statement text for any
+    // number of ids (one prepared statement), sent without drizzle compiling it.
     messageById: new DataLoader<number, MessageRow | null>(async (ids) => {
       const raw = await executePlain<Record<string, unknown>>(db, sql`select ${MESSAGE_COLUMNS} from messages m where m.id = any(${sql.param([...ids])}::bigint[])`);
       return alignByKey(ids, raw.map((r) => rowOf(messages, r)), (r) => r.id);

@@ -10,18 +10,15 @@ import type { Db, DbOrTx, Tx } from '../db/client.js';
 import { isBudgetRefused, type RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
-import { appendMessage, appendMessageIf, type MessageKind, type NewMessage } from './message-log.js';
+import { appendMessage, appendMessageIf, MESSAGE_COLUMNS, type MessageKind, type NewMessage } from './message-log.js';
 import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
 import { lockChat } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
-import { columnsOf, rowOf } from '../db/rows.js';
+import { rowOf } from '../db/rows.js';
 import { executePlain } from '../db/plain-sql.js';
-
-/** A history page's columns, built once (history is read far more than anything else). */
-const MESSAGE_COLUMNS = columnsOf(messages, 'm', '');
 
 export interface SendMessageData {
   chatId: string;

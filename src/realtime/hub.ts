@@ -55,7 +55,8 @@ export interface HubOptions {
  * Hands the chat log to this instance's subscribers. The follower reads each entry once per
  * instance; a batch's views are loaded once, with loaders its subscribers share; every entry
  * goes to exactly the users who were members of its chat at that entry, and to their
- * subscriptions of that chat or of every chat (feed-index.ts). Typing, which is not logged, goes to the chat's current members.
+ * subscriptions of that chat or of every chat (feed-index.ts). Typing, which is not logged,
+ * goes to the chat's current members.
  * The bus wakes it when entries exist and brings typing; with a bus that routes by topic, the
  * hub tells it which chats and users this instance serves (interest.ts).
  */
