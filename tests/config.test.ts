@@ -53,6 +53,16 @@ describe('configuration', () => {
     for (const name of ['EVENT_BUS', 'NATS_URL', 'EVENT_SWEEP_MS']) expect(bad).toContain(`${name}: `);
   });
 
+  it("reads the password process's nice increment, 0 to 19, and refuses anything else", () => {
+    expect(loadConfig({}).passwords.nice).toBe(10);
+    for (const nice of ['0', '19']) expect(loadConfig({ PASSWORD_NICE: nice }).passwords.nice).toBe(Number(nice));
+    for (const nice of ['-1', '20', '2.5', 'low']) {
+      const err = loadError({ PASSWORD_NICE: nice });
+      expect(err, nice).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain('PASSWORD_NICE: ');
+    }
+  });
+
   it('reads the presence timings, and refuses a lease too short to be renewed between batches', () => {
     expect(loadConfig({ PRESENCE_GRACE_MS: '5000' }).presence).toEqual({ graceMs: 5000, leaseMs: 30_000, flushMs: 1000, coalesceMs: 3000 });
     const err = loadError({ PRESENCE_LEASE_MS: '2000', PRESENCE_FLUSH_MS: '1000' });
