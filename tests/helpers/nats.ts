@@ -45,11 +45,24 @@ export async function startNatsServer(options: { jetStream?: boolean } = {}): Pr
   const start = async () => {
     const jetStream = options.jetStream === false ? [] : ['-js', '-sd', store];
     child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), ...jetStream], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    // Listening comes before JetStream is up (its API answers 503 until then): the server says
+    // "Server is ready" once both are.
+    const from = output.length;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`nats-server did not say it was ready within 20 s:\n${output}`)), 20_000);
+      const onData = (d: Buffer) => {
+        output += d;
+        if (output.indexOf('Server is ready', from) !== -1) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child!.stdout!.on('data', onData);
+      child!.stderr!.on('data', onData);
+    });
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${output}`))));
     exited.catch(() => {});
-    await Promise.race([accepting(port), exited]);
+    await Promise.race([Promise.all([accepting(port), ready]), exited]);
   };
   const stop = async (hard = false) => {
     const running = child;
