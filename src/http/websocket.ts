@@ -134,7 +134,7 @@ export function attachWebSocketServer(options: WebSocketOptions) {
         fanOut.remember(args, `${checked.key}|${payload.operationName ?? ''}|${JSON.stringify(payload.variables ?? {})}`, {
           id,
           open: () => id in ctx.subscriptions,
-          send: ctx.extra.send,
+          sendParts: ctx.extra.sendParts,
           present,
         });
         return args;

@@ -1,9 +1,11 @@
 import { CloseCode, type Server } from 'graphql-ws';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { metrics } from '../observability/metrics.js';
 import { SocketClose } from './socket-registry.js';
 import type { TurnWrites } from './turn-writes.js';
+import { writeTextFrame } from './ws-frames.js';
 
 /**
  * What every graphql-ws context carries as `extra`: the socket, and what the upgrade request
@@ -14,6 +16,8 @@ export interface SocketExtra {
   client: { ip: string; userAgent: string | undefined };
   /** Sends a frame the way graphql-ws's own frames go (bounded buffer, never waiting). */
   send(data: string): void;
+  /** The same for a frame made of a prefix and a body already encoded (see ws-frames.ts). */
+  sendParts(head: Buffer, body: Buffer): void;
 }
 
 export interface TransportOptions {
@@ -83,16 +87,27 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
   };
   options.keepAlive.watch(socket);
 
-  const send = (data: string) => {
-    if (socket.readyState !== socket.OPEN) return;
-    options.turnWrites.hold(socket);
-    socket.send(data);
+  const bounded = () => {
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       options.log.warn({ buffered: socket.bufferedAmount }, 'closing a WebSocket whose client does not keep up');
       metrics.socketsRefused.inc({ reason: 'slow_reader' });
       socket.close(SocketClose.TryAgainLater, 'Client too slow: reconnect');
       finish(SocketClose.TryAgainLater, 'Client too slow');
     }
+  };
+  const send = (data: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    options.turnWrites.hold(socket);
+    socket.send(data);
+    bounded();
+  };
+  // `ws` keeps the TCP socket it frames onto here; it is not part of its typed API.
+  const tcp = (socket as unknown as { _socket: Socket })._socket;
+  const sendParts = (head: Buffer, body: Buffer) => {
+    if (socket.readyState !== socket.OPEN) return;
+    options.turnWrites.hold(socket);
+    writeTextFrame(tcp, head, body);
+    bounded();
   };
   closed = server.opened(
     {
@@ -107,7 +122,7 @@ export function serveSocket(server: Server<SocketExtra>, socket: WebSocket, clie
           });
         }),
     },
-    { socket, client, send },
+    { socket, client, send, sendParts },
   );
 
   // ws reports protocol violations (an oversized frame, say) here, then closes the socket itself.

@@ -1,13 +1,22 @@
+interface Waiter<T> {
+  resolve(result: IteratorResult<T>): void;
+  reject(error: Error): void;
+}
+
 /**
  * A push-based async iterator for one subscriber. `return()` (the client unsubscribed or the
  * socket closed) runs the cleanup; a subscriber that falls `limit` events behind is ended with
  * an error rather than buffering without bound.
+ *
+ * A consumer that handles items as they come (`consumeWith`) is handed each one synchronously
+ * at its push; `next()` then only tells it that the queue ended, or why it failed.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
-  private readonly waiting: ((result: IteratorResult<T>) => void)[] = [];
+  private readonly waiting: Waiter<T>[] = [];
   private failure: Error | null = null;
   private done = false;
+  private consume: ((item: T) => void) | null = null;
 
   constructor(
     private readonly onClose: () => void,
@@ -20,16 +29,26 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.done) return;
+    if (this.consume) return this.consume(item);
     const waiter = this.waiting.shift();
-    if (waiter) return waiter({ value: item, done: false });
+    if (waiter) return waiter.resolve({ value: item, done: false });
     if (this.items.length >= this.limit) return this.fail(new Error('Subscriber fell too far behind'));
     this.items.push(item);
   }
 
+  /** From now on, items go to `consume` as they are pushed (those already waiting first). */
+  consumeWith(consume: (item: T) => void): void {
+    this.consume = consume;
+    for (const item of this.items.splice(0)) consume(item);
+  }
+
+  /** Ends the queue with `error`: a consumer waiting in `next()` gets it, or the next to call it does. */
   fail(error: Error): void {
     if (this.done) return;
-    this.failure = error;
     this.items.length = 0;
+    const waiting = this.waiting.splice(0);
+    if (waiting.length) for (const waiter of waiting) waiter.reject(error);
+    else this.failure = error;
     void this.return();
   }
 
@@ -41,14 +60,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       return Promise.reject(error);
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   return(): Promise<IteratorResult<T>> {
     if (!this.done) {
       this.done = true;
       this.onClose();
-      for (const waiter of this.waiting.splice(0)) waiter({ value: undefined, done: true });
+      for (const waiter of this.waiting.splice(0)) waiter.resolve({ value: undefined, done: true });
     }
     return Promise.resolve({ value: undefined, done: true });
   }

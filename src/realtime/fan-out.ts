@@ -2,6 +2,7 @@ import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionRes
 import { SHARED_LOADERS, type Context, type Loaders } from '../context.js';
 import { isTransientDatabaseError } from '../db/errors.js';
 import { metrics } from '../observability/metrics.js';
+import { AsyncQueue } from './async-queue.js';
 
 /**
  * Subscriptions executed once per group instead of once per subscriber. graphql-ws runs a full
@@ -20,7 +21,8 @@ export interface FanOut {
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /**
    * Names what `args` asks (query text, operation, variables): subscribers with one key share.
-   * With a sink, the subscription writes its `next` frames itself (see `Sink`).
+   * With a sink, a subscription fed by one of the hub's queues writes its `next` frames itself
+   * (see `Sink`); any other is left to graphql-ws.
    */
   remember(args: ExecutionArgs, key: string, sink?: Sink): void;
 }
@@ -36,24 +38,36 @@ export interface Sink {
   id: string;
   /** False once the client completed it or the socket closed: nothing more may be sent. */
   open(): boolean;
-  send(frame: string): void;
+  /** Sends one text frame: `head`, then `body` (see ws-frames.ts). */
+  sendParts(head: Buffer, body: Buffer): void;
   /** The result as the client may see it (errors masked, as graphql-ws's `onNext` would). */
   present(result: ExecutionResult): ExecutionResult;
 }
 
+type Outcome = ExecutionResult | typeof PER_VIEWER;
+
 /** One group's execution of an event; `result` once it settled into a result the group shares. */
 interface Execution {
-  pending: Promise<ExecutionResult | typeof PER_VIEWER>;
+  pending: Promise<Outcome>;
   result?: ExecutionResult;
+  /** Subscriptions waiting for it that write their own frames: told together when it settles. */
+  waiters: ((outcome: Outcome | Failed) => void)[];
+}
+
+/** An execution that threw instead of settling into a result (with errors or without). */
+class Failed {
+  constructor(readonly error: unknown) {}
 }
 
 /** Executions of one event, by group key; dropped with the event. */
 const executions = new WeakMap<object, Map<string, Execution>>();
 const PER_VIEWER = Symbol('per viewer');
 const MAX_KNOWN = 10_000;
+/** Events a subscription may have waiting behind one whose result is still to come. */
+const MAX_BEHIND = 1000;
 
-/** JSON of each (shared) result, made once however many sockets it goes to. */
-const serialized = new WeakMap<ExecutionResult, string>();
+/** Each (shared) result as a `next` frame's payload and closing brace, encoded once however many sockets it goes to. */
+const serialized = new WeakMap<ExecutionResult, Buffer>();
 
 export function createFanOut(): FanOut {
   const keys = new WeakMap<ExecutionArgs, string>();
@@ -68,32 +82,45 @@ export function createFanOut(): FanOut {
     return perViewer.has(key) ? `${key}\u0000${(args.contextValue as Context).viewerId}` : key;
   }
 
+  /** The group's execution of the event, started by the first of its subscribers to ask. */
+  function executionFor(payload: object, args: ExecutionArgs, groupKey: string): Execution {
+    let byKey = executions.get(payload);
+    if (!byKey) executions.set(payload, (byKey = new Map()));
+    let execution = byKey.get(groupKey);
+    if (execution) return execution;
+    const base = args.contextValue as Context;
+    const key = keys.get(args)!;
+    const observed = !perViewer.has(key);
+    const pending = (async (): Promise<Outcome> => {
+      const { result, usedViewer } = run(args, payload, base, observed);
+      const settled = await result;
+      if (observed && usedViewer()) {
+        if (perViewer.size >= MAX_KNOWN) perViewer.clear();
+        perViewer.add(key);
+        return PER_VIEWER;
+      }
+      return settled;
+    })();
+    const created: Execution = { pending, waiters: [] };
+    const tell = (outcome: Outcome | Failed) => {
+      for (const waiter of created.waiters.splice(0)) waiter(outcome);
+    };
+    // Failures are the awaiting subscribers' to handle.
+    pending.then(
+      (outcome) => {
+        if (outcome !== PER_VIEWER) created.result = outcome;
+        tell(outcome);
+      },
+      (err: unknown) => tell(new Failed(err)),
+    );
+    byKey.set(groupKey, (execution = created));
+    return execution;
+  }
+
   async function resultFor(payload: unknown, args: ExecutionArgs, groupKey: string | undefined): Promise<ExecutionResult> {
     const base = args.contextValue as Context;
     if (groupKey === undefined) return run(args, payload, base, false).result;
-    const key = keys.get(args)!;
-    let byKey = executions.get(payload as object);
-    if (!byKey) executions.set(payload as object, (byKey = new Map()));
-    let shared = byKey.get(groupKey);
-    if (!shared) {
-      const observed = !perViewer.has(key);
-      const execution: Execution = {
-        pending: (async () => {
-          const { result, usedViewer } = run(args, payload, base, observed);
-          const settled = await result;
-          if (observed && usedViewer()) {
-            if (perViewer.size >= MAX_KNOWN) perViewer.clear();
-            perViewer.add(key);
-            return PER_VIEWER;
-          }
-          return settled;
-        })(),
-      };
-      // Failures are the awaiting subscribers' to handle.
-      void execution.pending.then((outcome) => outcome !== PER_VIEWER && (execution.result = outcome), () => undefined);
-      byKey.set(groupKey, (shared = execution));
-    }
-    const outcome = await shared.pending;
+    const outcome = await executionFor(payload as object, args, groupKey).pending;
     // The first subscriber's execution used the viewer: everyone runs their own.
     return outcome === PER_VIEWER ? run(args, payload, base, false).result : outcome;
   }
@@ -108,19 +135,17 @@ export function createFanOut(): FanOut {
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
       const source = stream[Symbol.asyncIterator]();
       const sink = sinks.get(args);
-      const frameStart = sink && `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
-      // A plain iterator rather than an async generator: one small object per subscription.
+      if (sink && source instanceof AsyncQueue) return deliverDirectly(source, args, sink);
+      // Otherwise graphql-ws writes the results. A plain iterator rather than an async
+      // generator: one small object per subscription.
       const results: AsyncIterableIterator<ExecutionResult> = {
         async next() {
-          for (;;) {
-            const next = await source.next();
-            if (next.done) return next;
-            const group = groupOf(next.value, args);
-            // A result the group already has is used as it is, without a turn through promises.
-            const result = (group !== undefined && executions.get(next.value as object)?.get(group)?.result) || (await resultFor(next.value, args, group));
-            if (!sink) return { value: result, done: false };
-            if (sink.open()) sink.send(`${frameStart}${jsonOf(result, sink)}}`);
-          }
+          const next = await source.next();
+          if (next.done) return next;
+          const group = groupOf(next.value, args);
+          // A result the group already has is used as it is, without a turn through promises.
+          const result = (group !== undefined && executions.get(next.value as object)?.get(group)?.result) || (await resultFor(next.value, args, group));
+          return { value: result, done: false };
         },
         async return() {
           await source.return?.();
@@ -133,6 +158,83 @@ export function createFanOut(): FanOut {
       return results;
     },
   };
+
+  /**
+   * A subscription that writes its own frames, fed by a queue: each event is handled as the hub
+   * pushes it, with no turn through an iterator and its promises per subscriber and event. A
+   * result the group already has is written at once; otherwise it is written when it settles,
+   * and the events after it wait behind it, so that frames keep the log's order. The iterator
+   * graphql-ws holds only ends: when the subscription does, or with the error that ended it.
+   */
+  function deliverDirectly(source: AsyncQueue<unknown>, args: ExecutionArgs, sink: Sink): AsyncIterableIterator<ExecutionResult> {
+    const base = args.contextValue as Context;
+    // Every `next` frame of this subscription starts so; the result and a closing brace follow.
+    const head = Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
+    /** Events behind one whose result is still to come; null while none is. */
+    let behind: unknown[] | null = null;
+    const fail = (err: unknown) => source.fail(err instanceof Error ? err : new Error(String(err)));
+    /** The awaited result came: written, then the events that waited for it are handled. */
+    const settled = (result: ExecutionResult) => {
+      if (source.closed) return;
+      try {
+        if (sink.open()) sink.sendParts(head, bodyOf(result, sink));
+        const waiting = behind!;
+        behind = null;
+        while (waiting.length && behind === null) handle(waiting.shift());
+        // Another result to wait for: the rest keep their place ahead of anything newer.
+        if (behind !== null) behind = waiting;
+      } catch (err) {
+        fail(err);
+      }
+    };
+    /** Executes the event for this subscriber alone (the events already waiting stay behind it). */
+    const own = (payload: unknown) => {
+      behind ??= [];
+      run(args, payload, base, false).result.then(settled, fail);
+    };
+    const handle = (payload: unknown): void => {
+      const group = groupOf(payload, args);
+      if (group === undefined) return own(payload);
+      const execution = executionFor(payload as object, args, group);
+      if (execution.result) {
+        if (sink.open()) sink.sendParts(head, bodyOf(execution.result, sink));
+        return;
+      }
+      behind = [];
+      execution.waiters.push((outcome) => {
+        try {
+          if (outcome instanceof Failed) fail(outcome.error);
+          // The selection used the viewer: this subscriber runs its own.
+          else if (outcome === PER_VIEWER) own(payload);
+          else settled(outcome);
+        } catch (err) {
+          fail(err);
+        }
+      });
+    };
+    source.consumeWith((payload) => {
+      // The hub hands one event to many subscribers in a row: one's failure is its own.
+      try {
+        if (behind === null) handle(payload);
+        else if (behind.length < MAX_BEHIND) behind.push(payload);
+        else fail(new Error('Subscriber fell too far behind'));
+      } catch (err) {
+        fail(err);
+      }
+    });
+    const results: AsyncIterableIterator<ExecutionResult> = {
+      // Values never come this way: only the end, or the failure.
+      next: () => source.next() as Promise<IteratorResult<ExecutionResult>>,
+      async return() {
+        await source.return();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return results;
+      },
+    };
+    return results;
+  }
 }
 
 /** Tries of one event's execution while the database cannot answer, and the waits between them. */
@@ -185,14 +287,14 @@ function runOnce(args: ExecutionArgs, payload: unknown, base: Context, observe: 
   return { result, usedViewer: () => used };
 }
 
-function jsonOf(result: ExecutionResult, sink: Sink): string {
-  let json = serialized.get(result);
-  if (json === undefined) {
-    json = JSON.stringify(sink.present(result));
+function bodyOf(result: ExecutionResult, sink: Sink): Buffer {
+  let body = serialized.get(result);
+  if (body === undefined) {
+    body = Buffer.from(`${JSON.stringify(sink.present(result))}}`);
     // Only a result without errors is the same for everyone (errors are presented per client).
-    if (!result.errors) serialized.set(result, json);
+    if (!result.errors) serialized.set(result, body);
   }
-  return json;
+  return body;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
