@@ -2,9 +2,8 @@ import type { Socket } from 'node:net';
 
 /**
  * One unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2) whose content is `head`
- * followed by `body`, written straight onto the TCP socket as two buffers: the frame header with
- * `head` copied in, and `body` as it is. A result shared by many subscribers is thus encoded
- * once and written to each socket without a copy; only its small per-subscription prefix is.
+ * followed by `body`, written straight onto the TCP socket in one buffer. A result shared by many
+ * subscribers is encoded once; each socket's frame is a copy of bytes, one write to the stream.
  *
  * Safe beside `ws`'s own sends only while `ws` writes each frame whole and at once, which it
  * does without permessage-deflate (not enabled here) and without Blob data (never sent here).
@@ -12,7 +11,8 @@ import type { Socket } from 'node:net';
 export function writeTextFrame(tcp: Socket, head: Buffer, body: Buffer): void {
   const length = head.length + body.length;
   const lengthBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
-  const frame = Buffer.allocUnsafe(2 + lengthBytes + head.length);
+  const start = 2 + lengthBytes;
+  const frame = Buffer.allocUnsafe(start + length);
   frame[0] = 0x81; // FIN, text
   if (lengthBytes === 0) {
     frame[1] = length;
@@ -24,7 +24,7 @@ export function writeTextFrame(tcp: Socket, head: Buffer, body: Buffer): void {
     frame.writeUInt32BE(0, 2);
     frame.writeUInt32BE(length, 6);
   }
-  head.copy(frame, 2 + lengthBytes);
+  head.copy(frame, start);
+  body.copy(frame, start + head.length);
   tcp.write(frame);
-  if (body.length) tcp.write(body);
 }
