@@ -20,7 +20,8 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly onClose: () => void,
-    private readonly limit = 1000,
+    /** Items it may hold for a consumer that has not taken them (or, consuming directly, has yet to handle). */
+    readonly limit = 1000,
   ) {}
 
   get closed(): boolean {

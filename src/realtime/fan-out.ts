@@ -63,8 +63,6 @@ class Failed {
 const executions = new WeakMap<object, Map<string, Execution>>();
 const PER_VIEWER = Symbol('per viewer');
 const MAX_KNOWN = 10_000;
-/** Events a subscription may have waiting behind one whose result is still to come. */
-const MAX_BEHIND = 1000;
 
 /** Each (shared) result as a `next` frame's payload and closing brace, encoded once however many sockets it goes to. */
 const serialized = new WeakMap<ExecutionResult, Buffer>();
@@ -216,7 +214,7 @@ export function createFanOut(): FanOut {
       // The hub hands one event to many subscribers in a row: one's failure is its own.
       try {
         if (behind === null) handle(payload);
-        else if (behind.length < MAX_BEHIND) behind.push(payload);
+        else if (behind.length < source.limit) behind.push(payload);
         else fail(new Error('Subscriber fell too far behind'));
       } catch (err) {
         fail(err);
