@@ -40,7 +40,10 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   /** From now on, items go to `consume` as they are pushed (those already waiting first). */
   consumeWith(consume: (item: T) => void): void {
     this.consume = consume;
-    for (const item of this.items.splice(0)) consume(item);
+    for (const item of this.items.splice(0)) {
+      if (this.done) break;
+      consume(item);
+    }
   }
 
   /** Ends the queue with `error`: a consumer waiting in `next()` gets it, or the next to call it does. */
