@@ -138,6 +138,7 @@ const EnvSchema = z.object({
   EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
   EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  NATS_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   PRESENCE_GRACE_MS: z.coerce.number().int().positive().default(15_000),
   PRESENCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   PRESENCE_FLUSH_MS: z.coerce.number().int().positive().default(1000),
@@ -197,7 +198,7 @@ export interface Config {
    * Every instance reads the log (and, with NATS, recent revocations) at least every `sweepMs`,
    * so a lost wake-up delays delivery by no more than that.
    */
-  bus: { kind: 'postgres'; sweepMs: number } | { kind: 'nats'; natsUrl: string; sweepMs: number };
+  bus: { kind: 'postgres'; sweepMs: number } | { kind: 'nats'; natsUrl: string; sweepMs: number; startupWaitMs?: number };
   ws: {
     maxPayloadBytes: number;
     initTimeoutMs: number;
@@ -386,7 +387,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueued: e.PASSWORD_QUEUE,
       nice: e.PASSWORD_NICE,
     },
-    bus: e.EVENT_BUS === 'nats' ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS } : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
+    bus:
+      e.EVENT_BUS === 'nats'
+        ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS, startupWaitMs: e.NATS_STARTUP_WAIT_MS }
+        : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,

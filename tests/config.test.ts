@@ -47,6 +47,7 @@ describe('configuration', () => {
       kind: 'nats',
       natsUrl: 'nats://n1:4222,nats://n2:4222',
       sweepMs: 250,
+      startupWaitMs: 15_000,
     });
     expect((loadError({ EVENT_BUS: 'nats' }) as Error).message).toBe('EVENT_BUS=nats needs NATS_URL (for example nats://127.0.0.1:4222)');
     const bad = (loadError({ EVENT_BUS: 'kafka', NATS_URL: 'localhost:4222', EVENT_SWEEP_MS: '0' }) as Error).message;
@@ -60,6 +61,17 @@ describe('configuration', () => {
       const err = loadError({ PASSWORD_NICE: nice });
       expect(err, nice).toBeInstanceOf(ConfigError);
       expect((err as Error).message).toContain('PASSWORD_NICE: ');
+    }
+  });
+
+  it('reads how long start-up waits for NATS, and refuses a negative or fractional wait', () => {
+    const nats = { EVENT_BUS: 'nats', NATS_URL: 'nats://127.0.0.1:4222' };
+    expect(loadConfig(nats).bus).toEqual({ kind: 'nats', natsUrl: 'nats://127.0.0.1:4222', sweepMs: 1000, startupWaitMs: 15_000 });
+    expect(loadConfig({ ...nats, NATS_STARTUP_WAIT_MS: '0' }).bus).toMatchObject({ startupWaitMs: 0 });
+    for (const wait of ['-1', '2.5', 'soon']) {
+      const err = loadError({ ...nats, NATS_STARTUP_WAIT_MS: wait });
+      expect(err, wait).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain('NATS_STARTUP_WAIT_MS: ');
     }
   });
 

@@ -8,7 +8,7 @@ import { gql } from './helpers/graphql.js';
 import { NATS_MISSING, natsServerPath, startNatsServer, type NatsServer } from './helpers/nats.js';
 import { startServerProcess, wsUrlOf } from './helpers/process.js';
 import { useParley, type Actor } from './helpers/scenario.js';
-import { startServer, TEST_JWT_SECRET, testConfig, type TestServer } from './helpers/server.js';
+import { capturedLogger, startServer, TEST_JWT_SECRET, testConfig, type TestServer } from './helpers/server.js';
 import { subscribe, until, wsClient, type Subscription } from './helpers/ws.js';
 
 /**
@@ -227,16 +227,37 @@ describe.skipIf(!available)('three instances on NATS', () => {
 
   it('will not start without a NATS server to use, or one without JetStream, and says so', async () => {
     const nowhere = `nats://127.0.0.1:${await freePort()}`;
-    await expect(startServer({ bus: { kind: 'nats', natsUrl: nowhere, sweepMs: 1000 } })).rejects.toThrow(
+    // Start-up waits a while for a server that may be starting too (see the next test): not long here.
+    await expect(startServer({ bus: { kind: 'nats', natsUrl: nowhere, sweepMs: 1000, startupWaitMs: 500 } })).rejects.toThrow(
       new RegExp(`^Cannot use NATS at ${nowhere} \\(EVENT_BUS=nats\\): `),
     );
     const plain = await startNatsServer({ jetStream: false });
     try {
-      await expect(startServer({ bus: { kind: 'nats', natsUrl: plain.url, sweepMs: 1000 } })).rejects.toThrow(
+      await expect(startServer({ bus: { kind: 'nats', natsUrl: plain.url, sweepMs: 1000, startupWaitMs: 500 } })).rejects.toThrow(
         `NATS at ${plain.url} has no JetStream, which Parley needs for its registry of instances: start nats-server with -js`,
       );
     } finally {
       await plain.dispose();
+    }
+  });
+
+  it('waits at start-up for a NATS server that comes up after it, as one started beside it does', async () => {
+    const late = await startNatsServer();
+    try {
+      await late.stop();
+      const { log, lines } = capturedLogger();
+      const starting = startServer({ bus: { kind: 'nats', natsUrl: late.url, sweepMs: 1000, startupWaitMs: 60_000 } }, undefined, log);
+      // Refused at least once: the server is not there yet.
+      await until(() => lines.some((l) => l.msg === 'NATS is not ready yet; waiting for it' && l.code === 'CONNECTION_REFUSED'), 30_000, 'a refused connection');
+      await late.start();
+      const srv = await starting;
+      try {
+        expect(srv.server.bus.connected).toBe(true);
+      } finally {
+        await srv.stop();
+      }
+    } finally {
+      await late.dispose();
     }
   });
 });

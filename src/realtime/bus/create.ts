@@ -13,7 +13,7 @@ export async function startEventBus(config: Config['bus'], deps: { databaseUrl: 
     await bus.start();
     return bus;
   }
-  const bus = new NatsBus(config.natsUrl, deps.log, deps.instanceId);
+  const bus = new NatsBus(config.natsUrl, deps.log, deps.instanceId, config.startupWaitMs);
   try {
     await bus.start();
   } catch (err) {

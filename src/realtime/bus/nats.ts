@@ -14,6 +14,8 @@ const REGISTRY_TTL_MS = 3 * HEARTBEAT_MS;
 
 /** The longest a new subscription waits for the server's acknowledgement. */
 const FLUSH_WAIT_MS = 5000;
+/** Start-up tries again this often while NATS, or its JetStream, is not up yet. */
+const STARTUP_RETRY_MS = 250;
 
 const subject = (topic: Topic, kind: SignalKind) => `${PREFIX}.${topicName(topic)}.${kind}`;
 const encoder = new TextEncoder();
@@ -46,6 +48,8 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     private readonly url: string,
     log: Logger,
     private readonly instanceId: string,
+    /** How long start-up waits for a NATS server that refuses connections, or whose JetStream is not up. */
+    private readonly startupWaitMs = 15_000,
   ) {
     super(log);
     this.commitHook = {
@@ -59,27 +63,35 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     return this.up;
   }
 
+  /**
+   * Connects and joins the registry. NATS starting at the same moment (a container beside this
+   * one) refuses connections at first, and its JetStream answers "no responders" (503) a moment
+   * longer: both are waited for, up to `startupWaitMs`, and then reported.
+   */
   async start(): Promise<void> {
-    this.nc = await connect({
-      servers: this.url.split(',').map((s) => s.trim()),
-      name: `parley-${this.instanceId}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      reconnectJitter: 100,
-      pingInterval: 10_000,
-      maxPingOut: 2,
-    });
+    const deadline = Date.now() + this.startupWaitMs;
+    this.nc = await this.retrying(deadline, 'CONNECTION_REFUSED', () =>
+      connect({
+        servers: this.url.split(',').map((s) => s.trim()),
+        name: `parley-${this.instanceId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        pingInterval: 10_000,
+        maxPingOut: 2,
+      }),
+    );
     this.up = true;
     void this.followStatus(this.nc);
     this.nc.subscribe(`${PREFIX}.${topicName(ALL)}.*`, { callback: (err, msg) => this.receive(err, msg) });
     await this.nc.flush();
-    this.registry = await this.nc
-      .jetstream({ timeout: 2000 })
-      .views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 })
-      .catch((err: { code?: string }) => {
-        // No responders on $JS.API: the server runs without JetStream.
+    const jetStream = this.nc.jetstream({ timeout: 2000 });
+    this.registry = await this.retrying(deadline, '503', () => jetStream.views.kv(REGISTRY, { ttl: REGISTRY_TTL_MS, history: 1 })).catch(
+      (err: { code?: string }) => {
+        // Still no responders on $JS.API: the server runs without JetStream.
         throw err.code === '503' ? new Error('no JetStream on this server') : err;
-      });
+      },
+    );
     await this.registry.put(this.instanceId, encoder.encode(new Date().toISOString()));
     this.heartbeat = setInterval(() => void this.register(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -117,6 +129,19 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     const name = topicName(topic);
     this.watched.get(name)?.unsubscribe();
     this.watched.delete(name);
+  }
+
+  /** `attempt`, again while it fails with `code` (what time mends) and the deadline allows. */
+  private async retrying<T>(deadline: number, code: string, attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if ((err as { code?: string }).code !== code || Date.now() + STARTUP_RETRY_MS > deadline) throw err;
+        if (tries === 0) this.log.info({ code, waitMs: deadline - Date.now() }, 'NATS is not ready yet; waiting for it');
+        await new Promise((resolve) => setTimeout(resolve, STARTUP_RETRY_MS));
+      }
+    }
   }
 
   async peers(): Promise<number> {
