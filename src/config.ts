@@ -50,6 +50,9 @@ export interface RateLimitsConfig {
 }
 
 /** Every environment variable Parley reads, with its default. The README documents this table. */
+/** How long start-up waits for NATS and its JetStream to come up, unless configured. */
+export const NATS_STARTUP_WAIT_MS = 15_000;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -138,7 +141,7 @@ const EnvSchema = z.object({
   EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
   EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  NATS_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  NATS_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(NATS_STARTUP_WAIT_MS),
   PRESENCE_GRACE_MS: z.coerce.number().int().positive().default(15_000),
   PRESENCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   PRESENCE_FLUSH_MS: z.coerce.number().int().positive().default(1000),

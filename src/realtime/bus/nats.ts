@@ -1,5 +1,6 @@
 import { connect, Events, type KV, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from 'pino';
+import { NATS_STARTUP_WAIT_MS } from '../../config.js';
 import type { Announcements, CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus } from './bus.js';
@@ -49,7 +50,7 @@ export class NatsBus extends HandlerRegistry implements EventBus {
     log: Logger,
     private readonly instanceId: string,
     /** How long start-up waits for a NATS server that refuses connections, or whose JetStream is not up. */
-    private readonly startupWaitMs = 15_000,
+    private readonly startupWaitMs = NATS_STARTUP_WAIT_MS,
   ) {
     super(log);
     this.commitHook = {
