@@ -49,10 +49,10 @@ export interface RateLimitsConfig {
   messageSearch: RateWindow[];
 }
 
-/** Every environment variable Parley reads, with its default. The README documents this table. */
 /** How long start-up waits for NATS and its JetStream to come up, unless configured. */
 export const NATS_STARTUP_WAIT_MS = 15_000;
 
+/** Every environment variable Parley reads, with its default. The README documents this table. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
