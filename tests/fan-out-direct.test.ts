@@ -36,7 +36,12 @@ function scenario(limit: number) {
     },
     present: (result) => result,
   };
-  const contextValue = { viewerId: 1, sessionId: 's', loadersFor: () => ({}) } as unknown as Context;
+  // An event whose `n` is negative cannot even start executing (a failure outside GraphQL).
+  const loadersFor = (tick: { n: number }) => {
+    if (tick.n < 0) throw new Error('cannot execute');
+    return {};
+  };
+  const contextValue = { viewerId: 1, sessionId: 's', loadersFor } as unknown as Context;
   const args: ExecutionArgs = { schema, document: parse('subscription { tick { n } }'), contextValue };
   const fanOut = createFanOut();
   fanOut.remember(args, 'tick', sink);
@@ -45,7 +50,16 @@ function scenario(limit: number) {
       onFrame = () => frames.length >= count && resolve();
       onFrame();
     });
-  return { queue, open, frames, framesReach, subscribe: () => fanOut.subscribe(args) as Promise<AsyncIterableIterator<unknown>> };
+  return {
+    queue,
+    open,
+    frames,
+    framesReach,
+    schema,
+    fanOut,
+    contextValue,
+    subscribe: () => fanOut.subscribe(args) as Promise<AsyncIterableIterator<unknown>>,
+  };
 }
 
 describe('direct delivery to a subscription', () => {
@@ -67,5 +81,33 @@ describe('direct delivery to a subscription', () => {
     for (let n = 0; n < 102; n++) s.queue.push({ n });
     await expect(ended).rejects.toThrow('Subscriber fell too far behind');
     expect(s.queue.closed).toBe(true);
+  });
+
+  it("fails a subscription that comes to an event whose group's execution already failed, rather than leaving it waiting", async () => {
+    const s = scenario(100);
+    s.open();
+    // Two subscriptions that asked the same thing, each with a queue of its own.
+    const queues = [0, 1].map(() => new AsyncQueue<{ n: number }>(() => {}));
+    const subscriptions = queues.map((queue) => {
+      const schema = new GraphQLSchema({
+        query: s.schema.getQueryType()!,
+        subscription: new GraphQLObjectType({
+          name: 'Subscription',
+          fields: { tick: { type: s.schema.getSubscriptionType()!.getFields().tick!.type, subscribe: () => queue, resolve: (tick: unknown) => tick } },
+        }),
+      });
+      const args: ExecutionArgs = { schema, document: parse('subscription { tick { n } }'), contextValue: s.contextValue };
+      s.fanOut.remember(args, 'tick', { id: 'x', open: () => true, sendParts: () => {}, present: (result) => result });
+      return s.fanOut.subscribe(args) as Promise<AsyncIterableIterator<unknown>>;
+    });
+    const [first, second] = await Promise.all(subscriptions);
+    const event = { n: -1 };
+    const firstEnded = first!.next();
+    queues[0]!.push(event);
+    await expect(firstEnded).rejects.toThrow('cannot execute');
+    // The same event reaches the second subscription only now, after its group's execution failed.
+    const secondEnded = second!.next();
+    queues[1]!.push(event);
+    await expect(secondEnded).rejects.toThrow('cannot execute');
   });
 });

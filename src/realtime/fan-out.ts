@@ -46,10 +46,11 @@ export interface Sink {
 
 type Outcome = ExecutionResult | typeof PER_VIEWER;
 
-/** One group's execution of an event; `result` once it settled into a result the group shares. */
+/** One group's execution of an event. */
 interface Execution {
   pending: Promise<Outcome>;
-  result?: ExecutionResult;
+  /** How it settled, once it has. */
+  outcome?: Outcome | Failed;
   /** Subscriptions waiting for it that write their own frames: told together when it settles. */
   waiters: ((outcome: Outcome | Failed) => void)[];
 }
@@ -57,6 +58,12 @@ interface Execution {
 /** An execution that threw instead of settling into a result (with errors or without). */
 class Failed {
   constructor(readonly error: unknown) {}
+}
+
+/** The result an execution's group shares, once it settled into one. */
+function sharedResult(execution: Execution | undefined): ExecutionResult | undefined {
+  const outcome = execution?.outcome;
+  return outcome === undefined || outcome === PER_VIEWER || outcome instanceof Failed ? undefined : outcome;
 }
 
 /** Executions of one event, by group key; dropped with the event. */
@@ -101,16 +108,11 @@ export function createFanOut(): FanOut {
     })();
     const created: Execution = { pending, waiters: [] };
     const tell = (outcome: Outcome | Failed) => {
+      created.outcome = outcome;
       for (const waiter of created.waiters.splice(0)) waiter(outcome);
     };
     // Failures are the awaiting subscribers' to handle.
-    pending.then(
-      (outcome) => {
-        if (outcome !== PER_VIEWER) created.result = outcome;
-        tell(outcome);
-      },
-      (err: unknown) => tell(new Failed(err)),
-    );
+    pending.then(tell, (err: unknown) => tell(new Failed(err)));
     byKey.set(groupKey, (execution = created));
     return execution;
   }
@@ -142,7 +144,7 @@ export function createFanOut(): FanOut {
           if (next.done) return next;
           const group = groupOf(next.value, args);
           // A result the group already has is used as it is, without a turn through promises.
-          const result = (group !== undefined && executions.get(next.value as object)?.get(group)?.result) || (await resultFor(next.value, args, group));
+          const result = (group !== undefined && sharedResult(executions.get(next.value as object)?.get(group))) || (await resultFor(next.value, args, group));
           return { value: result, done: false };
         },
         async return() {
@@ -171,11 +173,14 @@ export function createFanOut(): FanOut {
     /** Events behind one whose result is still to come; null while none is. */
     let behind: unknown[] | null = null;
     const fail = (err: unknown) => source.fail(err instanceof Error ? err : new Error(String(err)));
+    const write = (result: ExecutionResult) => {
+      if (sink.open()) sink.sendParts(head, bodyOf(result, sink));
+    };
     /** The awaited result came: written, then the events that waited for it are handled. */
     const settled = (result: ExecutionResult) => {
       if (source.closed) return;
       try {
-        if (sink.open()) sink.sendParts(head, bodyOf(result, sink));
+        write(result);
         const waiting = behind!;
         behind = null;
         while (waiting.length && behind === null) handle(waiting.shift());
@@ -194,12 +199,10 @@ export function createFanOut(): FanOut {
       const group = groupOf(payload, args);
       if (group === undefined) return own(payload);
       const execution = executionFor(payload as object, args, group);
-      if (execution.result) {
-        if (sink.open()) sink.sendParts(head, bodyOf(execution.result, sink));
-        return;
-      }
+      const result = sharedResult(execution);
+      if (result) return write(result);
       behind = [];
-      execution.waiters.push((outcome) => {
+      const told = (outcome: Outcome | Failed) => {
         try {
           if (outcome instanceof Failed) fail(outcome.error);
           // The selection used the viewer: this subscriber runs its own.
@@ -208,7 +211,10 @@ export function createFanOut(): FanOut {
         } catch (err) {
           fail(err);
         }
-      });
+      };
+      // Settled already without a result to share (it used the viewer, or failed): told at once.
+      if (execution.outcome !== undefined) told(execution.outcome);
+      else execution.waiters.push(told);
     };
     source.consumeWith((payload) => {
       // The hub hands one event to many subscribers in a row: one's failure is its own.
