@@ -52,7 +52,12 @@ interface Execution {
   /** How it settled, once it has. */
   outcome?: Outcome | Failed;
   /** Subscriptions waiting for it that write their own frames: told together when it settles. */
-  waiters: ((outcome: Outcome | Failed) => void)[];
+  waiters: Waiter[];
+}
+
+/** A subscription waiting for an execution. */
+interface Waiter {
+  told(outcome: Outcome | Failed): void;
 }
 
 /** An execution that threw instead of settling into a result (with errors or without). */
@@ -109,7 +114,7 @@ export function createFanOut(): FanOut {
     const created: Execution = { pending, waiters: [] };
     const tell = (outcome: Outcome | Failed) => {
       created.outcome = outcome;
-      for (const waiter of created.waiters.splice(0)) waiter(outcome);
+      for (const waiter of created.waiters.splice(0)) waiter.told(outcome);
     };
     // Failures are the awaiting subscribers' to handle.
     pending.then(tell, (err: unknown) => tell(new Failed(err)));
@@ -125,6 +130,8 @@ export function createFanOut(): FanOut {
     return outcome === PER_VIEWER ? run(args, payload, base, false).result : outcome;
   }
 
+  const groups: Groups = { groupOf, executionFor };
+
   return {
     remember(args, key, sink) {
       keys.set(args, key);
@@ -135,7 +142,7 @@ export function createFanOut(): FanOut {
       if (!isAsyncIterable(stream)) return stream as ExecutionResult;
       const source = stream[Symbol.asyncIterator]();
       const sink = sinks.get(args);
-      if (sink && source instanceof AsyncQueue) return deliverDirectly(source, args, sink);
+      if (sink && source instanceof AsyncQueue) return new DirectSubscription(source, args, sink, groups);
       // Otherwise graphql-ws writes the results. A plain iterator rather than an async
       // generator: one small object per subscription.
       const results: AsyncIterableIterator<ExecutionResult> = {
@@ -158,86 +165,120 @@ export function createFanOut(): FanOut {
       return results;
     },
   };
+}
 
-  /**
-   * A subscription that writes its own frames, fed by a queue: each event is handled as the hub
-   * pushes it, with no turn through an iterator and its promises per subscriber and event. A
-   * result the group already has is written at once; otherwise it is written when it settles,
-   * and the events after it wait behind it, so that frames keep the log's order. The iterator
-   * graphql-ws holds only ends: when the subscription does, or with the error that ended it.
-   */
-  function deliverDirectly(source: AsyncQueue<unknown>, args: ExecutionArgs, sink: Sink): AsyncIterableIterator<ExecutionResult> {
-    const base = args.contextValue as Context;
-    // Every `next` frame of this subscription starts so; the result and a closing brace follow.
-    const head = Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
-    /** Events behind one whose result is still to come; null while none is. */
-    let behind: unknown[] | null = null;
-    const fail = (err: unknown) => source.fail(err instanceof Error ? err : new Error(String(err)));
-    const write = (result: ExecutionResult) => {
-      if (sink.open()) sink.sendParts(head, bodyOf(result, sink));
-    };
-    /** The awaited result came: written, then the events that waited for it are handled. */
-    const settled = (result: ExecutionResult) => {
-      if (source.closed) return;
-      try {
-        write(result);
-        const waiting = behind!;
-        behind = null;
-        while (waiting.length && behind === null) handle(waiting.shift());
-        // Another result to wait for: the rest keep their place ahead of anything newer.
-        if (behind !== null) behind = waiting;
-      } catch (err) {
-        fail(err);
-      }
-    };
-    /** Executes the event for this subscriber alone (the events already waiting stay behind it). */
-    const own = (payload: unknown) => {
-      behind ??= [];
-      run(args, payload, base, false).result.then(settled, fail);
-    };
-    const handle = (payload: unknown): void => {
-      const group = groupOf(payload, args);
-      if (group === undefined) return own(payload);
-      const execution = executionFor(payload as object, args, group);
-      const result = sharedResult(execution);
-      if (result) return write(result);
-      behind = [];
-      const told = (outcome: Outcome | Failed) => {
-        try {
-          if (outcome instanceof Failed) fail(outcome.error);
-          // The selection used the viewer: this subscriber runs its own.
-          else if (outcome === PER_VIEWER) own(payload);
-          else settled(outcome);
-        } catch (err) {
-          fail(err);
-        }
-      };
-      // Settled already without a result to share (it used the viewer, or failed): told at once.
-      if (execution.outcome !== undefined) told(execution.outcome);
-      else execution.waiters.push(told);
-    };
-    source.consumeWith((payload) => {
-      // The hub hands one event to many subscribers in a row: one's failure is its own.
-      try {
-        if (behind === null) handle(payload);
-        else if (behind.length < source.limit) behind.push(payload);
-        else fail(new Error('Subscriber fell too far behind'));
-      } catch (err) {
-        fail(err);
-      }
-    });
-    const results: AsyncIterableIterator<ExecutionResult> = {
-      // Values never come this way: only the end, or the failure.
-      next: () => source.next() as Promise<IteratorResult<ExecutionResult>>,
-      async return() {
-        await source.return();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return results;
-      },
-    };
-    return results;
+/** What a direct subscription needs of its fan-out: the group of an event, and its execution. */
+interface Groups {
+  groupOf(payload: unknown, args: ExecutionArgs): string | undefined;
+  executionFor(payload: object, args: ExecutionArgs, groupKey: string): Execution;
+}
+
+/**
+ * A subscription that writes its own frames, fed by a queue: each event is handled as the hub
+ * pushes it, with no turn through an iterator and its promises per subscriber and event. A
+ * result the group already has is written at once; otherwise it is written when it settles,
+ * and the events after it wait behind it, so that frames keep the log's order. The iterator
+ * graphql-ws holds (this object) only ends: when the subscription does, or with the error that
+ * ended it. A class with methods, not closures: nothing is allocated per event but its place
+ * in a waiting list.
+ */
+class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Waiter {
+  /** Every `next` frame of this subscription starts so; the result and a closing brace follow. */
+  private readonly head: Buffer;
+  /** Events behind one whose result is still to come; null while none is. */
+  private behind: unknown[] | null = null;
+  /** The event whose group's execution this subscription waits for. */
+  private awaiting: unknown = undefined;
+
+  constructor(
+    private readonly source: AsyncQueue<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly sink: Sink,
+    private readonly groups: Groups,
+  ) {
+    this.head = Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
+    source.consumeWith(this.take);
+  }
+
+  /** The hub hands one event to many subscribers in a row: one's failure is its own. */
+  private readonly take = (payload: unknown): void => {
+    try {
+      if (this.behind === null) this.handle(payload);
+      else if (this.behind.length < this.source.limit) this.behind.push(payload);
+      else this.fail(new Error('Subscriber fell too far behind'));
+    } catch (err) {
+      this.fail(err);
+    }
+  };
+
+  private readonly fail = (err: unknown): void => {
+    this.source.fail(err instanceof Error ? err : new Error(String(err)));
+  };
+
+  /** The awaited result came: written, then the events that waited for it are handled. */
+  private readonly settled = (result: ExecutionResult): void => {
+    if (this.source.closed) return;
+    try {
+      this.write(result);
+      const waiting = this.behind!;
+      this.behind = null;
+      while (waiting.length && this.behind === null) this.handle(waiting.shift());
+      // Another result to wait for: the rest keep their place ahead of anything newer.
+      if (this.behind !== null) this.behind = waiting;
+    } catch (err) {
+      this.fail(err);
+    }
+  };
+
+  /** The group's execution of the awaited event settled. */
+  told(outcome: Outcome | Failed): void {
+    const payload = this.awaiting;
+    this.awaiting = undefined;
+    try {
+      if (outcome instanceof Failed) this.fail(outcome.error);
+      // The selection used the viewer: this subscriber runs its own.
+      else if (outcome === PER_VIEWER) this.own(payload);
+      else this.settled(outcome);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private write(result: ExecutionResult): void {
+    if (this.sink.open()) this.sink.sendParts(this.head, bodyOf(result, this.sink));
+  }
+
+  /** Executes the event for this subscriber alone (the events already waiting stay behind it). */
+  private own(payload: unknown): void {
+    this.behind ??= [];
+    run(this.args, payload, this.args.contextValue as Context, false).result.then(this.settled, this.fail);
+  }
+
+  private handle(payload: unknown): void {
+    const group = this.groups.groupOf(payload, this.args);
+    if (group === undefined) return this.own(payload);
+    const execution = this.groups.executionFor(payload as object, this.args, group);
+    const result = sharedResult(execution);
+    if (result) return this.write(result);
+    this.behind = [];
+    this.awaiting = payload;
+    // Settled already without a result to share (it used the viewer, or failed): told at once.
+    if (execution.outcome !== undefined) this.told(execution.outcome);
+    else execution.waiters.push(this);
+  }
+
+  // Values never come this way: only the end, or the failure.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next() as Promise<IteratorResult<ExecutionResult>>;
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
   }
 }
 
