@@ -1,8 +1,9 @@
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, parse, type ExecutionArgs } from 'graphql';
+import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionArgs } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../src/context.js';
 import { AsyncQueue } from '../src/realtime/async-queue.js';
 import { createFanOut, type Sink } from '../src/realtime/fan-out.js';
+import { until } from './helpers/ws.js';
 
 /**
  * src/realtime/fan-out.ts hands a subscription's events to it as they are pushed. While one
@@ -109,5 +110,38 @@ describe('direct delivery to a subscription', () => {
     const secondEnded = second!.next();
     queues[1]!.push(event);
     await expect(secondEnded).rejects.toThrow('cannot execute');
+  });
+});
+
+describe('grouping by who asks', () => {
+  it('gives each session its own answer once a selection turned out to depend on the session', async () => {
+    const Whoami = new GraphQLObjectType({
+      name: 'Whoami',
+      fields: { session: { type: GraphQLString, resolve: (_event: unknown, _args: unknown, ctx: Context) => ctx.sessionId } },
+    });
+    const fanOut = createFanOut();
+    // One user signed in twice, asking the same thing: the same group key, viewer and event.
+    const sessions = ['phone', 'laptop'].map((sessionId) => {
+      const queue = new AsyncQueue<{ n: number }>(() => {});
+      const schema = new GraphQLSchema({
+        query: new GraphQLObjectType({ name: 'Query', fields: { n: { type: GraphQLInt } } }),
+        subscription: new GraphQLObjectType({ name: 'Subscription', fields: { whoami: { type: Whoami, subscribe: () => queue, resolve: (e: unknown) => e } } }),
+      });
+      const frames: string[] = [];
+      const contextValue = { viewerId: 7, sessionId, loadersFor: () => ({}) } as unknown as Context;
+      const args: ExecutionArgs = { schema, document: parse('subscription { whoami { session } }'), contextValue };
+      fanOut.remember(args, 'whoami', { id: sessionId, open: () => true, sendParts: (head, body) => frames.push(Buffer.concat([head, body]).toString()), present: (r) => r });
+      return { sessionId, queue, frames, subscribed: fanOut.subscribe(args) };
+    });
+    await Promise.all(sessions.map((s) => s.subscribed));
+    // The first event finds out that the selection depends on who asks; the second is grouped so.
+    for (const n of [1, 2]) {
+      const event = { n };
+      for (const s of sessions) s.queue.push(event);
+      await until(() => sessions.every((s) => s.frames.length === n), 5000, `event ${n} delivered`);
+    }
+    for (const s of sessions) {
+      expect(s.frames.map((f) => (JSON.parse(f) as { payload: { data: { whoami: { session: string } } } }).payload.data.whoami.session)).toEqual([s.sessionId, s.sessionId]);
+    }
   });
 });

@@ -13,8 +13,8 @@ import { AsyncQueue } from './async-queue.js';
  * Which selections depend on the viewer is found out, not declared: the first execution of a
  * selection runs with a context that notices any use of the viewer (`viewerId`, `sessionId`, or
  * a loader outside the shared, viewer-independent set). A selection that used the viewer is
- * executed per subscriber from then on, and that first result is thrown away. Nothing a new
- * field resolver does can leak one viewer's answer to another.
+ * executed once per viewer and session from then on, and that first result is thrown away.
+ * Nothing a new field resolver does can leak one viewer's (or one session's) answer to another.
  */
 export interface FanOut {
   /** graphql-ws's `subscribe`: the source stream, each event mapped to its (shared) result. */
@@ -89,7 +89,10 @@ export function createFanOut(): FanOut {
   function groupOf(payload: unknown, args: ExecutionArgs): string | undefined {
     const key = keys.get(args);
     if (key === undefined || typeof payload !== 'object' || payload === null) return undefined;
-    return perViewer.has(key) ? `${key}\u0000${(args.contextValue as Context).viewerId}` : key;
+    if (!perViewer.has(key)) return key;
+    // Who is asking, down to the session: both are what a selection may have used.
+    const { viewerId, sessionId } = args.contextValue as Context;
+    return `${key}\u0000${viewerId}\u0000${sessionId}`;
   }
 
   /** The group's execution of the event, started by the first of its subscribers to ask. */
