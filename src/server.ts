@@ -38,6 +38,8 @@ import { createAuthDeps, createServices } from './services.js';
 export interface ParleyServer {
   httpServer: http.Server;
   database: Database;
+  /** The hub's own pool: the chat log's reader and what deliveries load. */
+  realtimeDatabase: Database;
   hub: RealtimeHub;
   /** How this instance hears the others (EVENT_BUS): PostgreSQL LISTEN/NOTIFY or NATS. */
   bus: EventBus;
@@ -205,6 +207,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   return {
     httpServer,
     database,
+    realtimeDatabase,
     hub,
     bus,
     presence,

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readBatchStatement } from '../src/chatlog/read.js';
+import { readBatchStatement, readBatchWithRowsStatement } from '../src/chatlog/read.js';
 import { plainQuery } from '../src/db/plain-sql.js';
 import { users } from '../src/db/schema.js';
 import { groupChat, send } from './helpers/chat.js';
@@ -26,6 +26,7 @@ describe('plain statements (src/db/plain-sql.ts)', () => {
       sql`select ${'a'}, ${42}, ${true}, ${null}, ${12345678901234567890n} where ${inner} and ${sql`x = ${'y'}`}`,
       sql`with t as (${sql.raw('select 1 as one')}) select ${sql.join([sql`${1}`, sql`${2}`, sql`${3}`], sql`, `)} from t ${sql``}`,
       readBatchStatement({ xid: 12, id: 34 }, 500),
+      readBatchWithRowsStatement({ xid: 12, id: 34 }, 500),
       sql`select * from users u where u.id = any(${sql.param([1, 2, 3])}::int[]) and u.email = ${sql.param('a@b.c')}`,
     ];
     for (const query of queries) expect(plainQuery(query)).toEqual(drizzleCompiles(query));

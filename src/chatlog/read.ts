@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, isNull, lt, not, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { rowOf } from '../db/rows.js';
-import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
+import { columnsText, rowOf } from '../db/rows.js';
+import { chatLog, chatMemberships, chats, messages, users, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
+import type { Related } from './views.js';
 import { hasBlocked } from '../contacts/blocks.js';
 import { executePlain } from '../db/plain-sql.js';
 
@@ -58,6 +59,8 @@ export interface Batch {
   highWater: number;
   /** Committed entries wait behind a transaction still running: read again soon. */
   heldBack: boolean;
+  /** What the entries show, when asked for with them. */
+  related: Related | null;
 }
 
 /**
@@ -65,26 +68,61 @@ export interface Batch {
  * committed entries wait behind the mark is asked as "is the newest visible entry at or past
  * it", which the (xid, id) index answers from its last page: asked as EXISTS, the planner may
  * expect an early match and scan the whole log, on every read, when there is none.
+ *
+ * With `related`, each entry comes with the rows its view shows (its message, its chat, a new
+ * message's sender), in the same statement: an instance with subscribers would load them next,
+ * one more round trip between an entry's commit and its frames.
  */
-export async function readBatch(db: DbOrTx, from: Position, limit: number): Promise<Batch> {
-  const rows = await executePlain<Record<string, unknown>>(db, readBatchStatement(from, limit));
+export async function readBatch(db: DbOrTx, from: Position, limit: number, related = false): Promise<Batch> {
+  const rows = await executePlain<Record<string, unknown>>(db, related ? readBatchWithRowsStatement(from, limit) : readBatchStatement(from, limit));
   const first = rows[0]!;
+  const entries = rows.filter((r) => r.id != null);
   return {
-    entries: rows.filter((r) => r.id != null).map((r) => rowOf(chatLog, r)),
+    entries: entries.map((r) => rowOf(chatLog, r)),
     highWater: Number(first._hw),
     heldBack: Boolean(first._held),
+    related: related ? relatedOf(entries) : null,
   };
 }
 
-export const readBatchStatement = (from: Position, limit: number) => sql`
-    with h as (select ${HIGH_WATER} as hw)
-    select h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held", l.*
-    from h left join lateral (
+/** The entries after `from` below the mark, as `l`, beside the mark and whether entries wait behind it. */
+const batchFrom = (from: Position, limit: number) => sql`
+    from (select ${HIGH_WATER} as hw) h left join lateral (
       select * from chat_log
       where (xid, id) > (${from.xid}, ${from.id}) and xid < h.hw
       order by xid, id
       limit ${limit}
     ) l on true`;
+const BATCH_HEAD = sql.raw(`h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held"`);
+
+export const readBatchStatement = (from: Position, limit: number) => sql`select ${BATCH_HEAD}, l.* ${batchFrom(from, limit)}`;
+
+// Each looked up by primary key for its own entry (OFFSET 0 keeps the planner from turning a
+// lookup into a join that reads a whole table); columns prefixed, as the entry's own are bare.
+const MESSAGE_ROW = sql.raw(`left join lateral (select ${columnsText(messages, 'm', 'm.')} from messages m where m.id = l.message_id offset 0) m on true`);
+const CHAT_ROW = sql.raw(`left join lateral (select ${columnsText(chats, 'c', 'c.')} from chats c where c.id = l.chat_id offset 0) c on true`);
+const SENDER_ROW = sql.raw(`left join lateral (select ${columnsText(users, 'u', 'u.')} from users u where u.id = l.user_id and l.kind = 'MESSAGE_ADDED' offset 0) u on true`);
+
+export const readBatchWithRowsStatement = (from: Position, limit: number) =>
+  sql`select ${BATCH_HEAD}, l.*, m.*, c.*, u.* ${batchFrom(from, limit)} ${MESSAGE_ROW} ${CHAT_ROW} ${SENDER_ROW} order by l.xid, l.id`;
+
+/** Each row once, however many of the batch's entries show it. */
+function relatedOf(rows: Record<string, unknown>[]): Related {
+  const related: Related = { messages: [], chats: [], senders: [] };
+  const seen = new Set<string>();
+  const once = (prefix: string, r: Record<string, unknown>) => {
+    const id = r[`${prefix}id`];
+    if (id == null || seen.has(prefix + String(id))) return false;
+    seen.add(prefix + String(id));
+    return true;
+  };
+  for (const r of rows) {
+    if (once('m.', r)) related.messages.push(rowOf(messages, r, 'm.'));
+    if (once('c.', r)) related.chats.push(rowOf(chats, r, 'c.'));
+    if (once('u.', r)) related.senders.push(rowOf(users, r, 'u.'));
+  }
+  return related;
+}
 
 export interface ViewerRead {
   after: Position;

@@ -51,6 +51,20 @@ export interface ViewLoaders {
   userById: DataLoader<number, UserRow | null>;
 }
 
+/** Rows entries show, read with the entries themselves: their messages, chats and new messages' senders. */
+export interface Related {
+  messages: MessageRow[];
+  chats: ChatRow[];
+  senders: UserRow[];
+}
+
+/** Hands rows read with a batch to fresh loaders, so that its views load nothing more for them. */
+export function primeRelated(loaders: ViewLoaders, related: Related): void {
+  for (const row of related.messages) loaders.messageById.prime(row.id, row);
+  for (const row of related.chats) loaders.chatById.prime(row.id, row);
+  for (const row of related.senders) loaders.userById.prime(row.id, row);
+}
+
 /** Builds the views of entries, loading what they show in a few batched statements. */
 export function viewEntries(entries: LogRow[], loaders: ViewLoaders): Promise<EntryView[]> {
   return Promise.all(entries.map((e) => viewEntry(e as LogEntry, loaders)));

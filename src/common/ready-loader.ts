@@ -4,8 +4,8 @@ import DataLoader from 'dataloader';
  * A DataLoader that also answers without a promise for what it has already loaded. graphql-js
  * completes an object synchronously only when every field does: one promise per row (a
  * message's sender, say) costs each of a page's rows, or each subscriber's payload, a chain of
- * promises. A resolver that finds its value ready returns it as it is. Primed values are not
- * tracked: DataLoader keeps a key's first value, which a prime may not be.
+ * promises. A resolver that finds its value ready returns it as it is. A primed value is ready
+ * too; since DataLoader keeps a key's first value, prime only keys not asked for yet.
  */
 export class ReadyLoader<K, V> extends DataLoader<K, V> {
   private readonly ready: Map<K, V>;
@@ -28,6 +28,12 @@ export class ReadyLoader<K, V> extends DataLoader<K, V> {
     return this.ready.get(key);
   }
 
+  /** DataLoader's, and the value is ready at once. */
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    if (!this.ready.has(key) && !(value instanceof Error) && !isPromiseLike(value)) this.ready.set(key, value);
+    return super.prime(key, value);
+  }
+
   override clear(key: K): this {
     this.ready.delete(key);
     return super.clear(key);
@@ -37,4 +43,8 @@ export class ReadyLoader<K, V> extends DataLoader<K, V> {
     this.ready.clear();
     return super.clearAll();
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

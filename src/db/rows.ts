@@ -32,6 +32,12 @@ function fieldsOf(table: Table, prefix: string): Field[] {
  * a hot statement is defined; a drizzle query builder would build its SQL again on every call.
  */
 export function columnsOf(table: Table, alias: string, prefix: string): SQL {
-  const names = Object.values(getTableColumns(table)).map((c) => `"${alias}"."${c.name}" as "${prefix}${c.name}"`);
-  return sql.raw(names.join(', '));
+  return sql.raw(columnsText(table, alias, prefix));
+}
+
+/** `columnsOf`'s text, for a statement put together as text. */
+export function columnsText(table: Table, alias: string, prefix: string): string {
+  return Object.values(getTableColumns(table))
+    .map((c) => `"${alias}"."${c.name}" as "${prefix}${c.name}"`)
+    .join(', ');
 }

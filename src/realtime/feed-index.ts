@@ -14,6 +14,11 @@ interface UserFeeds {
 export class FeedIndex {
   private readonly users = new Map<number, UserFeeds>();
 
+  /** No feed at all. */
+  get empty(): boolean {
+    return this.users.size === 0;
+  }
+
   has(userId: number): boolean {
     return this.users.has(userId);
   }

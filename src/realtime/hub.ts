@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EntryOf, LogKind } from '../chatlog/kinds.js';
 import { currentNow, readForViewer } from '../chatlog/read.js';
 import { type Position } from '../chatlog/position.js';
-import { viewEntries, type EntryView } from '../chatlog/views.js';
+import { primeRelated, viewEntries, type EntryView, type Related } from '../chatlog/views.js';
 import { createSharedLoaders } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { LogRow } from '../db/schema.js';
@@ -107,9 +107,10 @@ export class RealtimeHub {
   /** Starts following the log from `from` (where the instance joins: "now"). */
   start(from: Position): void {
     this.position = from;
-    this.follower = new LogFollower(this.db, from, (entries, reached) => this.handOut(entries, reached), this.log, {
+    this.follower = new LogFollower(this.db, from, (entries, reached, related) => this.handOut(entries, reached, related), this.log, {
       batchSize: this.options.batchSize ?? 500,
       sweepMs: this.options.sweepMs ?? 1000,
+      withRelated: () => !this.feeds.empty,
     });
     this.follower.wake();
   }
@@ -182,21 +183,22 @@ export class RealtimeHub {
     this.wake();
   }
 
-  private async handOut(entries: LogRow[], reached: Position): Promise<void> {
+  private async handOut(entries: LogRow[], reached: Position, related: Related | null): Promise<void> {
     this.handingOutTo = reached;
     try {
-      await this.deliver(entries, reached);
+      await this.deliver(entries, reached, related);
     } finally {
       this.handingOutTo = null;
     }
   }
 
-  private async deliver(entries: LogRow[], reached: Position): Promise<void> {
+  private async deliver(entries: LogRow[], reached: Position, related: Related | null): Promise<void> {
     await this.audience.prepare(entries);
     this.followMemberships(entries);
     // Views are loaded only for entries someone here hears, once, with loaders all share.
     const heard = entries.filter((e) => this.audience.of(e).some((userId) => this.feeds.has(userId)));
     const loaders = createSharedLoaders(this.db);
+    if (related) primeRelated(loaders, related);
     const views = heard.length ? await viewEntries(heard, loaders) : [];
     // From here to the end nothing waits: a feed registered from now on starts at `reached`.
     // (One registered while this batch's views loaded replays up to `reached`: `handingOutTo`.)

@@ -3,16 +3,19 @@ import { readBatch } from '../chatlog/read.js';
 import { isAfter, markPosition, positionOf, type Position } from '../chatlog/position.js';
 import type { Db } from '../db/client.js';
 import type { LogRow } from '../db/schema.js';
+import type { Related } from '../chatlog/views.js';
 import { metrics } from '../observability/metrics.js';
 
 export interface FollowerOptions {
   batchSize: number;
   /** Read even without a wake-up this often: a lost NOTIFY costs at most this much latency. */
   sweepMs: number;
+  /** Whether to read the rows entries show with them (see readBatch): while anyone here listens. */
+  withRelated?: () => boolean;
 }
 
 /** Called with each batch of entries, in log order, and the position they reach. */
-export type OnEntries = (entries: LogRow[], reached: Position) => Promise<void>;
+export type OnEntries = (entries: LogRow[], reached: Position, related: Related | null) => Promise<void>;
 
 const HELD_BACK_RETRY_MS = [5, 10, 20, 50, 100, 200];
 const FAILURE_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
@@ -73,14 +76,14 @@ export class LogFollower {
     try {
       do {
         this.again = false;
-        const batch = await readBatch(this.db, this.position, this.options.batchSize);
+        const batch = await readBatch(this.db, this.position, this.options.batchSize, this.options.withRelated?.() ?? false);
         const full = batch.entries.length === this.options.batchSize;
         const last = batch.entries.at(-1);
         let reached = last ? positionOf(last) : this.position;
         // Read to the end: every final entry is behind the mark, so the position may move to it.
         if (!full) reached = maxPosition(reached, markPosition(batch.highWater));
         if (batch.entries.length || isAfter(reached, this.position)) {
-          await this.onEntries(batch.entries, reached);
+          await this.onEntries(batch.entries, reached, batch.related);
           this.position = reached;
         }
         if (full) this.again = true;

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { currentPosition, readBatch } from '../src/chatlog/read.js';
+import { createSharedLoaders } from '../src/context.js';
+import { useParley } from './helpers/scenario.js';
+import { statementsOf } from './helpers/statements.js';
+
+/**
+ * An instance with subscribers reads, with each entry of the chat log, the rows its view shows
+ * (src/chatlog/read.ts): the rows are the loaders' own, and a delivery costs no statement after
+ * the read.
+ */
+const parley = useParley();
+const MESSAGE_ADDED = `subscription($c: ID) { messageAdded(chatId: $c) { id content editedAt sentAt sender { id firstname } chat { id name } } }`;
+
+describe("the chat log's entries with their rows", () => {
+  it('come as the loaders load them: the message, the chat and a new message’s sender', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'Rows');
+    const chatId = await parley.newGroup(ana!, [ben!], 'Rows group');
+    const from = await currentPosition(parley.db.db);
+    const sent = await ana!.send(chatId, 'first');
+    await ana!.must(`mutation($id: ID!, $c: String!) { editMessage(id: $id, content: $c) { id } }`, { id: sent.id, c: 'first, edited' });
+    await parley.settled();
+
+    const batch = await readBatch(parley.db.db, from, 500, true);
+    const mine = batch.entries.filter((e) => e.chatId === Number(chatId));
+    expect(mine.map((e) => e.kind)).toEqual(['MESSAGE_ADDED', 'MESSAGE_EDITED']);
+    const loaders = createSharedLoaders(parley.db.db);
+    const message = await loaders.messageById.load(Number(sent.id));
+    expect(message?.content).toBe('first, edited');
+    expect(batch.related!.messages.filter((m) => m.id === message!.id)).toEqual([message]);
+    const chat = await loaders.chatById.load(Number(chatId));
+    expect(batch.related!.chats.filter((c) => c.id === chat!.id)).toEqual([chat]);
+    // Each row once; the sender of the new message only (an edit's author is not shown with it).
+    expect(batch.related!.senders.filter((u) => [ana!.id, ben!.id].includes(String(u.id)))).toEqual([await loaders.userById.load(Number(ana!.id))]);
+
+    // Without subscribers, the plain read.
+    expect((await readBatch(parley.db.db, from, 500)).related).toBeNull();
+  });
+
+  it("cost a subscriber's instance one statement per message: the read", async () => {
+    const other = await parley.newInstance();
+    const [ana, ben] = await parley.newUsers(2, 'Cost');
+    const chatId = await parley.newGroup(ana!, [ben!], 'Cost group');
+    const seen = await ben!.subscribe(MESSAGE_ADDED, { c: chatId });
+    // The first message also loads the chat's members for this instance.
+    await ana!.on(other).send(chatId, 'warm-up');
+    await seen.waitFor(1);
+    let n = 1;
+    // What the instance sends on both its pools (the hub reads with its own).
+    const { database, realtimeDatabase } = parley.srv.server;
+    const pools = {
+      get queryCount() {
+        return database.queryCount + realtimeDatabase.queryCount;
+      },
+    };
+    const { statements } = await statementsOf(pools, async () => {
+      await ana!.on(other).send(chatId, `message ${++n}`);
+      await seen.waitFor(n);
+    });
+    expect(statements).toBe(1);
+    expect(seen.events.at(-1)!.messageAdded).toMatchObject({ content: `message ${n}`, sender: { id: ana!.id, firstname: ana!.firstname }, chat: { id: chatId, name: 'Cost group' } });
+  });
+});
