@@ -195,7 +195,8 @@ export class RealtimeHub {
   private async deliver(entries: LogRow[], reached: Position, related: Related | null): Promise<void> {
     await this.audience.prepare(entries);
     this.followMemberships(entries);
-    // Views are loaded only for entries someone here hears, once, with loaders all share.
+    // Views are made only for entries someone here hears, once, with loaders all share, which
+    // start with the rows read with the batch.
     const heard = entries.filter((e) => this.audience.of(e).some((userId) => this.feeds.has(userId)));
     const loaders = createSharedLoaders(this.db);
     if (related) primeRelated(loaders, related);
