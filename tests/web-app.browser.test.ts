@@ -46,10 +46,19 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     page.on('request', (r) => !r.url().startsWith(origin) && !r.url().startsWith('data:') && offsite.push(r.url()));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const received: any[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(JSON.parse(String(f.payload)))));
     await page.goto(`${origin}/app/`);
     // Gone after any reload: the test proves everything below happens live.
     await page.evaluate(() => ((globalThis as any).loadedOnce = true));
-    return { page, offsite, errors, stillLoadedOnce: () => page.evaluate(() => (globalThis as any).loadedOnce === true) };
+    return {
+      page,
+      offsite,
+      errors,
+      stillLoadedOnce: () => page.evaluate(() => (globalThis as any).loadedOnce === true),
+      /** How many chat log entries of this kind the page's socket has brought. */
+      updates: (typename: string) => received.filter((f) => f.payload?.data?.updates?.__typename === typename).length,
+    };
   }
 
   async function register(page: Page, firstname: string, lastname: string) {
@@ -112,7 +121,16 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await hasText(ana.page.getByTestId('seen'), 'Seen');
 
     // Ben types back: Ana sees him typing in the open chat; his answer replaces the indicator.
+    // His network is slow: the answer to his send, older than Ana's read receipt, arrives after
+    // it, and must not take back the "Seen" the receipt brought.
     const benBox = ben.page.getByLabel('Message', { exact: true });
+    const receipts = ben.updates('ReadMarkerUpdate');
+    await ben.page.route('**/graphql', async (route) => {
+      if (!route.request().postData()?.includes('mutation SendMessage')) return route.fallback();
+      const response = await route.fetch();
+      await expect.poll(() => ben.updates('ReadMarkerUpdate'), WAIT).toBeGreaterThan(receipts).catch(() => undefined);
+      await route.fulfill({ response });
+    });
     await benBox.pressSequentially('Hello Ana');
     await hasText(ana.page.getByTestId('typing'), 'Ben Okafor is typing…');
     mkdirSync(OUTPUT, { recursive: true });
@@ -121,6 +139,8 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await ana.page.getByTestId('message').filter({ hasText: 'Hello Ana' }).waitFor(WAIT);
     await ana.page.getByTestId('typing').waitFor({ state: 'detached', ...WAIT });
     await hasText(ben.page.getByTestId('seen'), 'Seen'); // Ana has the chat open: she read it at once.
+    expect(ben.updates('ReadMarkerUpdate')).toBeGreaterThan(receipts);
+    await ben.page.unroute('**/graphql');
 
     // A message while Ben has the chat open is read at once: Ana's "Seen" moves to it.
     await anaBox.fill('Great to see you here!');

@@ -1,5 +1,6 @@
-import { InMemoryCache, type FieldPolicy, type Reference } from '@apollo/client';
+import { InMemoryCache, type FieldPolicy, type Reference, type StoreObject } from '@apollo/client';
 import { relayStylePagination } from '@apollo/client/utilities';
+import { compareIds } from './cache-updates';
 
 type Edge = { cursor: string; node: Reference };
 
@@ -21,6 +22,28 @@ function chatsByActivity(): FieldPolicy {
   };
 }
 
+/**
+ * Participants have no id: each write of a chat brings the whole list, which replaces the old
+ * one — except that a read marker never moves back. Answers and entries can arrive out of the
+ * order they were made in (a slow answer to a send, computed before a read receipt the socket
+ * already brought): the older list must not take the receipt's "Seen" back.
+ */
+function participantsKeepingMarkers(): FieldPolicy<StoreObject[]> {
+  return {
+    merge(existing, incoming, { readField }) {
+      if (!existing) return incoming;
+      const userOf = (p: StoreObject) => readField<string>('id', readField<Reference>('user', p));
+      const markers = new Map(existing.map((p) => [userOf(p), readField<string | null>('lastReadMessageId', p)]));
+      return incoming.map((p) => {
+        const kept = markers.get(userOf(p));
+        const marker = readField<string | null>('lastReadMessageId', p);
+        if (!kept || marker === undefined || (marker && compareIds(marker, kept) >= 0)) return p;
+        return { ...p, lastReadMessageId: kept };
+      });
+    },
+  };
+}
+
 export function createCache() {
   return new InMemoryCache({
     typePolicies: {
@@ -38,8 +61,7 @@ export function createCache() {
       UnreadSummary: { merge: false },
       Chat: {
         fields: {
-          // Participants have no id: each write of a chat brings the whole list, which replaces the old one.
-          participants: { merge: false },
+          participants: participantsKeepingMarkers(),
         },
       },
     },
