@@ -270,6 +270,43 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     }
   });
 
+  it("keeps the chat as the log left it when an answer arrives late: a newer message stays the chat's last", { timeout: 180_000 }, async () => {
+    const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
+    const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
+    const chatId = await directChat(srv.url, ana, ben);
+    await send(srv.url, ana, chatId, 'Lunch today?');
+    const app = await openApp();
+    await app.page.getByLabel('Email').fill(ben.email);
+    await app.page.getByLabel('Password').fill(ben.password);
+    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    const item = app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
+    await item.click();
+    await app.page.getByTestId('message').filter({ hasText: 'Lunch today?' }).waitFor(WAIT);
+
+    // Ben's network is slow: Ana's answer, sent after his message, reaches his socket before the
+    // answer to his send does. That answer must not make his message the chat's last again.
+    const added = app.updates('MessageAddedUpdate');
+    await app.page.route('**/graphql', async (route) => {
+      if (!route.request().postData()?.includes('mutation SendMessage')) return route.fallback();
+      const response = await route.fetch();
+      await send(srv.url, ana, chatId, 'Noon works');
+      // His own message's entry, then Ana's.
+      await expect.poll(() => app.updates('MessageAddedUpdate'), WAIT).toBeGreaterThanOrEqual(added + 2).catch(() => undefined);
+      await route.fulfill({ response });
+    });
+    const box = app.page.getByLabel('Message', { exact: true });
+    await box.fill('Sure, when?');
+    await box.press('Enter');
+    // Answered: his message has its id (and actions) and Ana's is below it.
+    await app.page.getByTestId('message').filter({ hasText: 'Sure, when?' }).getByRole('button', { name: 'Reply', exact: true }).waitFor(WAIT);
+    await app.page.getByTestId('message').filter({ hasText: 'Noon works' }).waitFor(WAIT);
+    expect(app.updates('MessageAddedUpdate')).toBeGreaterThanOrEqual(added + 2);
+    await app.page.unroute('**/graphql');
+    await item.getByText('Noon works').waitFor(WAIT);
+    expect(await item.textContent()).not.toContain('Sure, when?');
+    expect(app.errors).toEqual([]);
+  });
+
   it('pages history upwards as the reader scrolls, and shows edits and deletions as they land', { timeout: 180_000 }, async () => {
     const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
     const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });

@@ -36,6 +36,20 @@ export function insertMessage(cache: ApolloCache, message: MessageFieldsFragment
   });
 }
 
+/**
+ * Shows a message being sent as its chat's last, in the list. Written in the optimistic layer
+ * only: once the answer comes, the layer goes, and the chat is what the log's entries made it.
+ */
+export function showAsLast(cache: ApolloCache, message: Pick<MessageFieldsFragment, 'id' | 'chatId' | 'sentAt'>) {
+  cache.modify({
+    id: cache.identify({ __typename: 'Chat', id: message.chatId }),
+    fields: {
+      lastMessage: (_last, { toReference }) => toReference({ __typename: 'Message', id: message.id }),
+      lastActivityAt: () => message.sentAt,
+    },
+  });
+}
+
 /** Adds a chat to the cached chat list when it is not there yet (a new chat, or one beyond the loaded pages). */
 export function listChat(cache: ApolloCache, chat: Pick<ChatFieldsFragment, 'id'>) {
   const ref = cache.identify({ __typename: 'Chat', id: chat.id });

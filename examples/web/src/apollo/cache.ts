@@ -25,8 +25,8 @@ function chatsByActivity(): FieldPolicy {
 /**
  * Participants have no id: each write of a chat brings the whole list, which replaces the old
  * one — except that a read marker never moves back. Answers and entries can arrive out of the
- * order they were made in (a slow answer to a send, computed before a read receipt the socket
- * already brought): the older list must not take the receipt's "Seen" back.
+ * order they were made in (a slow answer to `markChatRead`, whose list was read before a receipt
+ * the socket already brought): the older list must not take the receipt's "Seen" back.
  */
 function participantsKeepingMarkers(): FieldPolicy<StoreObject[]> {
   return {

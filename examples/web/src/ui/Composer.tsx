@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { getAuth } from '../apollo/auth';
-import { insertMessage, listChat } from '../apollo/cache-updates';
+import { insertMessage, listChat, showAsLast } from '../apollo/cache-updates';
 import {
   EditMessageDocument,
   SendMessageDocument,
@@ -43,6 +43,8 @@ export function Composer({ chat, editing, onEditDone, replyingTo, onReplyDone }:
       if (!data) return;
       insertMessage(cache, data.sendMessage);
       listChat(cache, data.sendMessage.chat);
+      // Until the answer comes (in the optimistic layer only), the list shows it as the chat's last.
+      if (data.sendMessage.id.startsWith('pending-')) showAsLast(cache, data.sendMessage);
     },
   });
   const [editMessage] = useMutation(EditMessageDocument);
@@ -197,7 +199,7 @@ function pending(chat: ChatFieldsFragment, content: string, clientMessageId: str
       replyTo: quoted ?? null,
       attachments,
       reactions: [],
-      chat: { ...chat, lastActivityAt: now, lastMessage: message },
+      chat: { __typename: 'Chat', id: chat.id },
     },
   };
 }
