@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, not, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { columnsText, rowOf } from '../db/rows.js';
 import { chatLog, chatMemberships, chats, messages, users, type LogRow } from '../db/schema.js';
@@ -97,31 +97,44 @@ const BATCH_HEAD = sql.raw(`h.hw as "_hw", coalesce((select max(b.xid) from chat
 
 export const readBatchStatement = (from: Position, limit: number) => sql`select ${BATCH_HEAD}, l.* ${batchFrom(from, limit)}`;
 
-// Each looked up by primary key for its own entry (OFFSET 0 keeps the planner from turning a
-// lookup into a join that reads a whole table); columns prefixed, as the entry's own are bare.
-const MESSAGE_ROW = sql.raw(`left join lateral (select ${columnsText(messages, 'm', 'm.')} from messages m where m.id = l.message_id offset 0) m on true`);
-const CHAT_ROW = sql.raw(`left join lateral (select ${columnsText(chats, 'c', 'c.')} from chats c where c.id = l.chat_id offset 0) c on true`);
-const SENDER_ROW = sql.raw(`left join lateral (select ${columnsText(users, 'u', 'u.')} from users u where u.id = l.user_id and l.kind = 'MESSAGE_ADDED' offset 0) u on true`);
+/**
+ * Rows of `table` an entry's view shows, read with the entry: looked up by primary key for that
+ * entry alone (OFFSET 0 keeps the planner from turning the lookup into a join that reads the
+ * whole table), their columns prefixed with `alias`, as the entry's own are bare.
+ */
+function readAlong<T extends Table>(table: T, alias: string, on: string) {
+  const prefix = `${alias}.`;
+  return {
+    columns: `${alias}.*`,
+    join: `left join lateral (select ${columnsText(table, alias, prefix)} from ${getTableName(table)} ${alias} where ${on} offset 0) ${alias} on true`,
+    /** Each row once, however many of the batch's entries show it. */
+    rowsOf(rows: Record<string, unknown>[]): T['$inferSelect'][] {
+      const seen = new Set<unknown>();
+      const out: T['$inferSelect'][] = [];
+      for (const r of rows) {
+        const id = r[`${prefix}id`];
+        if (id == null || seen.has(id)) continue;
+        seen.add(id);
+        out.push(rowOf(table, r, prefix));
+      }
+      return out;
+    },
+  };
+}
+
+const MESSAGE = readAlong(messages, 'm', 'm.id = l.message_id');
+const CHAT = readAlong(chats, 'c', 'c.id = l.chat_id');
+// A new message's sender only (no other entry's view shows its author's row).
+const SENDER = readAlong(users, 'u', "u.id = l.user_id and l.kind = 'MESSAGE_ADDED'");
+const ALONG = [MESSAGE, CHAT, SENDER];
+const ALONG_COLUMNS = sql.raw(ALONG.map((a) => a.columns).join(', '));
+const ALONG_JOINS = sql.raw(ALONG.map((a) => a.join).join(' '));
 
 export const readBatchWithRowsStatement = (from: Position, limit: number) =>
-  sql`select ${BATCH_HEAD}, l.*, m.*, c.*, u.* ${batchFrom(from, limit)} ${MESSAGE_ROW} ${CHAT_ROW} ${SENDER_ROW} order by l.xid, l.id`;
+  sql`select ${BATCH_HEAD}, l.*, ${ALONG_COLUMNS} ${batchFrom(from, limit)} ${ALONG_JOINS} order by l.xid, l.id`;
 
-/** Each row once, however many of the batch's entries show it. */
 function relatedOf(rows: Record<string, unknown>[]): Related {
-  const related: Related = { messages: [], chats: [], senders: [] };
-  const seen = new Set<string>();
-  const once = (prefix: string, r: Record<string, unknown>) => {
-    const id = r[`${prefix}id`];
-    if (id == null || seen.has(prefix + String(id))) return false;
-    seen.add(prefix + String(id));
-    return true;
-  };
-  for (const r of rows) {
-    if (once('m.', r)) related.messages.push(rowOf(messages, r, 'm.'));
-    if (once('c.', r)) related.chats.push(rowOf(chats, r, 'c.'));
-    if (once('u.', r)) related.senders.push(rowOf(users, r, 'u.'));
-  }
-  return related;
+  return { messages: MESSAGE.rowsOf(rows), chats: CHAT.rowsOf(rows), senders: SENDER.rowsOf(rows) };
 }
 
 export interface ViewerRead {
