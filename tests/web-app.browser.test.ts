@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Route } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directChat, send } from './helpers/chat.js';
@@ -58,6 +58,11 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
       stillLoadedOnce: () => page.evaluate(() => (globalThis as any).loadedOnce === true),
       /** How many chat log entries of this kind the page's socket has brought. */
       updates: (typename: string) => received.filter((f) => f.payload?.data?.updates?.__typename === typename).length,
+      /** The 👍 count the newest reactions entry the socket brought for the message gives (0 before any). */
+      thumbsUp: (messageId: string) => {
+        const message = received.findLast((f) => f.payload?.data?.updates?.message?.id === messageId && f.payload.data.updates.message.reactions)?.payload.data.updates.message;
+        return (message?.reactions ?? []).find((g: { emoji: string }) => g.emoji === '👍')?.count ?? 0;
+      },
     };
   }
 
@@ -71,6 +76,29 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('tab', { name: /Chats/ }).waitFor(WAIT);
     return email;
+  }
+
+  /**
+   * A slow network: the answer to the page's next `operation` mutation is held, though the server
+   * has run it, until `meanwhile` has run. `answered` resolves once the page has the answer.
+   */
+  async function holdAnswer(page: Page, operation: string, meanwhile: () => Promise<unknown>): Promise<{ answered: Promise<void> }> {
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const hold = async (route: Route) => {
+      if (held || !route.request().postData()?.includes(`mutation ${operation}(`)) return route.fallback();
+      held = true;
+      const response = await route.fetch();
+      await meanwhile();
+      await route.fulfill({ response });
+      release();
+      // Not awaited: it waits for this handler to return.
+      void page.unroute('**/graphql', hold);
+    };
+    await page.route('**/graphql', hold);
+    // In an object: a promise an async function returns is awaited with it.
+    return { answered };
   }
 
   it('lets Ana and Ben meet, chat, see each other typing, and read — all live', { timeout: 180_000 }, async () => {
@@ -125,12 +153,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     // it, and must not take back the "Seen" the receipt brought.
     const benBox = ben.page.getByLabel('Message', { exact: true });
     const receipts = ben.updates('ReadMarkerUpdate');
-    await ben.page.route('**/graphql', async (route) => {
-      if (!route.request().postData()?.includes('mutation SendMessage')) return route.fallback();
-      const response = await route.fetch();
-      await expect.poll(() => ben.updates('ReadMarkerUpdate'), WAIT).toBeGreaterThan(receipts).catch(() => undefined);
-      await route.fulfill({ response });
-    });
+    await holdAnswer(ben.page, 'SendMessage', () => expect.poll(() => ben.updates('ReadMarkerUpdate'), WAIT).toBeGreaterThan(receipts).catch(() => undefined));
     await benBox.pressSequentially('Hello Ana');
     await hasText(ana.page.getByTestId('typing'), 'Ben Okafor is typing…');
     mkdirSync(OUTPUT, { recursive: true });
@@ -140,7 +163,6 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await ana.page.getByTestId('typing').waitFor({ state: 'detached', ...WAIT });
     await hasText(ben.page.getByTestId('seen'), 'Seen'); // Ana has the chat open: she read it at once.
     expect(ben.updates('ReadMarkerUpdate')).toBeGreaterThan(receipts);
-    await ben.page.unroute('**/graphql');
 
     // A message while Ben has the chat open is read at once: Ana's "Seen" moves to it.
     await anaBox.fill('Great to see you here!');
@@ -286,13 +308,10 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     // Ben's network is slow: Ana's answer, sent after his message, reaches his socket before the
     // answer to his send does. That answer must not make his message the chat's last again.
     const added = app.updates('MessageAddedUpdate');
-    await app.page.route('**/graphql', async (route) => {
-      if (!route.request().postData()?.includes('mutation SendMessage')) return route.fallback();
-      const response = await route.fetch();
+    await holdAnswer(app.page, 'SendMessage', async () => {
       await send(srv.url, ana, chatId, 'Noon works');
       // His own message's entry, then Ana's.
       await expect.poll(() => app.updates('MessageAddedUpdate'), WAIT).toBeGreaterThanOrEqual(added + 2).catch(() => undefined);
-      await route.fulfill({ response });
     });
     const box = app.page.getByLabel('Message', { exact: true });
     await box.fill('Sure, when?');
@@ -301,9 +320,70 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await app.page.getByTestId('message').filter({ hasText: 'Sure, when?' }).getByRole('button', { name: 'Reply', exact: true }).waitFor(WAIT);
     await app.page.getByTestId('message').filter({ hasText: 'Noon works' }).waitFor(WAIT);
     expect(app.updates('MessageAddedUpdate')).toBeGreaterThanOrEqual(added + 2);
-    await app.page.unroute('**/graphql');
     await item.getByText('Noon works').waitFor(WAIT);
     expect(await item.textContent()).not.toContain('Sure, when?');
+    expect(app.errors).toEqual([]);
+  });
+
+  it('keeps reactions as the log left them when the answer to a reaction or an edit arrives late', { timeout: 180_000 }, async () => {
+    const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
+    const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
+    const chatId = await directChat(srv.url, ana, ben);
+    const question = await send(srv.url, ana, chatId, 'Friday or Saturday?');
+    const app = await openApp();
+    await app.page.getByLabel('Email').fill(ben.email);
+    await app.page.getByLabel('Password').fill(ben.password);
+    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click();
+    const bubble = app.page.locator(`[data-message-id="${question.id}"]`);
+    await bubble.waitFor(WAIT);
+    const anaReacts = async (messageId: string) => {
+      const res = await gql(srv.url, `mutation($id: ID!) { addReaction(messageId: $id, emoji: "👍") { id } }`, { id: messageId }, ana.token);
+      expect(res.errors).toBeUndefined();
+    };
+
+    // Ben reacts; Ana reacts right after him, and the entry with both their reactions reaches his
+    // socket before the answer to his own does.
+    const reactions = app.updates('ReactionsChangedUpdate');
+    const reaction = await holdAnswer(app.page, 'AddReaction', async () => {
+      await anaReacts(question.id);
+      await expect.poll(() => app.thumbsUp(question.id), WAIT).toBe(2).catch(() => undefined);
+    });
+    await bubble.getByRole('button', { name: 'React', exact: true }).click();
+    await bubble.getByRole('button', { name: 'React with 👍' }).click();
+    // His own reaction shows at once, pressed.
+    await expect.poll(() => bubble.getByTestId('reaction').getAttribute('aria-pressed'), WAIT).toBe('true');
+    await reaction.answered;
+    expect(app.updates('ReactionsChangedUpdate')).toBeGreaterThan(reactions);
+    expect(app.thumbsUp(question.id)).toBe(2);
+
+    // He answers, then edits his answer; Ana reacts to it while the edit's answer is on its way.
+    const box = app.page.getByLabel('Message', { exact: true });
+    await box.fill('Sat works');
+    await box.press('Enter');
+    const answer = app.page.getByTestId('message').filter({ hasText: 'Sat works' });
+    await answer.getByRole('button', { name: 'Reply', exact: true }).waitFor(WAIT);
+    const answerId = (await answer.getAttribute('data-message-id'))!;
+    const edit = await holdAnswer(app.page, 'EditMessage', async () => {
+      await anaReacts(answerId);
+      await expect.poll(() => app.thumbsUp(answerId), WAIT).toBe(1).catch(() => undefined);
+    });
+    await answer.getByRole('button', { name: 'Edit', exact: true }).click();
+    await box.fill('Sat works, 7pm');
+    await box.press('Enter');
+    await edit.answered;
+    expect(app.thumbsUp(answerId)).toBe(1);
+    await hasText(answer.locator('.text'), 'Sat works, 7pm');
+    await answer.getByText('edited ·').waitFor(WAIT);
+
+    // Both answers have been applied (a message sent after them is answered after them).
+    await box.fill('See you then');
+    await box.press('Enter');
+    await app.page.getByTestId('message').filter({ hasText: 'See you then' }).getByRole('button', { name: 'Reply', exact: true }).waitFor(WAIT);
+    await hasText(bubble.getByTestId('reaction'), '👍2');
+    expect(await bubble.getByTestId('reaction').getAttribute('aria-pressed')).toBe('true');
+    await hasText(answer.getByTestId('reaction'), '👍1');
+    expect(await answer.getByTestId('reaction').getAttribute('aria-pressed')).toBe('false');
     expect(app.errors).toEqual([]);
   });
 

@@ -1,12 +1,14 @@
-import type { InMemoryCache } from '@apollo/client';
+import { gql, type InMemoryCache } from '@apollo/client';
 import { describe, expect, it } from 'vitest';
-import { ChatFieldsFragmentDoc, type ChatFieldsFragment } from '../examples/web/src/gql/graphql.js';
+import { ChatFieldsFragmentDoc, type ChatFieldsFragment, type ReactionFieldsFragment } from '../examples/web/src/gql/graphql.js';
 
 // The app's modules import one another without extensions, as its bundler resolves them; this
 // project's type-check (node16) does not, so the module is loaded by a path it does not follow.
 // The web app is type-checked on its own (examples.test.ts).
 const cacheModule = '../examples/web/src/apollo/cache.ts';
 const { createCache } = (await import(cacheModule)) as { createCache: () => InMemoryCache };
+const updatesModule = '../examples/web/src/apollo/cache-updates.ts';
+const { applyOwnReaction } = (await import(updatesModule)) as { applyOwnReaction: (cache: InMemoryCache, messageId: string, emoji: string, add: boolean) => void };
 
 /**
  * The web app's cache policies, on Apollo's own InMemoryCache: what a write of a chat does to
@@ -54,5 +56,46 @@ describe("the web app's cache", () => {
     // The list itself is the newest write's: someone who left is gone, a newcomer is there.
     write({ 1: '100', 4: null });
     expect(read()).toEqual({ 1: '100', 4: null });
+  });
+
+  it("applies the viewer's own reaction to the groups cached, once, however the answer and the entry are ordered", () => {
+    const cache = createCache();
+    const fragment = gql`
+      fragment Reactions on Message {
+        id
+        reactions {
+          emoji
+          count
+          reactedByMe
+        }
+      }
+    `;
+    type Groups = Record<string, [count: number, mine: boolean]>;
+    const group = (emoji: string, [count, reactedByMe]: [number, boolean]) => ({ __typename: 'ReactionGroup' as const, emoji, count, reactedByMe });
+    /** An entry: the whole list, as the log has it. */
+    const entry = (groups: Groups) =>
+      cache.writeFragment({ fragment, fragmentName: 'Reactions', data: { __typename: 'Message', id: '5', reactions: Object.entries(groups).map(([e, g]) => group(e, g)) } });
+    const read = (): Groups =>
+      Object.fromEntries(
+        cache.readFragment<{ reactions: ReactionFieldsFragment[] }>({ id: 'Message:5', fragment, fragmentName: 'Reactions' })!.reactions.map((g) => [g.emoji, [g.count, g.reactedByMe]]),
+      );
+    const own = (emoji: string, add: boolean) => applyOwnReaction(cache, '5', emoji, add);
+
+    entry({ '👍': [2, false] });
+    // The answer came first: counted on top of what the cache has.
+    own('👍', true);
+    own('🎉', true);
+    expect(read()).toEqual({ '👍': [3, true], '🎉': [1, true] });
+    // An entry came first and already counts it (with someone else's newer one): left as it is.
+    entry({ '👍': [4, true], '🎉': [1, true] });
+    own('👍', true);
+    expect(read()).toEqual({ '👍': [4, true], '🎉': [1, true] });
+    // Taking one back: the group goes with its last reaction; taking back what is not there changes nothing.
+    own('🎉', false);
+    own('👍', false);
+    own('😮', false);
+    expect(read()).toEqual({ '👍': [3, false] });
+    own('👍', false);
+    expect(read()).toEqual({ '👍': [3, false] });
   });
 });

@@ -6,6 +6,7 @@ import {
   type ContactFieldsFragment,
   type ContactUpdatedSubscription,
   type MessageFieldsFragment,
+  type ReactionFieldsFragment,
 } from '../gql/graphql';
 
 /** Size of a history page; the same in every read of the history, so they share one cache entry. */
@@ -87,4 +88,26 @@ export function applyContactEvent(cache: ApolloCache, { kind, contact }: Contact
     cache.evict({ id: cache.identify({ __typename: 'Contact', id: contact.id }) });
     cache.gc();
   } else listContact(cache, contact);
+}
+
+/**
+ * The viewer's own reaction, added to or removed from a cached message's groups. Run for the
+ * optimistic layer and again with the answer: groups that already show it so (an entry came
+ * first) are left as they are, so it counts once, on top of whatever newer entries brought.
+ */
+export function applyOwnReaction(cache: ApolloCache, messageId: string, emoji: string, add: boolean) {
+  cache.modify<{ reactions: ReactionFieldsFragment[] }>({
+    id: cache.identify({ __typename: 'Message', id: messageId }),
+    fields: { reactions: (groups) => withOwnReaction(groups as ReactionFieldsFragment[], emoji, add) },
+  });
+}
+
+function withOwnReaction(groups: ReactionFieldsFragment[], emoji: string, add: boolean): ReactionFieldsFragment[] {
+  const group = groups.find((g) => g.emoji === emoji);
+  if ((group?.reactedByMe ?? false) === add) return groups;
+  if (!group) {
+    const mine = { __typename: 'ReactionGroup' as const, emoji, count: 1, reactedByMe: true };
+    return [...groups, mine];
+  }
+  return groups.map((g) => (g === group ? { ...g, count: g.count + (add ? 1 : -1), reactedByMe: add } : g)).filter((g) => g.count > 0);
 }

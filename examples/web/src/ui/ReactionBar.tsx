@@ -1,5 +1,7 @@
+import type { ApolloCache } from '@apollo/client';
 import { useMutation } from '@apollo/client/react';
-import { AddReactionDocument, RemoveReactionDocument, type MessageFieldsFragment, type ReactionFieldsFragment } from '../gql/graphql';
+import { applyOwnReaction } from '../apollo/cache-updates';
+import { AddReactionDocument, RemoveReactionDocument, type MessageFieldsFragment } from '../gql/graphql';
 
 /** The few emoji the picker offers; any other one someone used shows up as a group too. */
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -50,25 +52,21 @@ export function ReactionBar({ message, picking, onPicked }: { message: MessageFi
   );
 }
 
-/** Adds or removes the viewer's reaction, shown at once; the answer (the message's groups) replaces the guess. */
+/**
+ * Adds or removes the viewer's reaction, shown at once. The answer carries only the message's id:
+ * the groups as the server had them then, arriving after a newer entry, would put back an older
+ * list. The viewer's own change is applied to the groups the cache holds instead (see
+ * `applyOwnReaction`); the entry that follows every change brings the whole list.
+ */
 function useToggleReaction(message: MessageFieldsFragment) {
   const [addReaction] = useMutation(AddReactionDocument);
   const [removeReaction] = useMutation(RemoveReactionDocument);
   return (emoji: string) => {
-    const mine = message.reactions.some((g) => g.emoji === emoji && g.reactedByMe);
-    const reactions = toggled(message.reactions, emoji, !mine);
+    const add = !message.reactions.some((g) => g.emoji === emoji && g.reactedByMe);
     const variables = { messageId: message.id, emoji };
-    if (mine) void removeReaction({ variables, optimisticResponse: { removeReaction: { ...message, reactions } } }).catch(() => undefined);
-    else void addReaction({ variables, optimisticResponse: { addReaction: { ...message, reactions } } }).catch(() => undefined);
+    const answer = { __typename: 'Message' as const, id: message.id };
+    const update = (cache: ApolloCache) => applyOwnReaction(cache, message.id, emoji, add);
+    if (add) void addReaction({ variables, optimisticResponse: { addReaction: answer }, update }).catch(() => undefined);
+    else void removeReaction({ variables, optimisticResponse: { removeReaction: answer }, update }).catch(() => undefined);
   };
-}
-
-function toggled(groups: ReactionFieldsFragment[], emoji: string, add: boolean): ReactionFieldsFragment[] {
-  if (!groups.some((g) => g.emoji === emoji)) {
-    const group = { __typename: 'ReactionGroup' as const, emoji, count: 1, reactedByMe: true };
-    return add ? [...groups, group] : groups;
-  }
-  return groups
-    .map((g) => (g.emoji === emoji ? { ...g, count: g.count + (add ? 1 : -1), reactedByMe: add } : g))
-    .filter((g) => g.count > 0);
 }
