@@ -43,6 +43,11 @@ describe('delivery to members only', () => {
     const bTyping = await subscribeReady(hub, client(b!), TYPING, { c: chatId });
     const bReads = await subscribeReady(hub, client(b!), READ, {});
     const aTyping = await subscribeReady(hub, client(a!), TYPING, { c: chatId });
+    // The outsider's own chat, for sentinels; it exists before they subscribe, as typing reaches an
+    // instance only for chats it watches (on NATS, a chat joined a moment ago may not be yet).
+    const [friend] = await users(1);
+    const own = await directChat(srv.url, friend!, outsider!);
+    await settled(db);
     const oc = client(outsider!);
     const spies = [await subscribeReady(hub, oc, MESSAGE_ADDED), await subscribeReady(hub, oc, TYPING), await subscribeReady(hub, oc, READ)];
 
@@ -60,8 +65,6 @@ describe('delivery to members only', () => {
     expect(reads.some((r: any) => r.messageRead.user.id === b!.id && r.messageRead.lastReadMessageId === m.id)).toBe(true);
 
     // Sentinels in the outsider's own chat: once they arrive, anything earlier would have.
-    const [friend] = await users(1);
-    const own = await directChat(srv.url, friend!, outsider!);
     const sentinel = await send(srv.url, friend!, own, 'sentinel');
     await gql(srv.url, `mutation($c: ID!) { setTyping(chatId: $c, isTyping: true) }`, { c: own }, friend!.token);
     await gql(srv.url, `mutation($c: ID!) { markChatRead(chatId: $c) { chatId } }`, { c: own }, friend!.token);
