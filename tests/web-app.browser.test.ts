@@ -80,9 +80,10 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
 
   /**
    * A slow network: the answer to the page's next `operation` mutation is held, though the server
-   * has run it, until `meanwhile` has run. `answered` resolves once the page has the answer.
+   * has run it, until `meanwhile` (given the answer) has run. `answered` resolves once the page
+   * has the answer.
    */
-  async function holdAnswer(page: Page, operation: string, meanwhile: () => Promise<unknown>): Promise<{ answered: Promise<void> }> {
+  async function holdAnswer(page: Page, operation: string, meanwhile: (answer: any) => Promise<unknown>): Promise<{ answered: Promise<void> }> {
     let release!: () => void;
     const answered = new Promise<void>((resolve) => (release = resolve));
     let held = false;
@@ -90,7 +91,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
       if (held || !route.request().postData()?.includes(`mutation ${operation}(`)) return route.fallback();
       held = true;
       const response = await route.fetch();
-      await meanwhile();
+      await meanwhile(await response.json());
       await route.fulfill({ response });
       release();
       // Not awaited: it waits for this handler to return.
@@ -325,7 +326,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     expect(app.errors).toEqual([]);
   });
 
-  it('keeps reactions as the log left them when the answer to a reaction or an edit arrives late', { timeout: 180_000 }, async () => {
+  it('keeps reactions and quotes as the log left them when the answer to a reaction, an edit or a reply arrives late', { timeout: 180_000 }, async () => {
     const ana = await registerUser(srv.url, { firstname: 'Ana', lastname: 'Lima' });
     const ben = await registerUser(srv.url, { firstname: 'Ben', lastname: 'Okafor' });
     const chatId = await directChat(srv.url, ana, ben);
@@ -376,7 +377,27 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     await hasText(answer.locator('.text'), 'Sat works, 7pm');
     await answer.getByText('edited ·').waitFor(WAIT);
 
-    // Both answers have been applied (a message sent after them is answered after them).
+    // Ana asks again and Ben quotes her; while his answer is on its way, she deletes her question
+    // and reacts to his reply.
+    const snacks = await send(srv.url, ana, chatId, 'Bring snacks?');
+    const snacksBubble = app.page.locator(`[data-message-id="${snacks.id}"]`);
+    await snacksBubble.waitFor(WAIT);
+    const deletions = app.updates('MessageDeletedUpdate');
+    let replyId = '';
+    const reply = await holdAnswer(app.page, 'SendMessage', async (sent) => {
+      replyId = sent.data.sendMessage.id;
+      await gql(srv.url, `mutation($id: ID!) { deleteMessage(id: $id) { id } }`, { id: snacks.id }, ana.token);
+      await anaReacts(replyId);
+      await expect.poll(() => app.thumbsUp(replyId) === 1 && app.updates('MessageDeletedUpdate') > deletions, WAIT).toBe(true).catch(() => undefined);
+    });
+    await snacksBubble.getByRole('button', { name: 'Reply', exact: true }).click();
+    await box.fill('Chips');
+    await box.press('Enter');
+    await reply.answered;
+    expect(app.thumbsUp(replyId)).toBe(1);
+    expect(app.updates('MessageDeletedUpdate')).toBeGreaterThan(deletions);
+
+    // The answers have been applied (a message sent after them is answered after them).
     await box.fill('See you then');
     await box.press('Enter');
     await app.page.getByTestId('message').filter({ hasText: 'See you then' }).getByRole('button', { name: 'Reply', exact: true }).waitFor(WAIT);
@@ -384,6 +405,10 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     expect(await bubble.getByTestId('reaction').getAttribute('aria-pressed')).toBe('true');
     await hasText(answer.getByTestId('reaction'), '👍1');
     expect(await answer.getByTestId('reaction').getAttribute('aria-pressed')).toBe('false');
+    const chips = app.page.locator(`[data-message-id="${replyId}"]`);
+    await hasText(chips.getByTestId('reaction'), '👍1');
+    await hasText(chips.getByTestId('reply-preview').locator('.reply-text'), 'Message deleted');
+    await hasText(snacksBubble.locator('.text'), 'Message deleted');
     expect(app.errors).toEqual([]);
   });
 

@@ -2,11 +2,14 @@ import type { ApolloCache, Reference } from '@apollo/client';
 import {
   ContactsDocument,
   HistoryDocument,
+  MessageReactionsFragmentDoc,
+  ReplyFieldsFragmentDoc,
   type ChatFieldsFragment,
   type ContactFieldsFragment,
   type ContactUpdatedSubscription,
   type MessageFieldsFragment,
   type ReactionFieldsFragment,
+  type SendMessageMutation,
 } from '../gql/graphql';
 
 /** Size of a history page; the same in every read of the history, so they share one cache entry. */
@@ -18,6 +21,19 @@ export function compareIds(a: string, b: string): number {
   const nb = /^\d+$/.test(b) ? BigInt(b) : null;
   if (na === null || nb === null) return na === nb ? 0 : na === null ? 1 : -1;
   return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/**
+ * The sender's own message, as its history shows it: the answer to `sendMessage`, with the
+ * reactions and the quoted message as the cache holds them, which entries newer than the answer
+ * may have changed. Null when the quoted message is not cached: the message's own entry brings it.
+ */
+export function asHistoryMessage(cache: ApolloCache, sent: SendMessageMutation['sendMessage']): MessageFieldsFragment | null {
+  const id = cache.identify({ __typename: 'Message', id: sent.id });
+  const reactions = cache.readFragment({ id, fragment: MessageReactionsFragmentDoc, fragmentName: 'MessageReactions' })?.reactions ?? [];
+  const replyTo = sent.replyTo && cache.readFragment({ id: cache.identify({ __typename: 'Message', id: sent.replyTo.id }), fragment: ReplyFieldsFragmentDoc, fragmentName: 'ReplyFields' });
+  if (sent.replyTo && !replyTo) return null;
+  return { ...sent, reactions, replyTo: replyTo ?? null };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { getAuth } from '../apollo/auth';
-import { insertMessage, listChat, showAsLast } from '../apollo/cache-updates';
+import { asHistoryMessage, insertMessage, listChat, showAsLast } from '../apollo/cache-updates';
 import {
   EditMessageDocument,
   SendMessageDocument,
@@ -41,7 +41,8 @@ export function Composer({ chat, editing, onEditDone, replyingTo, onReplyDone }:
   const [sendMessage] = useMutation(SendMessageDocument, {
     update: (cache, { data }) => {
       if (!data) return;
-      insertMessage(cache, data.sendMessage);
+      const message = asHistoryMessage(cache, data.sendMessage);
+      if (message) insertMessage(cache, message);
       listChat(cache, data.sendMessage.chat);
       // Until the answer comes (in the optimistic layer only), the list shows it as the chat's last.
       if (data.sendMessage.id.startsWith('pending-')) showAsLast(cache, data.sendMessage);
@@ -189,16 +190,16 @@ function pending(chat: ChatFieldsFragment, content: string, clientMessageId: str
     height: null,
     thumbnailUrl: null,
   }));
-  const quoted = replyTo && { __typename: 'Message' as const, id: replyTo.id, content: replyTo.content, messageType: replyTo.messageType, deletedAt: replyTo.deletedAt, sender: replyTo.sender };
+  // Only its id: the history shows the quoted message as the cache holds it (asHistoryMessage).
+  const quoted = replyTo && { __typename: 'Message' as const, id: replyTo.id };
   return {
     sendMessage: {
       ...message,
       chatId: chat.id,
       editedAt: null,
       clientMessageId,
-      replyTo: quoted ?? null,
+      replyTo: quoted,
       attachments,
-      reactions: [],
       chat: { __typename: 'Chat', id: chat.id },
     },
   };
