@@ -78,6 +78,12 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     return email;
   }
 
+  async function signIn(page: Page, user: { email: string; password: string }) {
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
   /**
    * A slow network: the answer to the page's next `operation` mutation is held, though the server
    * has run it, until `meanwhile` (given the answer) has run. `answered` resolves once the page
@@ -247,9 +253,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
       });
       const refreshes: string[] = [];
       app.page.on('request', (r) => r.postData()?.includes('mutation RefreshToken') && refreshes.push(r.url()));
-      await app.page.getByLabel('Email').fill(ben.email);
-      await app.page.getByLabel('Password').fill(ben.password);
-      await app.page.getByRole('button', { name: 'Sign in' }).click();
+      await signIn(app.page, ben);
       const item = app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
       await item.filter({ hasText: 'Ana Lima' }).waitFor(WAIT);
 
@@ -299,9 +303,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     const chatId = await directChat(srv.url, ana, ben);
     await send(srv.url, ana, chatId, 'Lunch today?');
     const app = await openApp();
-    await app.page.getByLabel('Email').fill(ben.email);
-    await app.page.getByLabel('Password').fill(ben.password);
-    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(app.page, ben);
     const item = app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`);
     await item.click();
     await app.page.getByTestId('message').filter({ hasText: 'Lunch today?' }).waitFor(WAIT);
@@ -332,9 +334,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     const chatId = await directChat(srv.url, ana, ben);
     const question = await send(srv.url, ana, chatId, 'Friday or Saturday?');
     const app = await openApp();
-    await app.page.getByLabel('Email').fill(ben.email);
-    await app.page.getByLabel('Password').fill(ben.password);
-    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(app.page, ben);
     await app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click();
     const bubble = app.page.locator(`[data-message-id="${question.id}"]`);
     await bubble.waitFor(WAIT);
@@ -419,9 +419,7 @@ describe.skipIf(!available)('the web app (examples/web) in a browser', () => {
     const sent = [];
     for (let i = 1; i <= 70; i++) sent.push(await send(srv.url, ana, chatId, `Message ${i}`));
     const app = await openApp();
-    await app.page.getByLabel('Email').fill(ben.email);
-    await app.page.getByLabel('Password').fill(ben.password);
-    await app.page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(app.page, ben);
     await app.page.locator(`[data-testid="chat-item"][data-chat-id="${chatId}"]`).click();
     const texts = () => app.page.locator('[data-testid="message"] .text').allTextContents();
     await app.page.getByTestId('message').filter({ hasText: 'Message 70' }).waitFor(WAIT);

@@ -1,6 +1,6 @@
-import { gql, type InMemoryCache } from '@apollo/client';
+import type { InMemoryCache } from '@apollo/client';
 import { describe, expect, it } from 'vitest';
-import { ChatFieldsFragmentDoc, type ChatFieldsFragment, type ReactionFieldsFragment } from '../examples/web/src/gql/graphql.js';
+import { ChatFieldsFragmentDoc, MessageReactionsFragmentDoc, type ChatFieldsFragment, type MessageReactionsFragment } from '../examples/web/src/gql/graphql.js';
 
 // The app's modules import one another without extensions, as its bundler resolves them; this
 // project's type-check (node16) does not, so the module is loaded by a path it does not follow.
@@ -60,24 +60,17 @@ describe("the web app's cache", () => {
 
   it("applies the viewer's own reaction to the groups cached, once, however the answer and the entry are ordered", () => {
     const cache = createCache();
-    const fragment = gql`
-      fragment Reactions on Message {
-        id
-        reactions {
-          emoji
-          count
-          reactedByMe
-        }
-      }
-    `;
+    const fragment = { id: 'Message:5', fragment: MessageReactionsFragmentDoc, fragmentName: 'MessageReactions' };
     type Groups = Record<string, [count: number, mine: boolean]>;
     const group = (emoji: string, [count, reactedByMe]: [number, boolean]) => ({ __typename: 'ReactionGroup' as const, emoji, count, reactedByMe });
     /** An entry: the whole list, as the log has it. */
-    const entry = (groups: Groups) =>
-      cache.writeFragment({ fragment, fragmentName: 'Reactions', data: { __typename: 'Message', id: '5', reactions: Object.entries(groups).map(([e, g]) => group(e, g)) } });
+    const entry = (groups: Groups) => {
+      const message = { __typename: 'Message', reactions: Object.entries(groups).map(([e, g]) => group(e, g)) };
+      cache.writeFragment({ ...fragment, data: message });
+    };
     const read = (): Groups =>
       Object.fromEntries(
-        cache.readFragment<{ reactions: ReactionFieldsFragment[] }>({ id: 'Message:5', fragment, fragmentName: 'Reactions' })!.reactions.map((g) => [g.emoji, [g.count, g.reactedByMe]]),
+        cache.readFragment<MessageReactionsFragment>(fragment)!.reactions.map((g) => [g.emoji, [g.count, g.reactedByMe]]),
       );
     const own = (emoji: string, add: boolean) => applyOwnReaction(cache, '5', emoji, add);
 
