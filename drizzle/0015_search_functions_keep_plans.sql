@@ -1,7 +1,7 @@
 -- message_search_document and message_search_text, as before, in PL/pgSQL, whose plans a session
 -- keeps: called from the generated columns, a SQL function is not inlined, and its expression was
--- set up again for every inserted or edited message (half of what storing a message cost
--- PostgreSQL). Every result is the same, so nothing is re-indexed (tests/search-functions.test.ts).
+-- set up again for every inserted or edited message. Every result is the same, so nothing is
+-- re-indexed (tests/search-functions.test.ts).
 CREATE OR REPLACE FUNCTION message_search_document(content text) RETURNS text
   LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 BEGIN
