@@ -3,25 +3,13 @@
  * statements Parley runs for it (membership, the page, the senders) through postgres.js and the
  * same JSON, after checking the same HS256 token; no GraphQL. The run checks the answers match.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { serve } from '../lib/proc.js';
+import { viewerOf } from './viewer.js';
 
 const cursor = (id: number | string) => Buffer.from(`msg:${id}`).toString('base64url');
-
-function viewerOf(header: string | undefined, secret: string): number | null {
-  const token = header?.replace(/^Bearer\s+/i, '') ?? '';
-  const [h, p, s] = token.split('.');
-  if (!h || !p || !s) return null;
-  const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-  const given = Buffer.from(s, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { sub: string; exp: number; iss: string; aud: string };
-  if (claims.iss !== 'parley' || claims.aud !== 'parley' || claims.exp <= Date.now() / 1000) return null;
-  return Number(claims.sub);
-}
 
 serve({
   async listen(databaseUrl: string, secret: string) {

@@ -1,6 +1,12 @@
 import { fanoutSetup, frameTemplate, PER_ROOM, ROOMS } from '../lib/fanout.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
+import { cpuMeter } from '../lib/proc.js';
+import { benchToken, sendStack } from '../lib/send-stack.js';
+import { ceilingWriters } from '../lib/send-statements.js';
 import { median } from '../lib/stats.js';
+
+/** The chats (and their one writer each) of P2's stack ceiling. */
+const STACK_ROOMS = 900_101;
 
 export interface PacedResult {
   p50: number;
@@ -48,6 +54,12 @@ const row: BenchRow = {
     const { rate, note } = ctx.p2Rate ? { rate: ctx.p2Rate, note: 'a fixed rate (--p2-rate)' } : halfLoadRate(ctx);
     ctx.log(`P2: ${rate.toFixed(1)} messages/s to ${ROOMS} rooms`);
     const details: unknown[] = [];
+    const floorRun = async (rep: number) => {
+      const cpu = s.meter('floor');
+      const r = await s.fleet.call<PacedResult>('paced', 'floor', { notify: ctx.database.url }, s.floorSpecs, rate, ctx.window);
+      details.push({ rep, side: 'floor', cpu: cpu(), ...r });
+      return r;
+    };
     const { parley, floor } = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('parley');
@@ -58,12 +70,7 @@ const row: BenchRow = {
         details.push({ rep, side: 'parley', cpu: cpu(), heldBack, ...r });
         return r;
       },
-      async (rep) => {
-        const cpu = s.meter('floor');
-        const r = await s.fleet.call<PacedResult>('paced', 'floor', { notify: ctx.database.url }, s.floorSpecs, rate, ctx.window);
-        details.push({ rep, side: 'floor', cpu: cpu(), ...r });
-        return r;
-      },
+      floorRun,
     );
     const what = 'INSERT + `pg_notify` + LISTEN + raw `ws` send';
     const load = ctx.p2Rate ? 'at a fixed rate' : 'at half load';
@@ -72,6 +79,34 @@ const row: BenchRow = {
       { id: 'P2', metric: `sendMessage → frame p50, ${load}`, ...base, parley: parley.map((r) => r.p50), floor: { what, values: floor.map((r) => r.p50) } },
       { id: 'P2', metric: `sendMessage → frame p99, ${load}`, ...base, parley: parley.map((r) => r.p99), floor: { what, values: floor.map((r) => r.p99) }, target: '≤ 2×', details },
     ];
+
+    // The stack's ceiling: the same paced sendMessage requests answered by the fixed stack alone
+    // (bench/floors/send-stack.ts) in chats of their own, whose wake-ups the floor server turns
+    // into frames: what taking the request through Apollo Server and type-graphql adds.
+    ctx.log(`P2: the stack alone taking sendMessage, ${rate.toFixed(1)} messages/s`);
+    const stack = await sendStack(ctx);
+    await ceilingWriters(ctx.database.url, STACK_ROOMS, ROOMS);
+    const stackSpecs = await Promise.all(s.floorSpecs.map(async (spec, i) => ({ ...spec, chatId: String(STACK_ROOMS + i), senderToken: await benchToken(STACK_ROOMS + i) })));
+    await stack.agent.call('rooms', Object.fromEntries(stackSpecs.map((spec, i) => [spec.chatId, i])));
+    const stackDetails: unknown[] = [];
+    const stackRuns = await ctx.interleave(async (rep) => {
+      const cpu = cpuMeter({ stack: stack.agent.pid, floorServer: s.floor.pid, fleet: s.fleet.pid });
+      const r = await s.fleet.call<PacedResult>('paced', 'floor', { parley: stack.url }, stackSpecs, rate, ctx.window);
+      stackDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
+      return r;
+    }, floorRun);
+    const stackNote = `${base.note}; the fixed stack (Apollo Server, type-graphql, postgres.js) taking the request and running sendMessage's statements, the floor server writing the frames`;
+    for (const at of ['p50', 'p99'] as const) {
+      rows.push({
+        id: 'P2',
+        metric: `stack ceiling: sendMessage → frame ${at}, ${load}`,
+        ...base,
+        note: stackNote,
+        parley: stackRuns.parley.map((r) => r[at]),
+        floor: { what, values: stackRuns.floor.map((r) => r[at]) },
+        ...(at === 'p99' ? { details: stackDetails } : {}),
+      });
+    }
     return rows;
   },
 };

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import postgres from 'postgres';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +6,8 @@ import { findPgbench } from '../lib/database.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
 import type { Window } from '../lib/http.js';
 import { cpuMeter, ownSession } from '../lib/proc.js';
-
-const CONTENT = 'a message of ordinary length, some forty characters';
+import { sendStack } from '../lib/send-stack.js';
+import { ceilingWriters, CONTENT, lockStatement, messageStatement } from '../lib/send-statements.js';
 
 /** The floor's transaction: the message row and its wake-up, in one statement. */
 const script = (shared: boolean) => `\\set chat ${shared ? '1' : ':client_id + 1'}
@@ -16,38 +15,21 @@ with m as (insert into bench_floor_messages (chat_id, sender_id, content) values
 `;
 
 /**
- * What sendMessage asks of PostgreSQL for a plain message, statement for statement as Parley
- * sends them (prepared; BEGIN, the two statements and COMMIT pipelined): the chat's lock, then
- * the sender's message budget and the message, on the condition that the sender may write
- * there, with its chat update, log entry and wake-up.
- * Writer i is user `CEILING_BASE + i` in chat `CEILING_BASE + i`.
- * The wake-up goes to a channel nobody hears, as the floor's does: Parley's own reading of the
- * log would otherwise run on the same cores during the measurement.
+ * sendMessage's statements for pgbench (prepared; BEGIN, the two statements and COMMIT
+ * pipelined, as Parley sends them). Writer i is user `CEILING_BASE + i` in chat `CEILING_BASE + i`.
+ * Parley's own reading of the log would otherwise run on the same cores during the measurement,
+ * so the wake-up goes to a channel nobody hears.
  */
 const CEILING_BASE = 900_001;
 const sendStatements = `\\set chat :client_id + ${CEILING_BASE}
 \\set user :client_id + ${CEILING_BASE}
 \\startpipeline
 begin;
-select pg_advisory_xact_lock(1, :chat);
-with taken as (insert into rate_limits (key, points, expire) select w.key, 1, w.expire from (values ('message-1s:' || :user, now() + interval '1 second', 1000000000)) as w(key, expire, "limit") where 1 <= w."limit" on conflict (key) do update set points = case when rate_limits.expire <= now() then excluded.points else rate_limits.points + excluded.points end, expire = case when rate_limits.expire <= now() then excluded.expire else rate_limits.expire end where rate_limits.expire <= now() or rate_limits.points + excluded.points <= case excluded.key when 'message-1s:' || :user then 1000000000 end returning 1), budget as (select budget_check(count(*), 1) as taken from taken), m as (insert into messages (id, chat_id, sender_id, content, message_type) select (with x as (select (pg_current_xact_id()::text)::bigint * 256 as base) select x.base + coalesce((select max(m.id) - x.base + 1 from messages m where m.id >= x.base and m.id < x.base + 256), 0) from x), :chat, :user, '${CONTENT}', 'TEXT' from budget where case when budget.taken then exists (select 1 from chats c join chat_participants p on p.chat_id = c.id and p.user_id = :user where c.id = :chat and not (not c.is_group and exists (select 1 from contacts k where k.status = 'BLOCKED' and ((k.user_id = :user and k.contact_id = 0) or (k.user_id = 0 and k.contact_id = :user))))) end returning *), c as (update chats set last_message_id = m.id, last_activity_at = m.sent_at, activity_seq = nextval('chat_activity_seq') from m where chats.id = m.chat_id returning chats.id, chats.name, chats.last_message_id, chats.last_activity_at), e as (insert into chat_log (chat_id, user_id, kind, message_id, chat_name, last_message_id, last_activity_at, top_message_id) select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m returning id) select m.*, e.id, pg_notify('bench_ceiling', 'log') from m, e;
+${lockStatement(':chat')};
+${messageStatement(':chat', ':user', `'${CONTENT}'`)};
 commit;
 \\endpipeline
 `;
-
-/** The writers of the ceiling: their own users and chats, far from the ids the API hands out. */
-async function ceilingWriters(databaseUrl: string, writers: number): Promise<void> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    const last = CEILING_BASE + writers - 1;
-    await sql`insert into users (id, firstname, lastname, email, password)
-      select g, 'Ceiling', 'Writer', 'ceiling-' || g || '@example.com', 'x' from generate_series(${CEILING_BASE}::int, ${last}::int) g on conflict do nothing`;
-    await sql`insert into chats (id, name, is_group) select g, 'ceiling ' || g, true from generate_series(${CEILING_BASE}::int, ${last}::int) g on conflict do nothing`;
-    await sql`insert into chat_participants (chat_id, user_id, role) select g, g, 'OWNER' from generate_series(${CEILING_BASE}::int, ${last}::int) g on conflict do nothing`;
-  } finally {
-    await sql.end();
-  }
-}
 
 /** pgbench running `statements` (the floor's by default; a pipelined script needs prepared statements). */
 async function pgbench(bin: string, databaseUrl: string, clients: number, shared: boolean, window: Window, statements?: string): Promise<number> {
@@ -123,7 +105,7 @@ const row: BenchRow = {
     if (bin) {
       for (const writers of [8, 32]) {
         ctx.log(`P3: the database's part of sendMessage, ${writers} writers`);
-        await ceilingWriters(ctx.database.url, writers);
+        await ceilingWriters(ctx.database.url, CEILING_BASE, writers);
         const { parley, floor } = await ctx.interleave(
           () => pgbench(bin, ctx.database.url, writers, false, ctx.window, sendStatements),
           () => pgbench(bin, ctx.database.url, writers, false, ctx.window),
@@ -138,6 +120,35 @@ const row: BenchRow = {
           note: 'no HTTP, GraphQL or Node.js, and no instance reading the log: the most the database work lets sendMessage reach',
         });
       }
+    }
+    // The stack's ceiling: P3's very requests, answered by the fixed stack alone (Apollo Server,
+    // type-graphql, postgres.js) running sendMessage's statements, against the same floor.
+    const { agent: stack, url: stackUrl } = await sendStack(ctx);
+    for (const writers of [8, 32]) {
+      const chats = await ctx.fixtures.ownChats(writers);
+      const specs = chats.map((c) => ({ token: c.members[0]!.token, chatId: c.chatId }));
+      ctx.log(`P3: the stack alone running sendMessage's statements, ${writers} writers`);
+      const details: unknown[] = [];
+      const { parley, floor } = await ctx.interleave(
+        async (rep) => {
+          const cpu = cpuMeter({ stack: stack.pid, load: load.pid });
+          const r = await load.call<{ perSec: number; failed: number }>('sends', stackUrl, specs, ctx.window);
+          if (r.failed) throw new Error(`P3: the stack's server failed ${r.failed} requests`);
+          details.push({ rep, side: 'stack', cpu: cpu() });
+          return r.perSec;
+        },
+        () => (bin ? pgbench(bin, ctx.database.url, writers, false, ctx.window) : load.call<{ perSec: number }>('sqlInserts', ctx.database.url, writers, false, ctx.window).then((r) => r.perSec)),
+      );
+      out.push({
+        id: 'P3',
+        metric: `stack ceiling: Apollo Server + type-graphql + postgres.js running sendMessage's statements, ${writers} writers in their own chats`,
+        unit: '/s',
+        better: 'higher',
+        parley,
+        floor: { what: floorWhat, values: floor },
+        details,
+        note: 'the same requests and statements, no chat log reader, rules, middleware or metrics: the most the fixed stack lets sendMessage reach',
+      });
     }
     return out;
   },
