@@ -194,6 +194,27 @@ describe('the updates subscription', () => {
   });
 });
 
+describe('resuming a subscription after a long absence', () => {
+  it('replays a backlog longer than a subscriber holds at once, in order, then goes live', async () => {
+    const [ben, ...senders] = await parley.newUsers(7, 'Backlog');
+    const group = await parley.newGroup(senders[0]!, [ben!, ...senders.slice(1)], 'Backlog');
+    const after = (await senders[0]!.send(group, 'seen')).id;
+    // More messages than a subscriber's queue holds (1,000), each sender within its budget.
+    const sent = await Promise.all(
+      senders.map(async (s, i) => {
+        const ids: string[] = [];
+        for (let n = 0; n < 184; n++) ids.push((await s.send(group, `${i}-${n}`)).id);
+        return ids;
+      }),
+    );
+    const missed = sent.flat().sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const resumed = await ben!.subscribe(`subscription($a: ID) { messageAdded(after: $a) { id } }`, { a: after });
+    const live = (await senders[0]!.send(group, 'live')).id;
+    const events = await resumed.waitFor(missed.length + 1, 60_000);
+    expect(events.map((e) => e.messageAdded.id)).toEqual([...missed, live]);
+  }, 120_000);
+});
+
 describe('chatUpdated', () => {
   it('brings a new chat to each of its members, with the chat', async () => {
     const [ana, ben] = await parley.newUsers(2, 'N');

@@ -17,6 +17,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private failure: Error | null = null;
   private done = false;
   private consume: ((item: T) => void) | null = null;
+  private consumerBacklog: () => number = () => 0;
 
   constructor(
     private readonly onClose: () => void,
@@ -37,13 +38,22 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
-  /** From now on, items go to `consume` as they are pushed (those already waiting first). */
-  consumeWith(consume: (item: T) => void): void {
+  /**
+   * From now on, items go to `consume` as they are pushed (those already waiting first).
+   * `backlog` is how many it has taken and not yet handled.
+   */
+  consumeWith(consume: (item: T) => void, backlog: () => number = () => 0): void {
     this.consume = consume;
+    this.consumerBacklog = backlog;
     for (const item of this.items.splice(0)) {
       if (this.done) break;
       consume(item);
     }
+  }
+
+  /** Items pushed and not yet handled: waiting here, or taken by the consumer and still in hand. */
+  get backlog(): number {
+    return this.items.length + this.consumerBacklog();
   }
 
   /** Ends the queue with `error`: a consumer waiting in `next()` gets it, or the next to call it does. */

@@ -200,7 +200,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
     private readonly groups: Groups,
   ) {
     this.head = Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
-    source.consumeWith(this.take);
+    source.consumeWith(this.take, () => (this.behind === null ? 0 : this.behind.length + 1));
   }
 
   /** The hub hands one event to many subscribers in a row: one's failure is its own. */

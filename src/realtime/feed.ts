@@ -18,6 +18,11 @@ export interface FeedSpec<T> {
 export type ReplayPage = (after: Position, upTo: Position, limit: number) => Promise<EntryView[]>;
 
 const PAGE = 500;
+/** The first page is small, so that its frames go out soon: every later one waits behind it. */
+const FIRST_PAGE = 100;
+/** A replay's next page is read once the subscriber holds fewer than this of the last. */
+const REFILL_BELOW = 100;
+const CATCH_UP_POLL_MS = 5;
 /** Live entries held while a replay runs; past this the subscriber must resume with its cursor. */
 const MAX_BUFFERED = 10_000;
 
@@ -61,19 +66,51 @@ export class LogFeed<T = unknown> {
     return true;
   }
 
-  /** Gives what came after the start position up to `upTo`, then what arrived meanwhile. */
-  async replay(read: ReplayPage, upTo: Position): Promise<void> {
+  /**
+   * Gives the first page of what came after the start position up to `upTo`; true when more
+   * remains (see `replayRest`). The live entries arriving meanwhile wait until the replay ends.
+   */
+  async replayFirst(read: ReplayPage, upTo: Position): Promise<boolean> {
     try {
-      while (!this.queue.closed && isAfter(upTo, this.position)) {
-        const page = await read(this.position, upTo, PAGE);
-        for (const view of page) this.emit(view);
-        if (page.length < PAGE) break;
-      }
-    } finally {
-      const waiting = this.buffer ?? [];
-      this.buffer = null;
-      for (const view of waiting) this.emit(view);
+      if (await this.replayPage(read, upTo, FIRST_PAGE)) return true;
+    } catch (err) {
+      this.endReplay();
+      throw err;
     }
+    this.endReplay();
+    return false;
+  }
+
+  /**
+   * Gives the rest of the replay, then what arrived meanwhile. Each page is read once the
+   * subscriber has handled all but `REFILL_BELOW` of what it was given: however long the
+   * backlog, the subscriber holds no more than a page of it at a time, and a subscriber that
+   * reconnects often still gets what was read before it went.
+   */
+  async replayRest(read: ReplayPage, upTo: Position): Promise<void> {
+    try {
+      do await this.subscriberCaughtUp();
+      while (await this.replayPage(read, upTo, PAGE));
+    } finally {
+      this.endReplay();
+    }
+  }
+
+  private async replayPage(read: ReplayPage, upTo: Position, limit: number): Promise<boolean> {
+    if (this.queue.closed || !isAfter(upTo, this.position)) return false;
+    const page = await read(this.position, upTo, limit);
+    for (const view of page) this.emit(view);
+    return page.length === limit;
+  }
+
+  private async subscriberCaughtUp(): Promise<void> {
+    while (!this.queue.closed && this.queue.backlog > REFILL_BELOW) await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+  }
+
+  private endReplay(): void {
+    const waiting = this.buffer ?? [];
+    this.buffer = null;
+    for (const view of waiting) this.emit(view);
   }
 
   private emit(view: EntryView): void {

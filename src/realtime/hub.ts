@@ -13,7 +13,7 @@ import { AsyncQueue } from './async-queue.js';
 import { shareAcrossSubscribers } from './event-scope.js';
 import type { EventBus } from './bus/bus.js';
 import type { SignalData } from './bus/signals.js';
-import { LogFeed, type FeedSpec } from './feed.js';
+import { LogFeed, type FeedSpec, type ReplayPage } from './feed.js';
 import { FeedIndex } from './feed-index.js';
 import { Interest } from './interest.js';
 import { LogFollower } from './log-follower.js';
@@ -142,14 +142,19 @@ export class RealtimeHub {
     const feed = new LogFeed<T>(userId, spec, start, () => this.removeFeed(feed as LogFeed), this.options.reactionIntervalMs, now);
     this.feeds.add(feed as LogFeed);
     this.count++;
+    const read: ReplayPage = async (from, to, limit) => {
+      const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
+      const loaders = createSharedLoaders(this.db);
+      const views = await viewEntries(entries, loaders);
+      for (const view of views) shareView(view, loaders);
+      return views;
+    };
     try {
-      await feed.replay(async (from, to, limit) => {
-        const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
-        const loaders = createSharedLoaders(this.db);
-        const views = await viewEntries(entries, loaders);
-        for (const view of views) shareView(view, loaders);
-        return views;
-      }, upTo);
+      // The first page's failure is the subscription's own (the client is told at once); a
+      // longer backlog follows it, a page at a time as the subscriber takes it.
+      if (await feed.replayFirst(read, upTo)) {
+        feed.replayRest(read, upTo).catch((err: unknown) => feed.queue.fail(err instanceof Error ? err : new Error(String(err))));
+      }
     } catch (err) {
       void feed.queue.return();
       throw err;
