@@ -54,10 +54,10 @@ const row: BenchRow = {
     const { rate, note } = ctx.p2Rate ? { rate: ctx.p2Rate, note: 'a fixed rate (--p2-rate)' } : halfLoadRate(ctx);
     ctx.log(`P2: ${rate.toFixed(1)} messages/s to ${ROOMS} rooms`);
     const details: unknown[] = [];
-    const floorRun = async (rep: number) => {
+    const floorRun = (into: unknown[]) => async (rep: number) => {
       const cpu = s.meter('floor');
       const r = await s.fleet.call<PacedResult>('paced', 'floor', { notify: ctx.database.url }, s.floorSpecs, rate, ctx.window);
-      details.push({ rep, side: 'floor', cpu: cpu(), ...r });
+      into.push({ rep, side: 'floor', cpu: cpu(), ...r });
       return r;
     };
     const { parley, floor } = await ctx.interleave(
@@ -70,7 +70,7 @@ const row: BenchRow = {
         details.push({ rep, side: 'parley', cpu: cpu(), heldBack, ...r });
         return r;
       },
-      floorRun,
+      floorRun(details),
     );
     const what = 'INSERT + `pg_notify` + LISTEN + raw `ws` send';
     const load = ctx.p2Rate ? 'at a fixed rate' : 'at half load';
@@ -94,7 +94,7 @@ const row: BenchRow = {
       const r = await s.fleet.call<PacedResult>('paced', 'floor', { parley: stack.url }, stackSpecs, rate, ctx.window);
       stackDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
       return r;
-    }, floorRun);
+    }, floorRun(stackDetails));
     const stackNote = `${base.note}; the fixed stack (Apollo Server, type-graphql, postgres.js) taking the request and running sendMessage's statements, the floor server writing the frames`;
     for (const at of ['p50', 'p99'] as const) {
       rows.push({
