@@ -56,9 +56,13 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return this.items.length + this.consumerBacklog();
   }
 
-  /** Ends the queue with `error`: a consumer waiting in `next()` gets it, or the next to call it does. */
-  fail(error: Error): void {
+  /**
+   * Ends the queue with `reason` (an Error, or what was thrown, wrapped in one): a consumer
+   * waiting in `next()` gets it, or the next to call it does.
+   */
+  fail(reason: unknown): void {
     if (this.done) return;
+    const error = reason instanceof Error ? reason : new Error(String(reason));
     this.items.length = 0;
     const waiting = this.waiting.splice(0);
     if (waiting.length) for (const waiter of waiting) waiter.reject(error);

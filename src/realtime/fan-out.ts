@@ -215,7 +215,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
   };
 
   private readonly fail = (err: unknown): void => {
-    this.source.fail(err instanceof Error ? err : new Error(String(err)));
+    this.source.fail(err);
   };
 
   /** The awaited result came: written, then the events that waited for it are handled. */

@@ -71,14 +71,13 @@ export class LogFeed<T = unknown> {
    * remains (see `replayRest`). The live entries arriving meanwhile wait until the replay ends.
    */
   async replayFirst(read: ReplayPage, upTo: Position): Promise<boolean> {
+    let more = false;
     try {
-      if (await this.replayPage(read, upTo, FIRST_PAGE)) return true;
-    } catch (err) {
-      this.endReplay();
-      throw err;
+      more = await this.replayPage(read, upTo, FIRST_PAGE);
+      return more;
+    } finally {
+      if (!more) this.endReplay();
     }
-    this.endReplay();
-    return false;
   }
 
   /**

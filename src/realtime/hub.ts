@@ -153,7 +153,7 @@ export class RealtimeHub {
       // The first page's failure is the subscription's own (the client is told at once); a
       // longer backlog follows it, a page at a time as the subscriber takes it.
       if (await feed.replayFirst(read, upTo)) {
-        feed.replayRest(read, upTo).catch((err: unknown) => feed.queue.fail(err instanceof Error ? err : new Error(String(err))));
+        feed.replayRest(read, upTo).catch((err: unknown) => feed.queue.fail(err));
       }
     } catch (err) {
       void feed.queue.return();
