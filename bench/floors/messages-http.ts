@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { serve } from '../lib/proc.js';
-import { viewerOf } from './viewer.js';
+import { viewerOf } from './request.js';
 
 const cursor = (id: number | string) => Buffer.from(`msg:${id}`).toString('base64url');
 

@@ -15,7 +15,7 @@ import postgres from 'postgres';
 import { Arg, buildSchema, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { serve } from '../lib/proc.js';
 import { lockStatement, messageStatement } from '../lib/send-statements.js';
-import { viewerOf } from './viewer.js';
+import { readBody, viewerOf } from './request.js';
 
 @InputType()
 class SendMessageInput {
@@ -75,15 +75,6 @@ class SendResolver {
 function wakeUp(chat: number, content: string): [string, string] {
   const room = floorRooms.get(chat);
   return room === undefined ? ['bench_ceiling', 'log'] : ['bench_floor', `${room}:${content}`];
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 serve({

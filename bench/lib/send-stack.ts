@@ -1,4 +1,5 @@
-import { SignJWT } from 'jose';
+import { AccessTokens } from '../../src/auth/access-tokens.js';
+import { RevokedSessions } from '../../src/auth/revoked-sessions.js';
 import type { BenchContext } from './harness.js';
 import { BENCH_JWT_SECRET } from './parley.js';
 import type { Agent } from './proc.js';
@@ -25,14 +26,9 @@ export function sendStack(ctx: BenchContext): Promise<{ agent: Agent; url: strin
   });
 }
 
-/** An access token as Parley signs them, for users made outside its API (ceilingWriters). */
-export function benchToken(userId: number): Promise<string> {
-  return new SignJWT({ sid: `bench-${userId}` })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(String(userId))
-    .setIssuer('parley')
-    .setAudience('parley')
-    .setIssuedAt()
-    .setExpirationTime('1d')
-    .sign(new TextEncoder().encode(BENCH_JWT_SECRET));
+const tokens = new AccessTokens(BENCH_JWT_SECRET, 24 * 3600, new RevokedSessions(24 * 3600));
+
+/** An access token signed by Parley's own signer, for users made outside its API (ceilingWriters). */
+export async function benchToken(userId: number): Promise<string> {
+  return (await tokens.sign(userId, `bench-${userId}`)).token;
 }

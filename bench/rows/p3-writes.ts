@@ -67,11 +67,22 @@ const row: BenchRow = {
     const bin = findPgbench();
     const floorWhat = bin ? 'pgbench, INSERT + `pg_notify`, same clients' : 'INSERT + `pg_notify` through postgres.js, same clients (no pgbench found)';
     const out: RowResult[] = [];
+    /** Each writer's token and chat: a chat of their own, or one for all. */
+    const writersIn = async (writers: number, shared: boolean) => {
+      const chats = shared ? [await ctx.fixtures.sharedChat(writers)] : await ctx.fixtures.ownChats(writers);
+      const members = shared ? chats[0]!.members : chats.map((c) => c.members[0]!);
+      return members.map((m, i) => ({ token: m.token, chatId: chats[shared ? 0 : i]!.chatId }));
+    };
+    /** The floor's rate with `writers` clients, pgbench's or (without it) postgres.js's. */
+    const floorRate = async (writers: number, shared: boolean, rep: number, details: unknown[]) => {
+      if (bin) return pgbench(bin, ctx.database.url, writers, shared, ctx.window);
+      const r = await load.call<{ perSec: number }>('sqlInserts', ctx.database.url, writers, shared, ctx.window);
+      details.push({ rep, side: 'floor' });
+      return r.perSec;
+    };
     for (const shared of [false, true]) {
       for (const writers of [8, 32]) {
-        const chats = shared ? [await ctx.fixtures.sharedChat(writers)] : await ctx.fixtures.ownChats(writers);
-        const members = shared ? chats[0]!.members : chats.map((c) => c.members[0]!);
-        const specs = members.map((m, i) => ({ token: m.token, chatId: chats[shared ? 0 : i]!.chatId }));
+        const specs = await writersIn(writers, shared);
         ctx.log(`P3: ${writers} writers${shared ? ' in one chat' : ' in their own chats'}`);
         const details: unknown[] = [];
         const { parley, floor } = await ctx.interleave(
@@ -81,12 +92,7 @@ const row: BenchRow = {
             details.push({ rep, side: 'parley', cpu: cpu(), failed: r.failed });
             return r.perSec;
           },
-          async (rep) => {
-            if (bin) return pgbench(bin, ctx.database.url, writers, shared, ctx.window);
-            const r = await load.call<{ perSec: number }>('sqlInserts', ctx.database.url, writers, shared, ctx.window);
-            details.push({ rep, side: 'floor' });
-            return r.perSec;
-          },
+          (rep) => floorRate(writers, shared, rep, details),
         );
         out.push({
           id: 'P3',
@@ -125,8 +131,7 @@ const row: BenchRow = {
     // type-graphql, postgres.js) running sendMessage's statements, against the same floor.
     const { agent: stack, url: stackUrl } = await sendStack(ctx);
     for (const writers of [8, 32]) {
-      const chats = await ctx.fixtures.ownChats(writers);
-      const specs = chats.map((c) => ({ token: c.members[0]!.token, chatId: c.chatId }));
+      const specs = await writersIn(writers, false);
       ctx.log(`P3: the stack alone running sendMessage's statements, ${writers} writers`);
       const details: unknown[] = [];
       const { parley, floor } = await ctx.interleave(
@@ -137,7 +142,7 @@ const row: BenchRow = {
           details.push({ rep, side: 'stack', cpu: cpu() });
           return r.perSec;
         },
-        () => (bin ? pgbench(bin, ctx.database.url, writers, false, ctx.window) : load.call<{ perSec: number }>('sqlInserts', ctx.database.url, writers, false, ctx.window).then((r) => r.perSec)),
+        (rep) => floorRate(writers, false, rep, details),
       );
       out.push({
         id: 'P3',
