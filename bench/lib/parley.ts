@@ -48,6 +48,29 @@ export interface ParleyProcess {
   stop(): Promise<void>;
 }
 
+/** What the instance's reader of the chat log did over a stretch of a row (see logReads). */
+export interface LogReads {
+  /** Reads of the log. */
+  reads: number;
+  /** Entries they brought. */
+  entries: number;
+  /** Reads that found committed entries waiting behind a transaction still running. */
+  heldBack: number;
+}
+
+const LOG_COUNTERS = { reads: 'parley_log_reads_total', entries: 'parley_log_entries_read_total', heldBack: 'parley_log_held_back_total' } as const;
+
+/** Starts counting the instance's reads of the log: the function returned says how many since. */
+export async function logReads(parley: ParleyProcess): Promise<() => Promise<LogReads>> {
+  const names = Object.values(LOG_COUNTERS);
+  const count = () => Promise.all(names.map((n) => parley.metric(n)));
+  const before = await count();
+  return async () => {
+    const now = await count();
+    return Object.fromEntries(Object.keys(LOG_COUNTERS).map((k, i) => [k, now[i]! - before[i]!])) as unknown as LogReads;
+  };
+}
+
 /** Parley as `npm start` runs it (node, tsx, src/main.ts), in production mode, on `databaseUrl`. */
 export async function startParley(databaseUrl: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
   const port = await freePort();

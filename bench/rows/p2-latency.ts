@@ -1,5 +1,6 @@
 import { fanoutSetup, frameTemplate, PER_ROOM, ROOMS } from '../lib/fanout.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
+import { logReads } from '../lib/parley.js';
 import { cpuMeter } from '../lib/proc.js';
 import { benchToken, sendStack } from '../lib/send-stack.js';
 import { ceilingWriters } from '../lib/send-statements.js';
@@ -63,11 +64,9 @@ const row: BenchRow = {
     const { parley, floor } = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('parley');
-        // Reads of the log that found committed entries behind a transaction still running.
-        const heldBefore = await ctx.parley.metric('parley_log_held_back_total');
+        const log = await logReads(ctx.parley);
         const r = await s.fleet.call<PacedResult>('paced', 'parley', { parley: ctx.parley.url }, s.specs, rate, ctx.window);
-        const heldBack = (await ctx.parley.metric('parley_log_held_back_total')) - heldBefore;
-        details.push({ rep, side: 'parley', cpu: cpu(), heldBack, ...r });
+        details.push({ rep, side: 'parley', cpu: cpu(), ...(await log()), ...r });
         return r;
       },
       floorRun(details),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { findPgbench } from '../lib/database.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
 import type { Window } from '../lib/http.js';
+import { logReads } from '../lib/parley.js';
 import { cpuMeter, ownSession } from '../lib/proc.js';
 import { sendStack } from '../lib/send-stack.js';
 import { ceilingWriters, CONTENT, lockStatement, messageStatement } from '../lib/send-statements.js';
@@ -88,8 +89,9 @@ const row: BenchRow = {
         const { parley, floor } = await ctx.interleave(
           async (rep) => {
             const cpu = cpuMeter({ parley: ctx.parley.pid, load: load.pid });
+            const log = await logReads(ctx.parley);
             const r = await load.call<{ perSec: number; failed: number }>('sends', ctx.parley.url, specs, ctx.window);
-            details.push({ rep, side: 'parley', cpu: cpu(), failed: r.failed });
+            details.push({ rep, side: 'parley', cpu: cpu(), failed: r.failed, ...(await log()) });
             return r.perSec;
           },
           (rep) => floorRate(writers, shared, rep, details),

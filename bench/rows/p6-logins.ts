@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config.js';
 import type { BenchRow } from '../lib/harness.js';
-import { BENCH_ENV } from '../lib/parley.js';
+import { BENCH_ENV, logReads } from '../lib/parley.js';
 import { childPids, cpuMeter } from '../lib/proc.js';
 import { followNotifications, halfLoadRate, type PacedResult } from './p2-latency.js';
 
@@ -20,11 +20,6 @@ const row: BenchRow = {
     const stormers = (await ctx.fixtures.users(STORM)).map((u) => ({ email: u.email, password: u.password }));
     const [storm, argon] = await Promise.all([ctx.agent('storm', 'bench/agents/load.ts'), ctx.agent('argon2-floor', 'bench/floors/argon2-verify.ts')]);
     const params = loadConfig({ ...process.env, ...BENCH_ENV, ...ctx.parleyEnv, DATABASE_URL: ctx.database.url }).passwords;
-    // Reads of the log that found committed entries behind a transaction still running.
-    const heldBack = async () => {
-      const before = await ctx.parley.metric('parley_log_held_back_total');
-      return async () => (await ctx.parley.metric('parley_log_held_back_total')) - before;
-    };
     const quiet: number[] = [];
     const stormy: number[] = [];
     const logins: number[] = [];
@@ -35,22 +30,22 @@ const row: BenchRow = {
       for (const step of order) {
         if (step === 'quiet') {
           const cpu = cpuMeter({ parley: ctx.parley.pid });
-          const held = await heldBack();
+          const log = await logReads(ctx.parley);
           const r = await s.fleet.call<PacedResult>('paced', 'parley', { parley: ctx.parley.url }, s.specs, rate, ctx.window);
           quiet.push(r.p99);
-          details.push({ rep, step, cpu: cpu(), heldBack: await held(), ...r });
+          details.push({ rep, step, cpu: cpu(), ...(await log()), ...r });
         } else if (step === 'storm') {
           // Parley's password process (src/auth/password-hasher.ts) counts apart.
           const passwords = childPids(ctx.parley.pid)[0];
           const cpu = cpuMeter({ parley: ctx.parley.pid, storm: storm.pid, ...(passwords ? { passwords } : {}) });
-          const held = await heldBack();
+          const log = await logReads(ctx.parley);
           const [r, l] = await Promise.all([
             s.fleet.call<PacedResult>('paced', 'parley', { parley: ctx.parley.url }, s.specs, rate, ctx.window),
             storm.call<{ perSec: number; refused: number; failed: number }>('logins', ctx.parley.url, stormers, ctx.window),
           ]);
           stormy.push(r.p99);
           logins.push(l.perSec);
-          details.push({ rep, step, cpu: cpu(), heldBack: await held(), ...r, logins: l });
+          details.push({ rep, step, cpu: cpu(), ...(await log()), ...r, logins: l });
         } else {
           const cpu = cpuMeter({ argon2: argon.pid });
           const r = await argon.call<{ perSec: number }>('verify', params, STORM, ctx.window);

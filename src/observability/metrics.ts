@@ -94,6 +94,11 @@ export const metrics = {
     help: 'Chat log entries this instance read',
     registers: [registry],
   }),
+  logReads: new client.Counter({
+    name: 'parley_log_reads_total',
+    help: 'Reads of the chat log by this instance (entries read / reads: how many entries one read brings)',
+    registers: [registry],
+  }),
   logHeldBack: new client.Counter({
     name: 'parley_log_held_back_total',
     help: 'Reads of the chat log that found committed entries waiting behind a transaction still running',

@@ -88,6 +88,7 @@ export class LogFollower {
         }
         if (full) this.again = true;
         else this.retryIfHeldBack(batch.heldBack);
+        metrics.logReads.inc();
         metrics.logEntriesRead.inc(batch.entries.length);
       } while (this.again && !this.stopped);
       this.failures = 0;
