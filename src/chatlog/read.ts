@@ -6,7 +6,7 @@ import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
 import type { Related } from './views.js';
 import { hasBlocked } from '../contacts/blocks.js';
-import { executePlain } from '../db/plain-sql.js';
+import { PlainStatement, slot, type Slot, type Slotted } from '../db/plain-sql.js';
 
 /** The one rule for who sees an entry: whoever was in its chat when it was written. */
 const memberAtEntry = (viewerId: number) =>
@@ -74,7 +74,7 @@ export interface Batch {
  * one more round trip between an entry's commit and its frames.
  */
 export async function readBatch(db: DbOrTx, from: Position, limit: number, related = false): Promise<Batch> {
-  const rows = await executePlain<Record<string, unknown>>(db, related ? readBatchWithRowsStatement(from, limit) : readBatchStatement(from, limit));
+  const rows = await (related ? READ_BATCH_WITH_ROWS : READ_BATCH).execute(db, { xid: from.xid, id: from.id, limit });
   const first = rows[0]!;
   const entries = rows.filter((r) => r.id != null);
   return {
@@ -86,7 +86,7 @@ export async function readBatch(db: DbOrTx, from: Position, limit: number, relat
 }
 
 /** The entries after `from` below the mark, as `l`, beside the mark and whether entries wait behind it. */
-const batchFrom = (from: Position, limit: number) => sql`
+const batchFrom = (from: Slotted<Position>, limit: Slot<number>) => sql`
     from (select ${HIGH_WATER} as hw) h left join lateral (
       select * from chat_log
       where (xid, id) > (${from.xid}, ${from.id}) and xid < h.hw
@@ -95,7 +95,7 @@ const batchFrom = (from: Position, limit: number) => sql`
     ) l on true`;
 const BATCH_HEAD = sql.raw(`h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held"`);
 
-export const readBatchStatement = (from: Position, limit: number) => sql`select ${BATCH_HEAD}, l.* ${batchFrom(from, limit)}`;
+export const readBatchStatement = (from: Slotted<Position>, limit: Slot<number>) => sql`select ${BATCH_HEAD}, l.* ${batchFrom(from, limit)}`;
 
 /**
  * Rows of `table` an entry's view shows, read with the entry: looked up by primary key for that
@@ -130,8 +130,13 @@ const ALONG = [MESSAGE, CHAT, SENDER];
 const ALONG_COLUMNS = sql.raw(ALONG.map((a) => a.columns).join(', '));
 const ALONG_JOINS = sql.raw(ALONG.map((a) => a.join).join(' '));
 
-export const readBatchWithRowsStatement = (from: Position, limit: number) =>
+export const readBatchWithRowsStatement = (from: Slotted<Position>, limit: Slot<number>) =>
   sql`select ${BATCH_HEAD}, l.*, ${ALONG_COLUMNS} ${batchFrom(from, limit)} ${ALONG_JOINS} order by l.xid, l.id`;
+
+// Built once (src/db/plain-sql.ts): an instance reads the log about once for every few entries written.
+const BATCH_SLOTS = [{ xid: slot('xid'), id: slot('id') }, slot('limit')] as const;
+const READ_BATCH = new PlainStatement<'xid' | 'id' | 'limit'>(readBatchStatement(...BATCH_SLOTS));
+const READ_BATCH_WITH_ROWS = new PlainStatement<'xid' | 'id' | 'limit'>(readBatchWithRowsStatement(...BATCH_SLOTS));
 
 function relatedOf(rows: Record<string, unknown>[]): Related {
   return { messages: MESSAGE.rowsOf(rows), chats: CHAT.rowsOf(rows), senders: SENDER.rowsOf(rows) };

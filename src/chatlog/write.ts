@@ -70,9 +70,16 @@ export async function closeMembership(tx: Tx, chatId: number, userIds: number[],
  * inserts into chat_log selects this.
  */
 export function wakeUp(tx: Tx, index: 'chats' | 'users', id: number) {
+  return wakes(tx, index, id) ? WAKE_UP : sql``;
+}
+
+/** `wakeUp` for a statement built once (src/db/plain-sql.ts): whether it must select WAKE_UP. */
+export function wakes(tx: Tx, index: 'chats' | 'users', id: number): boolean {
   const unit = announcementsOf(tx);
   unit[index].add(id);
-  return unit.hook.inTransaction ? sql`, pg_notify(${EVENTS_CHANNEL}, ${WAKE})` : sql``;
+  return unit.hook.inTransaction;
 }
+
+export const WAKE_UP = sql`, pg_notify(${EVENTS_CHANNEL}, ${WAKE})`;
 
 const json = (data: unknown) => (data == null ? null : sql`${JSON.stringify(data)}::jsonb`);

@@ -4,7 +4,7 @@ import type { DbOrTx, Tx } from '../db/client.js';
 import { lockChat } from '../db/locks.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { chatParticipants, chats, type ChatRow, type ParticipantRow } from '../db/schema.js';
-import { executePlain } from '../db/plain-sql.js';
+import { executePlain, type Slot } from '../db/plain-sql.js';
 
 export interface Membership {
   chat: ChatRow;
@@ -18,16 +18,16 @@ const CHAT_COLUMNS = columnsOf(chats, 'c', 'c_');
 const PARTICIPANT_COLUMNS = columnsOf(chatParticipants, 'p', 'p_');
 
 /** The other side of a direct chat, from its key ("<smaller id>:<larger id>"). */
-const otherSide = (userId: number) =>
+const otherSide = (userId: Slot<number>) =>
   sql`(case when split_part(c.direct_key, ':', 1)::int = ${userId} then split_part(c.direct_key, ':', 2) else split_part(c.direct_key, ':', 1) end)::int`;
 
 /** A direct chat `c` whose two sides have a block between them, either way. */
-const blockedFor = (userId: number) => sql`(not c.is_group and exists (
+const blockedFor = (userId: Slot<number>) => sql`(not c.is_group and exists (
   select 1 from contacts k where k.status = 'BLOCKED'
     and ((k.user_id = ${userId} and k.contact_id = ${otherSide(userId)}) or (k.user_id = ${otherSide(userId)} and k.contact_id = ${userId}))))`;
 
 /** The chat `c` with the user as its participant `p`. */
-const asParticipant = (chatId: number, userId: number) =>
+const asParticipant = (chatId: Slot<number>, userId: Slot<number>) =>
   sql`chats c join chat_participants p on p.chat_id = c.id and p.user_id = ${userId} where c.id = ${chatId}`;
 
 /**
@@ -46,7 +46,7 @@ export async function requireMember(db: DbOrTx, chatId: number, userId: number, 
  * The same rule as SQL, for a write that checks it in its own statement: the user is a
  * participant and no block stands in the way (`requireMember` + `requireNoBlock`).
  */
-export const mayWrite = (chatId: number, userId: number) =>
+export const mayWrite = (chatId: Slot<number>, userId: Slot<number>) =>
   sql`exists (select 1 from ${asParticipant(chatId, userId)} and not ${blockedFor(userId)})`;
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
-import { executePlain } from './plain-sql.js';
+import { PlainStatement, slot } from './plain-sql.js';
 
 /**
  * Transaction-level advisory locks that put writers of one chat (or one user's contacts) in
@@ -14,8 +14,10 @@ const CHAT = 1;
 const USER = 2;
 const PRESENCE = 3;
 
+const LOCK_CHAT = new PlainStatement<'chatId'>(sql`select pg_advisory_xact_lock(${CHAT}, ${slot('chatId')})`);
+
 export async function lockChat(tx: Tx, chatId: number): Promise<void> {
-  await executePlain(tx, sql`select pg_advisory_xact_lock(${CHAT}, ${chatId})`);
+  await LOCK_CHAT.execute(tx, { chatId });
 }
 
 /** Locks several users, in id order so that two writers never wait on each other crosswise. */

@@ -7,6 +7,7 @@ import type { RateLimitsConfig, RateWindow } from '../config.js';
 import type { Db } from '../db/client.js';
 import { rateLimits } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
+import { slot, type Slot } from '../db/plain-sql.js';
 
 export type LimitName = keyof RateLimitsConfig;
 
@@ -36,6 +37,11 @@ export class Counter {
 
   async clear(key: string): Promise<void> {
     await this.limiter.delete(storedKey(key));
+  }
+
+  /** The most a window may hold. */
+  get limit(): number {
+    return this.limiter.points;
   }
 
   /** `key`'s row in the table, the most it may hold, and how long its window lasts. */
@@ -84,6 +90,7 @@ export async function refund(reservations: Reservation[]): Promise<void> {
  */
 export class RateLimits {
   private readonly named: Record<LimitName, Counter[]>;
+  private readonly budgets = new Map<LimitName, Budget>();
   private sweeping = false;
 
   constructor(
@@ -120,21 +127,14 @@ export class RateLimits {
    * it: nothing is taken anywhere, and the caller answers with `consume`, which refuses with the
    * wait (or takes, if a window ended meanwhile). The take writes: where the transaction takes
    * locks before its first write, run it after them.
+   *
+   * The fragment has slots (src/db/plain-sql.ts) and is the same for every take of `name`:
+   * `values` fills them for one key, at the time of the call.
    */
-  budget(name: LimitName, key: string | number, points = 1): SQL {
-    const windows = this.named[name].map((counter) => counter.window(String(key)));
-    const nowMs = Date.now();
-    const now = new Date(nowMs).toISOString();
-    const rows = windows.map((w) => sql`(${w.key}::varchar, ${new Date(nowMs + w.ms).toISOString()}::timestamptz, ${w.limit}::int)`);
-    const limitOf = sql.join(windows.map((w) => sql` when ${w.key}::varchar then ${w.limit}::int`));
-    return sql`taken as (
-        insert into rate_limits (key, points, expire)
-        select w.key, ${points}::int, w.expire from (values ${sql.join(rows, sql`, `)}) as w(key, expire, "limit")
-        where ${points}::int <= w."limit"
-        on conflict (key) do update set ${restartOrAdd(now)}
-        where rate_limits.expire <= ${now}::timestamptz or rate_limits.points + excluded.points <= case excluded.key${limitOf} end
-        returning 1
-      ), budget as (select budget_check(count(*), ${windows.length}::int) as taken from taken)`;
+  budget(name: LimitName): Budget {
+    let budget = this.budgets.get(name);
+    if (!budget) this.budgets.set(name, (budget = budgetOf(name, this.named[name])));
+    return budget;
   }
 
   /** Spends `points` of every window of `name` for `key`, or fails with RATE_LIMITED. */
@@ -142,6 +142,44 @@ export class RateLimits {
     if (points <= 0) return;
     await reserve(name, this.named[name].map((counter) => ({ counter, key: String(key), points })));
   }
+}
+
+/** A limit's take inside a statement (see RateLimits.budget). */
+export interface Budget {
+  /** The common table expressions, with slots. */
+  sql: SQL;
+  /** What fills the slots to take `points` for `key` now. */
+  values(key: string | number, points?: number): Record<string, unknown>;
+}
+
+/** The slots are named after the limit, so that two budgets could share a statement. */
+function budgetOf(name: LimitName, counters: Counter[]): Budget {
+  const slotOf = (what: string) => slot(`${name}Budget${what}`);
+  const now = slotOf('Now');
+  const points = slotOf('Points');
+  const keys = counters.map((_, i) => slotOf(`Key${i}`));
+  const rows = counters.map((c, i) => sql`(${keys[i]}::varchar, ${slotOf(`Expire${i}`)}::timestamptz, ${c.limit}::int)`);
+  const limitOf = sql.join(counters.map((c, i) => sql` when ${keys[i]}::varchar then ${c.limit}::int`));
+  return {
+    sql: sql`taken as (
+        insert into rate_limits (key, points, expire)
+        select w.key, ${points}::int, w.expire from (values ${sql.join(rows, sql`, `)}) as w(key, expire, "limit")
+        where ${points}::int <= w."limit"
+        on conflict (key) do update set ${restartOrAdd(now)}
+        where rate_limits.expire <= ${now}::timestamptz or rate_limits.points + excluded.points <= case excluded.key${limitOf} end
+        returning 1
+      ), budget as (select budget_check(count(*), ${counters.length}::int) as taken from taken)`,
+    values(key, points = 1) {
+      const nowMs = Date.now();
+      const values: Record<string, unknown> = { [`${name}BudgetNow`]: new Date(nowMs).toISOString(), [`${name}BudgetPoints`]: points };
+      counters.forEach((c, i) => {
+        const w = c.window(String(key));
+        values[`${name}BudgetKey${i}`] = w.key;
+        values[`${name}BudgetExpire${i}`] = new Date(nowMs + w.ms).toISOString();
+      });
+      return values;
+    },
+  };
 }
 
 /**
@@ -172,7 +210,7 @@ class PreparedRateLimiter extends RateLimiterDrizzle {
 }
 
 /** A window's row takes more points, or starts again with them once it has expired. */
-function restartOrAdd(now: string) {
+function restartOrAdd(now: Slot<string>) {
   return sql`points = case when rate_limits.expire <= ${now}::timestamptz then excluded.points else rate_limits.points + excluded.points end,
              expire = case when rate_limits.expire <= ${now}::timestamptz then excluded.expire else rate_limits.expire end`;
 }

@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { executePlain } from '../db/plain-sql.js';
+import { PlainStatement, slot, Statements } from '../db/plain-sql.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
-import { wakeUp } from '../chatlog/write.js';
+import { WAKE_UP, wakes } from '../chatlog/write.js';
 import { applyMentions } from './mentions.js';
 
 export type MessageKind = MessageRow['messageType'];
@@ -48,28 +48,67 @@ export interface NewMessage {
  * caller's transaction.
  */
 export async function appendMessage(tx: Tx, entry: NewMessage): Promise<MessageRow> {
-  const message = await appendMessageIf(tx, entry, sql`true`);
+  const message = await appendMessageIf(tx, entry, UNGUARDED);
   if (!message) throw new Error(`Chat ${entry.chatId} not found for a message`);
   return message;
 }
 
 /**
- * `appendMessage`, if `condition` holds when the statement runs (null when it does not, and
- * nothing is written). The caller can then send it right behind the statements that take the
- * lock and read what it needs, in the same round trip, and check their answers afterwards.
+ * What else a message's statement checks and takes (see appendMessageIf): the statement for
+ * each kind of wake-up, built once (messageStatement), and what fills the guard's own slots.
+ */
+export interface MessageGuard {
+  statement(notify: boolean): PlainStatement;
+  values: Record<string, unknown>;
+}
+
+/** The slots a guard may use that the message itself fills. */
+export const MESSAGE_SLOTS = { chatId: slot('chatId'), senderId: slot('senderId'), clientMessageId: slot('clientMessageId') };
+
+const unguarded = new Statements();
+const UNGUARDED: MessageGuard = { statement: (notify) => unguarded.get(String(notify), () => messageStatement(sql`true`, undefined, notify)), values: {} };
+
+/**
+ * `appendMessage`, if the guard's condition holds when the statement runs (null when it does
+ * not, and nothing is written). The caller can then send it right behind the statements that
+ * take the lock and read what it needs, in the same round trip, and check their answers
+ * afterwards.
+ */
+export async function appendMessageIf(tx: Tx, entry: NewMessage, guard: MessageGuard): Promise<MessageRow | null> {
+  const statement = guard.statement(wakes(tx, 'chats', entry.chatId));
+  const own = {
+    chatId: entry.chatId,
+    senderId: entry.senderId,
+    content: entry.content,
+    messageType: entry.messageType,
+    clientMessageId: entry.clientMessageId ?? null,
+    replyToId: entry.replyToId ?? null,
+  };
+  const [raw] = await statement.execute(tx, own, guard.values);
+  if (!raw) return null;
+  metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
+  const message = rowOf(messages, raw);
+  const added = { id: Number(raw._logId) };
+  if (entry.mentionIds?.length) await applyMentions(tx, message.id, { added: entry.mentionIds, removed: [] }, added.id);
+  return message;
+}
+
+/**
+ * The statement of a message (with slots for it: `chatId`, `senderId`, `content`,
+ * `messageType`, `clientMessageId`, `replyToId`), written if `condition` holds when it runs.
+ * One statement: the message, the chat's activity, and the log entry with the chat as it is
+ * after the change (what appendChatEntry writes for every other change) — one round trip.
  * `budget` (RateLimits.budget) is taken in the same statement, always, and before the condition
  * is looked at: the condition is asked through the budget's row, so that it cannot be hoisted
- * into a filter that PostgreSQL evaluates first.
+ * into a filter that PostgreSQL evaluates first. `notify`: the statement selects the wake-up.
  */
-export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL, budget?: SQL): Promise<MessageRow | null> {
-  // One statement: the message, the chat's activity, and the log entry with the chat as it is
-  // after the change (what appendChatEntry writes for every other change) — one round trip.
-  const wake = wakeUp(tx, 'chats', entry.chatId);
-  const [raw] = await executePlain<Record<string, unknown>>(tx, sql`
+export function messageStatement(condition: SQL, budget: SQL | undefined, notify: boolean): SQL {
+  const s = MESSAGE_SLOTS;
+  return sql`
     with ${budget ? sql`${budget}, ` : sql``}m as (
       insert into messages (id, chat_id, sender_id, content, message_type, client_message_id, reply_to_id)
-      select ${NEXT_MESSAGE_ID}, ${entry.chatId}::int, ${entry.senderId}::int, ${entry.content}::text, ${entry.messageType}::message_type,
-             ${entry.clientMessageId ?? null}::varchar, ${entry.replyToId ?? null}::bigint
+      select ${NEXT_MESSAGE_ID}, ${s.chatId}::int, ${s.senderId}::int, ${slot('content')}::text, ${slot('messageType')}::message_type,
+             ${s.clientMessageId}::varchar, ${slot('replyToId')}::bigint
       ${budget ? sql`from budget where case when budget.taken then ${condition} end` : sql`where ${condition}`}
       returning *
     ), c as (
@@ -81,11 +120,5 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, condition: SQL,
       select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m
       returning id
     )
-    select ${MESSAGE_COLUMNS}, e.id as "_logId"${wake} from m, e`);
-  if (!raw) return null;
-  metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
-  const message = rowOf(messages, raw);
-  const added = { id: Number(raw._logId) };
-  if (entry.mentionIds?.length) await applyMentions(tx, message.id, { added: entry.mentionIds, removed: [] }, added.id);
-  return message;
+    select ${MESSAGE_COLUMNS}, e.id as "_logId"${notify ? WAKE_UP : sql``} from m, e`;
 }

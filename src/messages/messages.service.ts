@@ -1,4 +1,4 @@
-import { and, eq, isNull, max, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, max, sql } from 'drizzle-orm';
 import { lockAsMember, mayWrite, requireMember, requireNoBlock, type Membership } from '../chats/chat-access.js';
 import type { ReceiptView } from '../chatlog/views.js';
 import { appendChatEntry } from '../chatlog/write.js';
@@ -10,7 +10,7 @@ import type { Db, DbOrTx, Tx } from '../db/client.js';
 import { isBudgetRefused, type RateLimits } from '../limits/rate-limits.js';
 import { chatParticipants, chats, messageEdits, messageMentions, messageReactions, messages, type MessageRow } from '../db/schema.js';
 import { changeMessage } from './message-access.js';
-import { appendMessage, appendMessageIf, MESSAGE_COLUMNS, type MessageKind, type NewMessage } from './message-log.js';
+import { appendMessage, appendMessageIf, MESSAGE_COLUMNS, MESSAGE_SLOTS, messageStatement, type MessageGuard, type MessageKind, type NewMessage } from './message-log.js';
 import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
@@ -18,7 +18,7 @@ import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from '
 import { lockChat } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
 import { rowOf } from '../db/rows.js';
-import { executePlain } from '../db/plain-sql.js';
+import { executePlain, Statements } from '../db/plain-sql.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -38,6 +38,8 @@ export class MessagesService {
     /** Files in messages; scripts without a storage send text only. */
     private readonly attachments?: MessageAttachments,
   ) {}
+
+  private readonly plainStatements = new Statements();
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
     const chatId = parseIntId(input.chatId, 'chatId');
@@ -204,7 +206,7 @@ export class MessagesService {
       const [, message] = await commitBehind(this.db, (tx) =>
         Promise.all([
           lockChat(tx, entry.chatId),
-          appendMessageIf(tx, entry, this.mayAppend(entry.chatId, viewerId, entry.clientMessageId), this.limits.budget('message', viewerId)),
+          appendMessageIf(tx, entry, this.plainGuard(viewerId, entry.clientMessageId)),
         ]),
       );
       return message;
@@ -217,10 +219,26 @@ export class MessagesService {
     }
   }
 
-  /** What the insert of a plain message checks itself: the rule of `lockAsMember`, and no retry. */
-  private mayAppend(chatId: number, senderId: number, clientMessageId: string | null | undefined): SQL {
-    if (!clientMessageId) return mayWrite(chatId, senderId);
-    return sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${clientMessageId})`;
+  /**
+   * What the statement of a plain message checks itself: the rule of `lockAsMember`, and no
+   * retry; and the sender's message budget it takes. Its statements are built once (the text
+   * depends on the budget's windows, so on this service's limits, and on whether the message
+   * carries a retry key and how its wake-up goes).
+   */
+  private plainGuard(viewerId: number, clientMessageId: string | null | undefined): MessageGuard {
+    const retry = Boolean(clientMessageId);
+    const budget = this.limits.budget('message');
+    return {
+      statement: (notify) =>
+        this.plainStatements.get(`${retry}:${notify}`, () => {
+          const { chatId, senderId, clientMessageId: retryKey } = MESSAGE_SLOTS;
+          const condition = retry
+            ? sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${retryKey})`
+            : mayWrite(chatId, senderId);
+          return messageStatement(condition, budget.sql, notify);
+        }),
+      values: budget.values(viewerId),
+    };
   }
 
   /**
