@@ -96,6 +96,11 @@ export class RealtimeHub {
     );
   }
 
+  /** This instance's reads of the chat log so far. */
+  get logReads(): number {
+    return this.follower?.reads ?? 0;
+  }
+
   get stats(): HubStats {
     return { subscriptions: this.sideFeeds.reduce((n, f) => n + f.subscriptions, this.count) };
   }

@@ -35,6 +35,7 @@ export class LogFollower {
   private sweep: NodeJS.Timeout | undefined;
   private heldBackRounds = 0;
   private failures = 0;
+  private readCount = 0;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +51,11 @@ export class LogFollower {
 
   get reached(): Position {
     return this.position;
+  }
+
+  /** Reads of the log sent so far (parley_log_reads_total, for this follower alone). */
+  get reads(): number {
+    return this.readCount;
   }
 
   wake(): void {
@@ -76,6 +82,8 @@ export class LogFollower {
     try {
       do {
         this.again = false;
+        this.readCount++;
+        metrics.logReads.inc();
         const batch = await readBatch(this.db, this.position, this.options.batchSize, this.options.withRelated?.() ?? false);
         const full = batch.entries.length === this.options.batchSize;
         const last = batch.entries.at(-1);
@@ -88,7 +96,6 @@ export class LogFollower {
         }
         if (full) this.again = true;
         else this.retryIfHeldBack(batch.heldBack);
-        metrics.logReads.inc();
         metrics.logEntriesRead.inc(batch.entries.length);
       } while (this.again && !this.stopped);
       this.failures = 0;
