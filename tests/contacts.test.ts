@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { blockedAmong } from '../src/contacts/blocks.js';
 import { chatLog, contacts, users, type ContactRow } from '../src/db/schema.js';
 import { errorOf, gql, registerUser, uniqueEmail, type GraphQLResponse, type TestUser } from './helpers/graphql.js';

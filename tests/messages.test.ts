@@ -1,10 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { directChat, groupChat, MESSAGE_FIELDS, send } from './helpers/chat.js';
 import { errorOf, gql, registerUser, type TestUser } from './helpers/graphql.js';
 import { settled } from './helpers/log.js';
-import { testDatabase, useServerAndDatabase } from './helpers/server.js';
+import { useServerAndDatabase } from './helpers/server.js';
 
 const env = useServerAndDatabase();
 

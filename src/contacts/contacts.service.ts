@@ -3,7 +3,7 @@ import { badInput, conflict, notFound } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';
 import { escapeLike } from '../common/like.js';
 import { email as emailRule, text, validate } from '../common/validation.js';
-import type { Db, DbOrTx, Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { contacts, users, type ContactRow, type UserRow } from '../db/schema.js';
 import { ContactEventKind } from '../chatlog/kinds.js';

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { countsAsUnread, mentionsParticipant } from '../chats/unread.js';
 import { badInput, notFound } from '../common/errors.js';
 import { parseIntId } from '../common/ids.js';

@@ -3,7 +3,7 @@ import { CHAT_KINDS } from '../chatlog/kinds.js';
 import { decodePosition } from '../chatlog/position.js';
 import { positionOfMessage } from '../chatlog/read.js';
 import { asUpdate } from '../chatlog/views.js';
-import { badInput, notFound } from '../common/errors.js';
+import { notFound } from '../common/errors.js';
 import { parseId, parseIntId } from '../common/ids.js';
 import type { Db } from '../db/client.js';
 import { feedKinds, type RealtimeHub } from './hub.js';

@@ -4,7 +4,7 @@ import { NATS_STARTUP_WAIT_MS } from '../../config.js';
 import type { Announcements, CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus } from './bus.js';
-import { ALL, topicName, type Signal, type SignalData, type SignalKind, type Topic } from './signals.js';
+import { ALL, topicName, type Signal, type SignalKind, type Topic } from './signals.js';
 
 /** Subjects are `parley.<topic>.<kind>`: `parley.chat.12.log`, `parley.user.7.log`, `parley.all.revocation`. */
 const PREFIX = 'parley';

@@ -5,7 +5,7 @@ import { FAIL_FAST, type Db, type DbOrTx, type Tx } from '../../db/client.js';
 import type { CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
-import type { Signal, SignalData, SignalKind } from './signals.js';
+import type { Signal, SignalKind } from './signals.js';
 
 /** The channel of log wake-ups and typing. */
 export const EVENTS_CHANNEL = 'parley_events';
