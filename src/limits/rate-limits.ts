@@ -44,9 +44,14 @@ export class Counter {
     return this.limiter.points;
   }
 
-  /** `key`'s row in the table, the most it may hold, and how long its window lasts. */
-  window(key: string): { key: string; limit: number; ms: number } {
-    return { key: this.limiter.getKey(storedKey(key)), limit: this.limiter.points, ms: this.limiter.duration * 1000 };
+  /** How long a window lasts. */
+  get windowMs(): number {
+    return this.limiter.duration * 1000;
+  }
+
+  /** `key`'s row in the table. */
+  rowKey(key: string): string {
+    return this.limiter.getKey(storedKey(key));
   }
 }
 
@@ -173,9 +178,8 @@ function budgetOf(name: LimitName, counters: Counter[]): Budget {
       const nowMs = Date.now();
       const values: Record<string, unknown> = { [`${name}BudgetNow`]: new Date(nowMs).toISOString(), [`${name}BudgetPoints`]: points };
       counters.forEach((c, i) => {
-        const w = c.window(String(key));
-        values[`${name}BudgetKey${i}`] = w.key;
-        values[`${name}BudgetExpire${i}`] = new Date(nowMs + w.ms).toISOString();
+        values[`${name}BudgetKey${i}`] = c.rowKey(String(key));
+        values[`${name}BudgetExpire${i}`] = new Date(nowMs + c.windowMs).toISOString();
       });
       return values;
     },
