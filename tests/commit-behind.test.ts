@@ -7,7 +7,7 @@ import { commitBehind, setCommitHook } from '../src/db/transaction.js';
 const database = connectDatabase(inject('databaseUrl'), { max: 1 });
 const observer = connectDatabase(inject('databaseUrl'), { max: 1 });
 const table = `commit_behind_${process.pid}`;
-setCommitHook(database.db, { inTransaction: true, notifyIn: async () => undefined, committed: () => undefined });
+setCommitHook(database.db, { signalsInTransaction: true, notifyIn: async () => undefined, committed: () => undefined });
 
 beforeAll(() => database.sql.unsafe(`create table ${table} (x int not null)`));
 afterAll(async () => {

@@ -124,7 +124,7 @@ describe.skipIf(!available)('three instances on NATS', () => {
     const lossy = connectDatabase(inject('databaseUrl'), { max: 1 });
     try {
       const config = testConfig();
-      const silent = { commitHook: { inTransaction: false, notifyIn: async () => {}, committed: () => {} }, publish: async () => {} };
+      const silent = { commitHook: { signalsInTransaction: false, notifyIn: async () => {}, committed: () => {} }, publish: async () => {} };
       const services = createDataServices({ db: lossy.db, ...createAuthDeps(lossy.db, config, TEST_JWT_SECRET), config, bus: silent });
       const sentAt = Date.now();
       const message = await services.messages.send(Number(writer!.id), { chatId: chat, content: 'unannounced', messageType: 'TEXT' });

@@ -14,7 +14,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import postgres from 'postgres';
 import { Arg, buildSchema, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { serve } from '../lib/proc.js';
-import { lockStatement, messageStatement } from '../lib/send-statements.js';
+import { lockStatement, messageStatement, wakeAfterCommit } from '../lib/send-statements.js';
 import { readBody, viewerOf } from './request.js';
 
 @InputType()
@@ -38,7 +38,8 @@ interface StackContext {
 }
 
 const LOCK = lockStatement('$1::int');
-const SEND = messageStatement('$1::int', '$2::int', '$3', 'pg_notify($4, $5)');
+const SEND = messageStatement('$1::int', '$2::int', '$3');
+const WAKE = wakeAfterCommit('$1', '$2');
 
 /** P2: chats whose messages wake the WebSocket floor, as its numbered rooms (see `rooms`). */
 let floorRooms = new Map<number, number>();
@@ -56,11 +57,15 @@ class SendResolver {
     const chat = Number(input.chatId);
     const c = await ctx.sql.reserve();
     try {
+      // Parley sends its wake-ups after the commit, on their own; here each message of a
+      // floor's room wakes it, pipelined right behind the commit, with the frame's text.
+      const room = floorRooms.get(chat);
       const [, , rows] = await Promise.all([
         c.unsafe('begin'),
         c.unsafe(LOCK, [chat], { prepare: true }),
-        c.unsafe(SEND, [chat, ctx.viewer, input.content, ...wakeUp(chat, input.content)], { prepare: true }),
+        c.unsafe(SEND, [chat, ctx.viewer, input.content], { prepare: true }),
         c.unsafe('commit'),
+        ...(room === undefined ? [] : [c.unsafe(WAKE, ['bench_floor', `${room}:${input.content}`], { prepare: true })]),
       ]);
       const row = rows[0];
       if (!row) throw new Error('Not a member of this chat');
@@ -69,12 +74,6 @@ class SendResolver {
       c.release();
     }
   }
-}
-
-/** The channel and payload of a message's notification: the floor's room, or nobody. */
-function wakeUp(chat: number, content: string): [string, string] {
-  const room = floorRooms.get(chat);
-  return room === undefined ? ['bench_ceiling', 'log'] : ['bench_floor', `${room}:${content}`];
 }
 
 serve({

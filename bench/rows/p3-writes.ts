@@ -18,8 +18,7 @@ with m as (insert into bench_floor_messages (chat_id, sender_id, content) values
 /**
  * sendMessage's statements for pgbench (prepared; BEGIN, the two statements and COMMIT
  * pipelined, as Parley sends them). Writer i is user `CEILING_BASE + i` in chat `CEILING_BASE + i`.
- * Parley's own reading of the log would otherwise run on the same cores during the measurement,
- * so the wake-up goes to a channel nobody hears.
+ * Without Parley's wake-ups, which follow commits one at a time: the most the writes allow.
  */
 const CEILING_BASE = 900_001;
 const sendStatements = `\\set chat :client_id + ${CEILING_BASE}

@@ -66,7 +66,7 @@ export class RevocationChannel implements RevocationPropagation {
   /** Reads the revocations that may still matter; from then on the bus keeps them current. */
   async start(): Promise<void> {
     await this.revoked.reload(this.db);
-    if (this.bus.commitHook.inTransaction) return;
+    if (this.bus.commitHook.signalsInTransaction) return;
     this.sweep = setInterval(() => void this.reload(this.options.sweepMs), this.options.sweepMs);
     this.sweep.unref();
   }

@@ -4,7 +4,6 @@ import { rowOf } from '../db/rows.js';
 import { chatLog, chatMemberships, type LogRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 import { announcementsOf } from '../db/transaction.js';
-import { EVENTS_CHANNEL, WAKE } from '../realtime/bus/postgres.js';
 import type { EntryData, LogKind } from './kinds.js';
 
 type NewEntry<K extends LogKind> = { kind: K; userId?: number | null; messageId?: number | null } & (EntryData[K] extends null
@@ -18,16 +17,13 @@ type NewEntry<K extends LogKind> = { kind: K; userId?: number | null; messageId?
  * the change.
  */
 export async function appendChatEntry<K extends LogKind>(tx: Tx, chatId: number, entry: NewEntry<K>): Promise<LogRow> {
-  const wake = wakeUp(tx, 'chats', chatId);
+  wakeUp(tx, 'chats', chatId);
   const rows = await tx.execute(sql`
-    with e as (
-      insert into chat_log (chat_id, user_id, kind, message_id, data, chat_name, last_message_id, last_activity_at, top_message_id)
-      select c.id, ${entry.userId ?? null}, ${entry.kind}, ${entry.messageId ?? null}, ${json(entry.data)}, c.name, c.last_message_id, c.last_activity_at,
-             (select max(m.id) from messages m where m.chat_id = c.id)
-      from chats c where c.id = ${chatId}
-      returning *
-    )
-    select e.*${wake} from e`);
+    insert into chat_log (chat_id, user_id, kind, message_id, data, chat_name, last_message_id, last_activity_at, top_message_id)
+    select c.id, ${entry.userId ?? null}, ${entry.kind}, ${entry.messageId ?? null}, ${json(entry.data)}, c.name, c.last_message_id, c.last_activity_at,
+           (select max(m.id) from messages m where m.chat_id = c.id)
+    from chats c where c.id = ${chatId}
+    returning *`);
   if (rows.length !== 1) throw new Error(`Chat ${chatId} not found for a log entry`);
   metrics.eventsPublished.inc({ type: entry.kind });
   return rowOf(chatLog, rows[0]!);
@@ -35,13 +31,8 @@ export async function appendChatEntry<K extends LogKind>(tx: Tx, chatId: number,
 
 /** Appends an entry that only `userId` hears (their contact entries). */
 export async function appendUserEntry<K extends LogKind>(tx: Tx, userId: number, entry: NewEntry<K>): Promise<LogRow> {
-  const wake = wakeUp(tx, 'users', userId);
-  const rows = await tx.execute(sql`
-    with e as (
-      insert into chat_log (user_id, kind, data) values (${userId}, ${entry.kind}, ${json(entry.data)})
-      returning *
-    )
-    select e.*${wake} from e`);
+  wakeUp(tx, 'users', userId);
+  const rows = await tx.execute(sql`insert into chat_log (user_id, kind, data) values (${userId}, ${entry.kind}, ${json(entry.data)}) returning *`);
   metrics.eventsPublished.inc({ type: entry.kind });
   return rowOf(chatLog, rows[0]!);
 }
@@ -64,22 +55,11 @@ export async function closeMembership(tx: Tx, chatId: number, userIds: number[],
 }
 
 /**
- * Records what an entry wakes, and gives the NOTIFY for the entry's own statement when the
- * wake-up goes inside the transaction (`, pg_notify(...)`: no extra round trip); otherwise it
- * is published after the commit, and the insert takes no NOTIFY lock. Every statement that
- * inserts into chat_log selects this.
+ * Records what an entry wakes: the instances serving the chat's members (or the user) hear of
+ * it once the transaction commits (src/db/transaction.ts). Every writer of chat_log calls this.
  */
-export function wakeUp(tx: Tx, index: 'chats' | 'users', id: number) {
-  return wakes(tx, index, id) ? WAKE_UP : sql``;
+export function wakeUp(tx: Tx, index: 'chats' | 'users', id: number): void {
+  announcementsOf(tx)[index].add(id);
 }
-
-/** `wakeUp` for a statement built once (src/db/plain-sql.ts): whether it must select WAKE_UP. */
-export function wakes(tx: Tx, index: 'chats' | 'users', id: number): boolean {
-  const unit = announcementsOf(tx);
-  unit[index].add(id);
-  return unit.hook.inTransaction;
-}
-
-export const WAKE_UP = sql`, pg_notify(${EVENTS_CHANNEL}, ${WAKE})`;
 
 const json = (data: unknown) => (data == null ? null : sql`${JSON.stringify(data)}::jsonb`);

@@ -12,17 +12,20 @@ export interface Announcements {
 }
 
 /**
- * How a database's writers announce their work (the event bus decides, src/realtime/bus):
- * inside the transaction, where PostgreSQL's NOTIFY goes out with the commit and never for a
- * rollback, or right after the commit, on a bus outside the database. A publish after commit
- * can be lost (the process dies in between): readers sweep the log, so that costs latency only.
+ * How a database's writers announce their work (the event bus decides, src/realtime/bus).
+ * Wake-ups for log entries always go right after the commit: inside the transaction a NOTIFY
+ * holds PostgreSQL's database-wide NOTIFY lock until the commit is flushed, so every notifying
+ * commit would wait for the one before it. One can be lost (the process dies in between):
+ * readers sweep the log, so that costs latency only. Signals (revocations, presence) go
+ * inside the transaction when the bus is PostgreSQL's, where NOTIFY goes out with the commit
+ * and never for a rollback, or after it, on a bus outside the database.
  */
 export interface CommitHook {
-  /** True: announcements are NOTIFYs sent inside the transaction itself. */
-  readonly inTransaction: boolean;
-  /** Sends `signal` inside `tx` (when `inTransaction`). */
+  /** True: signals are NOTIFYs sent inside the transaction itself. */
+  readonly signalsInTransaction: boolean;
+  /** Sends `signal` inside `tx` (when `signalsInTransaction`). */
   notifyIn(tx: Tx, signal: Signal): Promise<void>;
-  /** Once the transaction committed, with what it announced (when not `inTransaction`). */
+  /** Once the transaction committed, with the chats and users whose entries it wrote, and its signals when not sent inside it. */
   committed(announced: Announcements): void;
 }
 
@@ -54,7 +57,7 @@ export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Prom
     units.set(tx, unit);
     return work(tx);
   });
-  if (!hook.inTransaction && (unit!.chats.size || unit!.users.size || unit!.signals.length)) hook.committed(unit!);
+  if (unit!.chats.size || unit!.users.size || (!hook.signalsInTransaction && unit!.signals.length)) hook.committed(unit!);
   return result;
 }
 
@@ -68,7 +71,7 @@ export function announcementsOf(tx: Tx): Unit {
 /** Announces a signal with the transaction: inside it (NOTIFY) or after its commit. */
 export async function announce(tx: Tx, signal: Signal): Promise<void> {
   const unit = announcementsOf(tx);
-  if (unit.hook.inTransaction) await unit.hook.notifyIn(tx, signal);
+  if (unit.hook.signalsInTransaction) await unit.hook.notifyIn(tx, signal);
   else unit.signals.push(signal);
 }
 

@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { PlainStatement, slot, Statements } from '../db/plain-sql.js';
+import { PlainStatement, slot } from '../db/plain-sql.js';
 import { columnsOf, rowOf } from '../db/rows.js';
 import { messages, type MessageRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
-import { WAKE_UP, wakes } from '../chatlog/write.js';
+import { wakeUp } from '../chatlog/write.js';
 import { applyMentions } from './mentions.js';
 
 export type MessageKind = MessageRow['messageType'];
@@ -54,19 +54,18 @@ export async function appendMessage(tx: Tx, entry: NewMessage): Promise<MessageR
 }
 
 /**
- * What else a message's statement checks and takes (see appendMessageIf): the statement for
- * each kind of wake-up, built once (messageStatement), and what fills the guard's own slots.
+ * What else a message's statement checks and takes (see appendMessageIf): the statement, built
+ * once (messageStatement), and what fills the guard's own slots.
  */
 export interface MessageGuard {
-  statement(notify: boolean): PlainStatement;
+  statement: PlainStatement;
   values: Record<string, unknown>;
 }
 
 /** The slots a guard may use that the message itself fills. */
 export const MESSAGE_SLOTS = { chatId: slot('chatId'), senderId: slot('senderId'), clientMessageId: slot('clientMessageId') };
 
-const unguarded = new Statements();
-const UNGUARDED: MessageGuard = { statement: (notify) => unguarded.get(String(notify), () => messageStatement(sql`true`, undefined, notify)), values: {} };
+const UNGUARDED: MessageGuard = { statement: new PlainStatement(messageStatement(sql`true`, undefined)), values: {} };
 
 /**
  * `appendMessage`, if the guard's condition holds when the statement runs (null when it does
@@ -75,7 +74,7 @@ const UNGUARDED: MessageGuard = { statement: (notify) => unguarded.get(String(no
  * afterwards.
  */
 export async function appendMessageIf(tx: Tx, entry: NewMessage, guard: MessageGuard): Promise<MessageRow | null> {
-  const statement = guard.statement(wakes(tx, 'chats', entry.chatId));
+  wakeUp(tx, 'chats', entry.chatId);
   const own = {
     chatId: entry.chatId,
     senderId: entry.senderId,
@@ -84,7 +83,7 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, guard: MessageG
     clientMessageId: entry.clientMessageId ?? null,
     replyToId: entry.replyToId ?? null,
   };
-  const [raw] = await statement.execute(tx, own, guard.values);
+  const [raw] = await guard.statement.execute(tx, own, guard.values);
   if (!raw) return null;
   metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
   const message = rowOf(messages, raw);
@@ -100,9 +99,9 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, guard: MessageG
  * after the change (what appendChatEntry writes for every other change) — one round trip.
  * `budget` (RateLimits.budget) is taken in the same statement, always, and before the condition
  * is looked at: the condition is asked through the budget's row, so that it cannot be hoisted
- * into a filter that PostgreSQL evaluates first. `notify`: the statement selects the wake-up.
+ * into a filter that PostgreSQL evaluates first.
  */
-export function messageStatement(condition: SQL, budget: SQL | undefined, notify: boolean): SQL {
+export function messageStatement(condition: SQL, budget: SQL | undefined): SQL {
   const s = MESSAGE_SLOTS;
   return sql`
     with ${budget ? sql`${budget}, ` : sql``}m as (
@@ -120,5 +119,5 @@ export function messageStatement(condition: SQL, budget: SQL | undefined, notify
       select c.id, m.sender_id, 'MESSAGE_ADDED', m.id, c.name, c.last_message_id, c.last_activity_at, m.id from c, m
       returning id
     )
-    select ${MESSAGE_COLUMNS}, e.id as "_logId"${notify ? WAKE_UP : sql``} from m, e`;
+    select ${MESSAGE_COLUMNS}, e.id as "_logId" from m, e`;
 }

@@ -223,20 +223,19 @@ export class MessagesService {
    * What the statement of a plain message checks itself: the rule of `lockAsMember`, and no
    * retry; and the sender's message budget it takes. Its statements are built once (the text
    * depends on the budget's windows, so on this service's limits, and on whether the message
-   * carries a retry key and how its wake-up goes).
+   * carries a retry key).
    */
   private plainGuard(viewerId: number, clientMessageId: string | null | undefined): MessageGuard {
     const retry = Boolean(clientMessageId);
     const budget = this.limits.budget('message');
     return {
-      statement: (notify) =>
-        this.plainStatements.get(`${retry}:${notify}`, () => {
-          const { chatId, senderId, clientMessageId: retryKey } = MESSAGE_SLOTS;
-          const condition = retry
-            ? sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${retryKey})`
-            : mayWrite(chatId, senderId);
-          return messageStatement(condition, budget.sql, notify);
-        }),
+      statement: this.plainStatements.get(String(retry), () => {
+        const { chatId, senderId, clientMessageId: retryKey } = MESSAGE_SLOTS;
+        const condition = retry
+          ? sql`${mayWrite(chatId, senderId)} and not exists (select 1 from messages r where r.sender_id = ${senderId} and r.client_message_id = ${retryKey})`
+          : mayWrite(chatId, senderId);
+        return messageStatement(condition, budget.sql);
+      }),
       values: budget.values(viewerId),
     };
   }

@@ -8,7 +8,7 @@ import { startServer, type ConfigOverrides, type TestServer } from './server.js'
  * A server on a database of its own, for what acts on every row of a table (a sweep with a
  * short age would otherwise take other tests' rows).
  */
-export async function isolatedServer(overrides: ConfigOverrides): Promise<{ srv: TestServer; db: Database; stop(): Promise<void> }> {
+export async function isolatedServer(overrides: ConfigOverrides): Promise<{ srv: TestServer; db: Database; url: string; stop(): Promise<void> }> {
   const scratch = await createScratchDatabase(inject('databaseUrl'), 'parley_isolated');
   await runMigrations(scratch.url);
   const srv = await startServer(overrides, scratch.url);
@@ -16,6 +16,7 @@ export async function isolatedServer(overrides: ConfigOverrides): Promise<{ srv:
   return {
     srv,
     db,
+    url: scratch.url,
     async stop() {
       await srv.stop();
       await db.close();

@@ -54,7 +54,7 @@ export class NatsBus extends HandlerRegistry implements EventBus {
   ) {
     super(log);
     this.commitHook = {
-      inTransaction: false,
+      signalsInTransaction: false,
       notifyIn: () => Promise.reject(new Error('NATS announces after the commit')),
       committed: (announced) => this.announce(announced),
     };

@@ -11,7 +11,7 @@ import type { Signal, SignalKind } from './signals.js';
 export const EVENTS_CHANNEL = 'parley_events';
 /** The channel on which instances tell each other of revoked sessions, and acknowledge them. */
 export const REVOCATIONS_CHANNEL = 'parley_session_revocations';
-/** A whole log wake-up: identical payloads fold into one per transaction. */
+/** A log wake-up from a process that does not listen (an instance's names it, see WakeUps). */
 export const WAKE = 'log';
 
 /** The channel of presence changes (batches, up to a few thousand bytes). */
@@ -39,17 +39,69 @@ async function notify(db: DbOrTx, signal: Signal): Promise<void> {
 }
 
 /**
- * Writers NOTIFY inside their transaction: PostgreSQL sends it with the commit and never for a
- * rollback, so nothing is announced that did not happen, nor committed without its announcement.
+ * Log wake-ups, each sent after the commits it announces, one at a time: a commit while one is
+ * on its way asks for one more behind it, so every commit is followed by a NOTIFY sent after it
+ * however many commit meanwhile. A wake-up need not outlive a crash (readers sweep the log), so
+ * its transaction does not wait for its commit to be flushed: PostgreSQL holds the
+ * database-wide NOTIFY lock until then, and every notifying commit in the cluster waits on it.
  */
-export const postgresCommitHook: CommitHook = {
-  inTransaction: true,
-  notifyIn: (tx: Tx, signal: Signal) => notify(tx, signal),
-  committed: () => {},
-};
+export class WakeUps {
+  private sending = false;
+  private more = false;
+  private failing = false;
+
+  constructor(
+    private readonly db: Db,
+    /** The NOTIFY payload: WAKE, or JSON naming the sending instance (which skips its own). */
+    private readonly payload: string,
+    private readonly log?: Logger,
+  ) {}
+
+  wake(): void {
+    if (this.sending) {
+      this.more = true;
+      return;
+    }
+    this.sending = true;
+    this.more = false;
+    this.db
+      .execute(sql`select set_config('synchronous_commit', 'off', true), pg_notify(${EVENTS_CHANNEL}, ${this.payload})`)
+      .then(
+        () => {
+          this.failing = false;
+          metrics.eventsPublished.inc({ type: 'log' });
+        },
+        (err: unknown) => {
+          // The database is away: readers' sweeps bring the entries, a moment later.
+          if (!this.failing) this.log?.warn({ err: { code: (err as { code?: string }).code } }, 'a log wake-up could not be sent');
+          this.failing = true;
+        },
+      )
+      .finally(() => {
+        this.sending = false;
+        if (this.more) this.wake();
+      });
+  }
+}
+
+/**
+ * Signals go inside their transaction: PostgreSQL sends them with the commit and never for a
+ * rollback, so nothing is announced that did not happen, nor committed without its announcement.
+ * Log wake-ups go after it (WakeUps); `local` wakes this instance at once.
+ */
+export function postgresCommitHook(wakeUps: WakeUps, local: () => void = () => {}): CommitHook {
+  return {
+    signalsInTransaction: true,
+    notifyIn: (tx: Tx, signal: Signal) => notify(tx, signal),
+    committed: () => {
+      local();
+      wakeUps.wake();
+    },
+  };
+}
 
 /** What a process that does not listen (a script) needs to send: NOTIFY through its pool. */
-export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresCommitHook, publish: (signal) => notify(db, signal) });
+export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresCommitHook(new WakeUps(db, WAKE)), publish: (signal) => notify(db, signal) });
 
 /**
  * The default bus: PostgreSQL's LISTEN/NOTIFY, no other service. One LISTEN connection per
@@ -60,7 +112,7 @@ export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresC
 export class PostgresBus extends HandlerRegistry implements EventBus {
   readonly kind = 'postgres';
   readonly routesByTopic = false;
-  readonly commitHook = postgresCommitHook;
+  readonly commitHook: CommitHook;
   readonly connectionName: string;
   private sql: postgres.Sql | undefined;
   private listening = false;
@@ -71,10 +123,13 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
     private readonly url: string,
     private readonly db: Db,
     log: Logger,
-    instanceId: string,
+    private readonly instanceId: string,
   ) {
     super(log);
     this.connectionName = listenConnectionName(instanceId);
+    // This instance reads at its own commits, and skips the NOTIFY that then comes back to it.
+    const wakeUps = new WakeUps(db, JSON.stringify({ type: 'log', from: instanceId }), log);
+    this.commitHook = postgresCommitHook(wakeUps, () => this.emit('log', null));
   }
 
   get connected(): boolean {
@@ -153,7 +208,8 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
   private receive(channel: string, payload: string): void {
     if (channel === EVENTS_CHANNEL && payload === WAKE) return this.emit('log', null);
     try {
-      const { type, ...data } = JSON.parse(payload) as { type?: string };
+      const { type, ...data } = JSON.parse(payload) as { type?: string; from?: string };
+      if (type === 'log' && channel === EVENTS_CHANNEL) return data.from === this.instanceId ? undefined : this.emit('log', null);
       if (type && KINDS.has(type) && CHANNELS[type as SignalKind] === channel) return this.emit(type as SignalKind, data);
     } catch {
       // not JSON: reported below

@@ -1,0 +1,79 @@
+import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { connectDatabase } from '../src/db/client.js';
+import { EVENTS_CHANNEL, WakeUps } from '../src/realtime/bus/postgres.js';
+import { groupChat, send } from './helpers/chat.js';
+import { registerUser } from './helpers/graphql.js';
+import { isolatedServer } from './helpers/isolated.js';
+import { subscribeReady, until, wsClient } from './helpers/ws.js';
+
+/** Every notification on the events channel of `url`'s database, in the order they arrive. */
+async function listenTo(url: string) {
+  const payloads: string[] = [];
+  const listener = postgres(url, { max: 1, onnotice: () => {} });
+  await listener.listen(EVENTS_CHANNEL, (payload) => payloads.push(payload));
+  return { payloads, close: () => listener.end({ timeout: 2 }) };
+}
+
+describe('log wake-ups (EVENT_BUS=postgres)', () => {
+  const database = connectDatabase(inject('databaseUrl'), { max: 1 });
+  afterAll(() => database.close());
+
+  it('go one at a time: a burst of commits sends one at once and one behind it', async () => {
+    const listener = await listenTo(inject('databaseUrl'));
+    try {
+      const payload = JSON.stringify({ type: 'log', from: `burst-${process.pid}` });
+      const wakeUps = new WakeUps(database.db, payload);
+      for (let i = 0; i < 50; i++) wakeUps.wake();
+      await until(() => listener.payloads.filter((p) => p === payload).length >= 2, 10_000, 'two wake-ups');
+      // On the pool's one connection, behind anything the burst could still have queued.
+      const sentinel = `sentinel-${process.pid}`;
+      await database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${sentinel})`);
+      await until(() => listener.payloads.includes(sentinel), 10_000, 'the sentinel');
+      expect(listener.payloads.filter((p) => p === payload)).toHaveLength(2);
+      // Later commits are woken again.
+      wakeUps.wake();
+      await until(() => listener.payloads.filter((p) => p === payload).length === 3, 10_000, 'a third wake-up');
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("follow a message's commit, never go inside it; its instance reads at the commit and skips its own NOTIFY", { timeout: 30_000 }, async () => {
+    // A database of its own: no other server's wake-ups. No sweep within the test either: only
+    // the instance's own wake-up at the commit can bring the message to its subscriber.
+    const iso = await isolatedServer({ bus: { kind: 'postgres', sweepMs: 60_000 } });
+    const listener = await listenTo(iso.url);
+    try {
+      const [alice, bob] = [await registerUser(iso.srv.url), await registerUser(iso.srv.url)];
+      const chatId = await groupChat(iso.srv.url, alice, [bob]);
+      const bobs = wsClient(iso.srv.wsUrl, bob.token);
+      const sub = await subscribeReady(iso.srv.server.hub, bobs, `subscription($c: ID!) { messageAdded(chatId: $c) { id content } }`, { c: chatId });
+      let woken = 0;
+      iso.srv.server.bus.on('log', () => woken++);
+      let typing = 0;
+      iso.srv.server.bus.on('typing', () => typing++);
+
+      const message = await send(iso.srv.url, alice, chatId, 'after the commit');
+      await sub.waitFor(1, 10_000);
+      expect(sub.events[0].messageAdded).toEqual({ id: message.id, content: 'after the commit' });
+      const own = JSON.stringify({ type: 'log', from: iso.srv.server.instanceId });
+      await until(() => listener.payloads.includes(own), 10_000, "the instance's wake-up");
+
+      // Notifications reach a listener in commit order: once the instance has heard this one, it
+      // has heard its own wake-up.
+      const at = new Date().toISOString();
+      await iso.db.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ type: 'typing', chatId: 0, userId: 0, isTyping: false, at })})`);
+      await until(() => typing === 1, 10_000, 'the sentinel');
+      // Woken once, at its commit; a NOTIFY from inside the transaction would say plain "log".
+      expect(woken).toBe(1);
+      expect(listener.payloads.filter((p) => p !== own && !p.includes('"typing"'))).toEqual([]);
+      sub.dispose();
+      await bobs.dispose();
+    } finally {
+      await listener.close();
+      await iso.stop();
+    }
+  });
+});
