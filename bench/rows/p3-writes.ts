@@ -1,58 +1,13 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { findPgbench } from '../lib/database.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
-import type { Window } from '../lib/http.js';
 import { logReads } from '../lib/parley.js';
-import { cpuMeter, ownSession } from '../lib/proc.js';
+import { pgbench } from '../lib/pgbench.js';
+import { cpuMeter } from '../lib/proc.js';
 import { sendStack } from '../lib/send-stack.js';
-import { ceilingWriters, CONTENT, lockStatement, messageStatement } from '../lib/send-statements.js';
+import { ceilingScript, ceilingWriters } from '../lib/send-statements.js';
 
-/** The floor's transaction: the message row and its wake-up, in one statement. */
-const script = (shared: boolean) => `\\set chat ${shared ? '1' : ':client_id + 1'}
-with m as (insert into bench_floor_messages (chat_id, sender_id, content) values (:chat, :chat, '${CONTENT}') returning id) select pg_notify('bench_floor', m.id::text) from m;
-`;
-
-/**
- * sendMessage's statements for pgbench (prepared; BEGIN, the two statements and COMMIT
- * pipelined, as Parley sends them). Writer i is user `CEILING_BASE + i` in chat `CEILING_BASE + i`.
- * Without Parley's wake-ups, which follow commits one at a time: the most the writes allow.
- */
+/** The ceiling's writers: user `CEILING_BASE + i` in chat `CEILING_BASE + i`. */
 const CEILING_BASE = 900_001;
-const sendStatements = `\\set chat :client_id + ${CEILING_BASE}
-\\set user :client_id + ${CEILING_BASE}
-\\startpipeline
-begin;
-${lockStatement(':chat')};
-${messageStatement(':chat', ':user', `'${CONTENT}'`)};
-commit;
-\\endpipeline
-`;
-
-/** pgbench running `statements` (the floor's by default; a pipelined script needs prepared statements). */
-async function pgbench(bin: string, databaseUrl: string, clients: number, shared: boolean, window: Window, statements?: string): Promise<number> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'parley-pgbench-'));
-  const file = path.join(dir, 'insert-notify.sql');
-  await fs.writeFile(file, statements ?? script(shared));
-  const protocol = statements ? ['-M', 'prepared'] : [];
-  try {
-    const seconds = String(Math.max(1, Math.round((window.warmupMs + window.windowMs) / 1000)));
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = ownSession(spawn(bin, ['-n', ...protocol, '-f', file, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', seconds, databaseUrl], { detached: true }));
-      let text = '';
-      child.stdout!.on('data', (d) => (text += d));
-      child.stderr!.on('data', (d) => (text += d));
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text}`))));
-    });
-    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
-    if (!tps) throw new Error(`no tps in pgbench output: ${out}`);
-    return Number(tps[1]);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * P3: sendMessage/s from 8 and 32 writers, each in its own chat, then all in one chat; each
@@ -114,7 +69,7 @@ const row: BenchRow = {
         ctx.log(`P3: the database's part of sendMessage, ${writers} writers`);
         await ceilingWriters(ctx.database.url, CEILING_BASE, writers);
         const { parley, floor } = await ctx.interleave(
-          () => pgbench(bin, ctx.database.url, writers, false, ctx.window, sendStatements),
+          () => pgbench(bin, ctx.database.url, writers, false, ctx.window, ceilingScript(CEILING_BASE)),
           () => pgbench(bin, ctx.database.url, writers, false, ctx.window),
         );
         out.push({
