@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
-import { FAIL_FAST, type Db, type DbOrTx, type Tx } from '../../db/client.js';
+import { FAIL_FAST, type Db, type Tx } from '../../db/client.js';
 import type { CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
@@ -33,17 +33,30 @@ const RETRY_MS = [100, 250, 500, 1000, 2000];
 /** A signal as a NOTIFY payload: the bare wake-up, or JSON naming its kind. */
 const encode = (signal: Signal) => (signal.kind === 'log' ? WAKE : JSON.stringify({ type: signal.kind, ...signal.data }));
 
-async function notify(db: DbOrTx, signal: Signal): Promise<void> {
-  await db.execute(sql`select pg_notify(${CHANNELS[signal.kind]}, ${encode(signal)})`);
+/** A signal sent inside the caller's transaction: it goes out with the commit, as durable as the rest. */
+async function notifyIn(tx: Tx, signal: Signal): Promise<void> {
+  await tx.execute(sql`select pg_notify(${CHANNELS[signal.kind]}, ${encode(signal)})`);
   metrics.eventsPublished.inc({ type: signal.kind });
 }
 
 /**
- * Log wake-ups, each sent after the commits it announces, one at a time: a commit while one is
- * on its way asks for one more behind it, so every commit is followed by a NOTIFY sent after it
- * however many commit meanwhile. A wake-up need not outlive a crash (readers sweep the log), so
- * its transaction does not wait for its commit to be flushed: PostgreSQL holds the
- * database-wide NOTIFY lock until then, and every notifying commit in the cluster waits on it.
+ * A NOTIFY in a transaction of its own. PostgreSQL gives a notifying transaction an id and
+ * holds its database-wide NOTIFY lock until the commit is flushed, so every notifying commit
+ * waits for the one before it; a notification need not outlive a crash (what it says is read
+ * from the database, or is ephemeral), so this commit does not wait for its flush.
+ */
+async function notifyAlone(db: Db, channel: string, payload: string, kind: SignalKind): Promise<void> {
+  await db.execute(sql`select set_config('synchronous_commit', 'off', true), pg_notify(${channel}, ${payload})`);
+  metrics.eventsPublished.inc({ type: kind });
+}
+
+const publishAlone = (db: Db, signal: Signal) => notifyAlone(db, CHANNELS[signal.kind], encode(signal), signal.kind);
+
+/**
+ * Log wake-ups, each sent after the commits it announces, one at a time (notifyAlone): a commit
+ * while one is on its way asks for one more behind it, so every commit is followed by a NOTIFY
+ * sent after it however many commit meanwhile. One lost to a crash costs latency: readers
+ * sweep the log.
  */
 export class WakeUps {
   private sending = false;
@@ -64,12 +77,10 @@ export class WakeUps {
     }
     this.sending = true;
     this.more = false;
-    this.db
-      .execute(sql`select set_config('synchronous_commit', 'off', true), pg_notify(${EVENTS_CHANNEL}, ${this.payload})`)
+    notifyAlone(this.db, EVENTS_CHANNEL, this.payload, 'log')
       .then(
         () => {
           this.failing = false;
-          metrics.eventsPublished.inc({ type: 'log' });
         },
         (err: unknown) => {
           // The database is away: readers' sweeps bring the entries, a moment later.
@@ -92,7 +103,7 @@ export class WakeUps {
 export function postgresCommitHook(wakeUps: WakeUps, local: () => void = () => {}): CommitHook {
   return {
     signalsInTransaction: true,
-    notifyIn: (tx: Tx, signal: Signal) => notify(tx, signal),
+    notifyIn,
     committed: () => {
       local();
       wakeUps.wake();
@@ -101,7 +112,7 @@ export function postgresCommitHook(wakeUps: WakeUps, local: () => void = () => {
 }
 
 /** What a process that does not listen (a script) needs to send: NOTIFY through its pool. */
-export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresCommitHook(new WakeUps(db, WAKE)), publish: (signal) => notify(db, signal) });
+export const postgresSender = (db: Db): SignalSender => ({ commitHook: postgresCommitHook(new WakeUps(db, WAKE)), publish: (signal) => publishAlone(db, signal) });
 
 /**
  * The default bus: PostgreSQL's LISTEN/NOTIFY, no other service. One LISTEN connection per
@@ -137,7 +148,7 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
   }
 
   publish(signal: Signal): Promise<void> {
-    return notify(this.db, signal);
+    return publishAlone(this.db, signal);
   }
 
   /** Every instance hears every notification: nothing to watch. */
