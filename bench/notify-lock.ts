@@ -32,6 +32,7 @@ const VARIANTS: Record<CeilingWake, string> = {
   none: 'with no NOTIFY',
   after: 'followed by a NOTIFY of its own, one per transaction',
 };
+const WAKES = Object.keys(VARIANTS) as CeilingWake[];
 
 async function main() {
   const bin = findPgbench();
@@ -43,20 +44,20 @@ async function main() {
   try {
     await ceilingWriters(database.url, WRITERS, Math.max(...clients));
     for (const n of clients) {
-      const row = Object.fromEntries(Object.keys(VARIANTS).map((wake) => [wake, [] as number[]])) as Record<CeilingWake, number[]>;
+      const row = Object.fromEntries(WAKES.map((wake) => [wake, [] as number[]])) as Record<CeilingWake, number[]>;
       for (let rep = 0; rep < Number(values.reps); rep++) {
-        for (const wake of Object.keys(VARIANTS) as CeilingWake[]) {
+        for (const wake of WAKES) {
           row[wake].push(Math.round(await pgbench(bin, database.url, n, false, window, ceilingScript(WRITERS, wake))));
         }
       }
-      for (const wake of Object.keys(VARIANTS) as CeilingWake[]) results.push({ clients: n, wake, perSec: row[wake] });
+      for (const wake of WAKES) results.push({ clients: n, wake, perSec: row[wake] });
     }
   } finally {
     await database.drop();
   }
   console.log(`\n| the message's transaction | ${clients.map((n) => `${n} clients`).join(' | ')} |`);
   console.log(`|---|${clients.map(() => '---|').join('')}`);
-  for (const wake of Object.keys(VARIANTS) as CeilingWake[]) {
+  for (const wake of WAKES) {
     const cells = clients.map((n) => results.find((r) => r.clients === n && r.wake === wake)!.perSec.join(', ') + ' /s');
     console.log(`| ${VARIANTS[wake]} | ${cells.join(' | ')} |`);
   }

@@ -87,8 +87,7 @@ export async function appendMessageIf(tx: Tx, entry: NewMessage, guard: MessageG
   if (!raw) return null;
   metrics.eventsPublished.inc({ type: 'MESSAGE_ADDED' });
   const message = rowOf(messages, raw);
-  const added = { id: Number(raw._logId) };
-  if (entry.mentionIds?.length) await applyMentions(tx, message.id, { added: entry.mentionIds, removed: [] }, added.id);
+  if (entry.mentionIds?.length) await applyMentions(tx, message.id, { added: entry.mentionIds, removed: [] }, Number(raw._logId));
   return message;
 }
 
