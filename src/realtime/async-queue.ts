@@ -18,6 +18,8 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private done = false;
   private consume: ((item: T) => void) | null = null;
   private consumerBacklog: () => number = () => 0;
+  /** Who waits for the backlog to fall (a feed's replay, one page at a time). */
+  private drained: { atMost: number; resolve: () => void } | null = null;
 
   constructor(
     private readonly onClose: () => void,
@@ -49,11 +51,31 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       if (this.done) break;
       consume(item);
     }
+    this.handled();
   }
 
   /** Items pushed and not yet handled: waiting here, or taken by the consumer and still in hand. */
   get backlog(): number {
     return this.items.length + this.consumerBacklog();
+  }
+
+  /**
+   * Resolves once the backlog is at most `atMost`, or the queue has ended: told by the queue
+   * itself and by the consumer (`handled`), never polled. One waiter at a time.
+   */
+  backlogAtMost(atMost: number): Promise<void> {
+    if (this.done || this.backlog <= atMost) return Promise.resolve();
+    this.drained?.resolve();
+    return new Promise((resolve) => (this.drained = { atMost, resolve }));
+  }
+
+  /** A direct consumer handled items it had in hand: its backlog fell. */
+  handled(): void {
+    const drained = this.drained;
+    if (drained && (this.done || this.backlog <= drained.atMost)) {
+      this.drained = null;
+      drained.resolve();
+    }
   }
 
   /**
@@ -71,7 +93,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.items.length) {
+      const value = this.items.shift()!;
+      if (this.drained) this.handled();
+      return Promise.resolve({ value, done: false });
+    }
     if (this.failure) {
       const error = this.failure;
       this.failure = null;
@@ -86,6 +112,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       this.done = true;
       this.onClose();
       for (const waiter of this.waiting.splice(0)) waiter.resolve({ value: undefined, done: true });
+      this.handled();
     }
     return Promise.resolve({ value: undefined, done: true });
   }

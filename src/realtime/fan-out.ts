@@ -228,6 +228,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
       while (waiting.length && this.behind === null) this.handle(waiting.shift());
       // Another result to wait for: the rest keep their place ahead of anything newer.
       if (this.behind !== null) this.behind = waiting;
+      this.source.handled();
     } catch (err) {
       this.fail(err);
     }

@@ -22,7 +22,6 @@ const PAGE = 500;
 const FIRST_PAGE = 100;
 /** A replay's next page is read once the subscriber holds fewer than this of the last. */
 const REFILL_BELOW = 100;
-const CATCH_UP_POLL_MS = 5;
 /** Live entries held while a replay runs; past this the subscriber must resume with its cursor. */
 const MAX_BUFFERED = 10_000;
 
@@ -102,8 +101,8 @@ export class LogFeed<T = unknown> {
     return page.length === limit;
   }
 
-  private async subscriberCaughtUp(): Promise<void> {
-    while (!this.queue.closed && this.queue.backlog > REFILL_BELOW) await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+  private subscriberCaughtUp(): Promise<void> {
+    return this.queue.backlogAtMost(REFILL_BELOW);
   }
 
   private endReplay(): void {
