@@ -1,6 +1,8 @@
+import { asc, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { currentPosition, readBatch } from '../src/chatlog/read.js';
 import { createSharedLoaders } from '../src/context.js';
+import { chatLog } from '../src/db/schema.js';
 import { useParley } from './helpers/scenario.js';
 import { statementsOf } from './helpers/statements.js';
 
@@ -25,6 +27,9 @@ describe("the chat log's entries with their rows", () => {
     // (`from` may come before the group's own entries: an older transaction elsewhere can hold the mark back.)
     const mine = batch.entries.filter((e) => e.chatId === Number(chatId) && e.messageId === Number(sent.id));
     expect(mine.map((e) => e.kind)).toEqual(['MESSAGE_ADDED', 'MESSAGE_EDITED']);
+    // Every column of the entries, as drizzle reads them (the read takes them from arrays, by position).
+    const stored = await parley.db.db.select().from(chatLog).where(inArray(chatLog.id, mine.map((e) => e.id))).orderBy(asc(chatLog.id));
+    expect(mine).toEqual(stored);
     const loaders = createSharedLoaders(parley.db.db);
     const message = await loaders.messageById.load(Number(sent.id));
     expect(message?.content).toBe('first, edited');
@@ -34,8 +39,10 @@ describe("the chat log's entries with their rows", () => {
     // Each row once; the sender of the new message only (an edit's author is not shown with it).
     expect(batch.related!.senders.filter((u) => [ana!.id, ben!.id].includes(String(u.id)))).toEqual([await loaders.userById.load(Number(ana!.id))]);
 
-    // Without subscribers, the plain read.
-    expect((await readBatch(parley.db.db, from, 500)).related).toBeNull();
+    // Without subscribers, the plain read: the same entries, without their rows.
+    const plain = await readBatch(parley.db.db, from, 500);
+    expect(plain.related).toBeNull();
+    expect(plain.entries.filter((e) => mine.some((m) => m.id === e.id))).toEqual(stored);
   });
 
   it("cost a subscriber's instance one statement per message: the read", async () => {

@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { columnsText, rowOf } from '../db/rows.js';
+import { columnCount, columnsText, rowAt } from '../db/rows.js';
 import { chatLog, chatMemberships, chats, messages, users, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
@@ -74,13 +74,14 @@ export interface Batch {
  * one more round trip between an entry's commit and its frames.
  */
 export async function readBatch(db: DbOrTx, from: Position, limit: number, related = false): Promise<Batch> {
-  const rows = await (related ? READ_BATCH_WITH_ROWS : READ_BATCH).execute(db, { xid: from.xid, id: from.id, limit });
+  // Arrays, not objects: with the rows it shows, an entry is some fifty columns (see rowAt).
+  const rows = await (related ? READ_BATCH_WITH_ROWS : READ_BATCH).values(db, { xid: from.xid, id: from.id, limit });
   const first = rows[0]!;
-  const entries = rows.filter((r) => r.id != null);
+  const entries = rows.filter((r) => r[ENTRY.idAt] != null);
   return {
-    entries: entries.map((r) => rowOf(chatLog, r)),
-    highWater: Number(first._hw),
-    heldBack: Boolean(first._held),
+    entries: entries.map((r) => rowAt(chatLog, r, ENTRY.at)),
+    highWater: Number(first[0]),
+    heldBack: Boolean(first[1]),
     related: related ? relatedOf(entries) : null,
   };
 }
@@ -93,52 +94,66 @@ const batchFrom = (from: Slotted<Position>, limit: Slot<number>) => sql`
       order by xid, id
       limit ${limit}
     ) l on true`;
-const BATCH_HEAD = sql.raw(`h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held"`);
+/** The mark and whether entries wait behind it: a row's first two values. */
+const BATCH_HEAD = `h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) >= h.hw, false) as "_held"`;
 
-export const readBatchStatement = (from: Slotted<Position>, limit: Slot<number>) => sql`select ${BATCH_HEAD}, l.* ${batchFrom(from, limit)}`;
-
-/**
- * Rows of `table` an entry's view shows, read with the entry: looked up by primary key for that
- * entry alone (OFFSET 0 keeps the planner from turning the lookup into a join that reads the
- * whole table), their columns prefixed with `alias`, as the entry's own are bare.
- */
-function readAlong<T extends Table>(table: T, alias: string, on: string) {
-  const prefix = `${alias}.`;
+/** A table's columns in a batch's rows (`columns`, as listed by columnsText): where they start, and each row of it once. */
+function columnsAt<T extends Table>(table: T, columns: string, at: number) {
+  const id = Object.keys(getTableColumns(table)).indexOf('id');
   return {
-    columns: `${alias}.*`,
-    join: `left join lateral (select ${columnsText(table, alias, prefix)} from ${getTableName(table)} ${alias} where ${on} offset 0) ${alias} on true`,
+    at,
+    /** Where its `id` is: null in a row without one (a batch without entries, an entry showing no such row). */
+    idAt: at + id,
+    end: at + columnCount(table),
+    columns,
     /** Each row once, however many of the batch's entries show it. */
-    rowsOf(rows: Record<string, unknown>[]): T['$inferSelect'][] {
+    rowsOf(rows: unknown[][]): T['$inferSelect'][] {
       const seen = new Set<unknown>();
       const out: T['$inferSelect'][] = [];
       for (const r of rows) {
-        const id = r[`${prefix}id`];
-        if (id == null || seen.has(id)) continue;
-        seen.add(id);
-        out.push(rowOf(table, r, prefix));
+        const key = r[at + id];
+        if (key == null || seen.has(key)) continue;
+        seen.add(key);
+        out.push(rowAt(table, r, at));
       }
       return out;
     },
   };
 }
 
-const MESSAGE = readAlong(messages, 'm', 'm.id = l.message_id');
-const CHAT = readAlong(chats, 'c', 'c.id = l.chat_id');
+// Listed, not `l.*`: a table's own order of columns is the order its migrations added them in.
+const ENTRY = columnsAt(chatLog, columnsText(chatLog, 'l', ''), 2);
+
+export const readBatchStatement = (from: Slotted<Position>, limit: Slot<number>) =>
+  sql`select ${sql.raw(BATCH_HEAD)}, ${sql.raw(ENTRY.columns)} ${batchFrom(from, limit)}`;
+
+/**
+ * Rows of `table` an entry's view shows, read with the entry, their columns after those of what
+ * comes before: looked up by primary key for that entry alone (OFFSET 0 keeps the planner from
+ * turning the lookup into a join that reads the whole table).
+ */
+function readAlong<T extends Table>(table: T, alias: string, on: string, after: { end: number }) {
+  return {
+    ...columnsAt(table, `${alias}.*`, after.end),
+    join: `left join lateral (select ${columnsText(table, alias, `${alias}.`)} from ${getTableName(table)} ${alias} where ${on} offset 0) ${alias} on true`,
+  };
+}
+
+const MESSAGE = readAlong(messages, 'm', 'm.id = l.message_id', ENTRY);
+const CHAT = readAlong(chats, 'c', 'c.id = l.chat_id', MESSAGE);
 // A new message's sender only (no other entry's view shows its author's row).
-const SENDER = readAlong(users, 'u', "u.id = l.user_id and l.kind = 'MESSAGE_ADDED'");
+const SENDER = readAlong(users, 'u', "u.id = l.user_id and l.kind = 'MESSAGE_ADDED'", CHAT);
 const ALONG = [MESSAGE, CHAT, SENDER];
-const ALONG_COLUMNS = sql.raw(ALONG.map((a) => a.columns).join(', '));
-const ALONG_JOINS = sql.raw(ALONG.map((a) => a.join).join(' '));
 
 export const readBatchWithRowsStatement = (from: Slotted<Position>, limit: Slot<number>) =>
-  sql`select ${BATCH_HEAD}, l.*, ${ALONG_COLUMNS} ${batchFrom(from, limit)} ${ALONG_JOINS} order by l.xid, l.id`;
+  sql`select ${sql.raw([BATCH_HEAD, ENTRY.columns, ...ALONG.map((a) => a.columns)].join(', '))} ${batchFrom(from, limit)} ${sql.raw(ALONG.map((a) => a.join).join(' '))} order by l.xid, l.id`;
 
 // Built once (src/db/plain-sql.ts): an instance reads the log about once for every few entries written.
 const BATCH_SLOTS = [{ xid: slot('xid'), id: slot('id') }, slot('limit')] as const;
 const READ_BATCH = new PlainStatement<'xid' | 'id' | 'limit'>(readBatchStatement(...BATCH_SLOTS));
 const READ_BATCH_WITH_ROWS = new PlainStatement<'xid' | 'id' | 'limit'>(readBatchWithRowsStatement(...BATCH_SLOTS));
 
-function relatedOf(rows: Record<string, unknown>[]): Related {
+function relatedOf(rows: unknown[][]): Related {
   return { messages: MESSAGE.rowsOf(rows), chats: CHAT.rowsOf(rows), senders: SENDER.rowsOf(rows) };
 }
 

@@ -49,7 +49,8 @@ function addChunks(chunks: readonly unknown[], out: PlainQuery, slots?: Map<numb
   return true;
 }
 
-type Unsafe = (text: string, params: unknown[]) => Promise<unknown>;
+/** postgres.js's query, pending: a promise of its rows, or of arrays of their values. */
+type Unsafe = (text: string, params: unknown[]) => Promise<unknown> & { values(): Promise<unknown[][]> };
 
 /** The postgres.js client drizzle keeps on its session (not in its typed API), if it has one. */
 const clientOf = (db: DbOrTx) => (db as unknown as { session?: { client?: { unsafe?: Unsafe } } }).session?.client;
@@ -100,10 +101,19 @@ export class PlainStatement<K extends string = string> {
   }
 
   execute<T extends Record<string, unknown> = Record<string, unknown>>(db: DbOrTx, ...values: Readonly<Partial<Record<K, unknown>>>[]): Promise<T[]> {
+    return this.send(db, values) as Promise<T[]>;
+  }
+
+  /** The same, each row as the array of its columns' values, in the statement's order (see rowAt). */
+  values(db: DbOrTx, ...values: Readonly<Partial<Record<K, unknown>>>[]): Promise<unknown[][]> {
+    return this.send(db, values).values();
+  }
+
+  private send(db: DbOrTx, values: Readonly<Partial<Record<K, unknown>>>[]) {
     const { text, params } = this.query(...values);
     const client = clientOf(db);
     if (typeof client?.unsafe !== 'function') throw new Error('A PlainStatement runs on a postgres.js client');
-    return client.unsafe(text, params) as Promise<T[]>;
+    return client.unsafe(text, params);
   }
 }
 

@@ -14,6 +14,26 @@ export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, p
   return row as T['$inferSelect'];
 }
 
+/**
+ * A row of a statement read as arrays (see `PlainStatement.values`), whose columns from `offset`
+ * on are `table`'s as `columnsText` lists them, mapped as `rowOf` maps them. The driver builds a
+ * row object property by property; past a score of columns V8 keeps such an object as a hash
+ * table, slower to read and several times larger to collect. An array of values stays compact.
+ */
+export function rowAt<T extends Table>(table: T, values: readonly unknown[], offset: number): T['$inferSelect'] {
+  const row: Record<string, unknown> = {};
+  const fields = fieldsOf(table, '');
+  for (let i = 0; i < fields.length; i++) {
+    const [key, , column] = fields[i]!;
+    const value = values[offset + i];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
+}
+
+/** How many columns `columnsText(table, …)` lists: where the next table's start in a row read as values. */
+export const columnCount = (table: Table): number => fieldsOf(table, '').length;
+
 type Field = [key: string, name: string, column: Column];
 const fieldLists = new WeakMap<Table, Map<string, Field[]>>();
 

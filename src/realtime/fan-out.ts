@@ -207,6 +207,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
   private readonly take = (payload: unknown): void => {
     try {
       if (this.behind === null) this.handle(payload);
+      else if (this.behind === NOTHING) this.behind = [payload];
       else if (this.behind.length < this.source.limit) this.behind.push(payload);
       else this.fail(new Error('Subscriber fell too far behind'));
     } catch (err) {
@@ -254,7 +255,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
 
   /** Executes the event for this subscriber alone (the events already waiting stay behind it). */
   private own(payload: unknown): void {
-    this.behind ??= [];
+    this.behind ??= NOTHING;
     run(this.args, payload, this.args.contextValue as Context, false).result.then(this.settled, this.fail);
   }
 
@@ -264,7 +265,7 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
     const execution = this.groups.executionFor(payload as object, this.args, group);
     const result = sharedResult(execution);
     if (result) return this.write(result);
-    this.behind = [];
+    this.behind = NOTHING;
     this.awaiting = payload;
     // Settled already without a result to share (it used the viewer, or failed): told at once.
     if (execution.outcome !== undefined) this.told(execution.outcome);
@@ -285,6 +286,14 @@ class DirectSubscription implements AsyncIterableIterator<ExecutionResult>, Wait
     return this;
   }
 }
+
+/**
+ * A subscription waiting with no event behind it yet: every subscriber of an event waits for its
+ * group's first execution, and an array apiece would be a hundred allocations per event in a
+ * room of a hundred. Frozen, never written to: the first event behind replaces it.
+ */
+const NOTHING: unknown[] = [];
+Object.freeze(NOTHING);
 
 /** Tries of one event's execution while the database cannot answer, and the waits between them. */
 const RETRY_MS = [50, 100, 250, 500, 1000, 2000, 4000];
