@@ -99,11 +99,11 @@ const BATCH_HEAD = `h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) 
 
 /** A table's columns in a batch's rows (`columns`, as listed by columnsText): where they start, and each row of it once. */
 function columnsAt<T extends Table>(table: T, columns: string, at: number) {
-  const id = Object.keys(getTableColumns(table)).indexOf('id');
+  const idAt = at + Object.keys(getTableColumns(table)).indexOf('id');
   return {
     at,
     /** Where its `id` is: null in a row without one (a batch without entries, an entry showing no such row). */
-    idAt: at + id,
+    idAt,
     end: at + columnCount(table),
     columns,
     /** Each row once, however many of the batch's entries show it. */
@@ -111,7 +111,7 @@ function columnsAt<T extends Table>(table: T, columns: string, at: number) {
       const seen = new Set<unknown>();
       const out: T['$inferSelect'][] = [];
       for (const r of rows) {
-        const key = r[at + id];
+        const key = r[idAt];
         if (key == null || seen.has(key)) continue;
         seen.add(key);
         out.push(rowAt(table, r, at));

@@ -31,7 +31,7 @@ export function rowAt<T extends Table>(table: T, values: readonly unknown[], off
   return row as T['$inferSelect'];
 }
 
-/** How many columns `columnsText(table, …)` lists: where the next table's start in a row read as values. */
+/** How many columns `columnsText(table, …)` lists: where the next table's columns start in a row read as values. */
 export const columnCount = (table: Table): number => fieldsOf(table, '').length;
 
 type Field = [key: string, name: string, column: Column];
