@@ -7,10 +7,7 @@ import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle
  */
 export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): T['$inferSelect'] {
   const row: Record<string, unknown> = {};
-  for (const [key, name, column] of fieldsOf(table, prefix)) {
-    const value = raw[name];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
+  for (const [key, name, column] of fieldsOf(table, prefix)) row[key] = fromDriver(column, raw[name]);
   return row as T['$inferSelect'];
 }
 
@@ -25,14 +22,16 @@ export function rowAt<T extends Table>(table: T, values: readonly unknown[], off
   const fields = fieldsOf(table, '');
   for (let i = 0; i < fields.length; i++) {
     const [key, , column] = fields[i]!;
-    const value = values[offset + i];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    row[key] = fromDriver(column, values[offset + i]);
   }
   return row as T['$inferSelect'];
 }
 
 /** How many columns `columnsText(table, …)` lists: where the next table's columns start in a row read as values. */
 export const columnCount = (table: Table): number => fieldsOf(table, '').length;
+
+/** A column's value as drizzle gives it: decoded by the column, null when absent. */
+const fromDriver = (column: Column, value: unknown): unknown => (value === null || value === undefined ? null : column.mapFromDriverValue(value));
 
 type Field = [key: string, name: string, column: Column];
 const fieldLists = new WeakMap<Table, Map<string, Field[]>>();

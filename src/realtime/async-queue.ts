@@ -69,7 +69,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return new Promise((resolve) => (this.drained = { atMost, resolve }));
   }
 
-  /** A direct consumer handled items it had in hand: its backlog fell. */
+  /** The backlog may have fallen (a direct consumer handled items it had in hand): tells a waiter it reached. */
   handled(): void {
     const drained = this.drained;
     if (drained && (this.done || this.backlog <= drained.atMost)) {
@@ -95,7 +95,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.items.length) {
       const value = this.items.shift()!;
-      if (this.drained) this.handled();
+      this.handled();
       return Promise.resolve({ value, done: false });
     }
     if (this.failure) {
