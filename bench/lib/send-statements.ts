@@ -23,9 +23,10 @@ export const wakeAfterCommit = (channel: string, payload: string) => `select set
 
 /**
  * Users `base` … `base + count - 1`, each alone in the group chat of the same id: writers for
- * sendMessage's statements run outside Parley, far from the ids its API hands out.
+ * sendMessage's statements run outside Parley, far from the ids its API hands out. `shared`:
+ * all of them are members of chat `base` too (ceilingScript's one chat).
  */
-export async function ceilingWriters(databaseUrl: string, base: number, count: number): Promise<void> {
+export async function ceilingWriters(databaseUrl: string, base: number, count: number, shared = false): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const last = base + count - 1;
@@ -33,6 +34,9 @@ export async function ceilingWriters(databaseUrl: string, base: number, count: n
       select g, 'Ceiling', 'Writer', 'ceiling-' || g || '@example.com', 'x' from generate_series(${base}::int, ${last}::int) g on conflict do nothing`;
     await sql`insert into chats (id, name, is_group) select g, 'ceiling ' || g, true from generate_series(${base}::int, ${last}::int) g on conflict do nothing`;
     await sql`insert into chat_participants (chat_id, user_id, role) select g, g, 'OWNER' from generate_series(${base}::int, ${last}::int) g on conflict do nothing`;
+    if (shared) {
+      await sql`insert into chat_participants (chat_id, user_id, role) select ${base}, g, 'MEMBER' from generate_series(${base}::int, ${last}::int) g on conflict do nothing`;
+    }
   } finally {
     await sql.end();
   }
@@ -47,12 +51,13 @@ export type CeilingWake = 'none' | 'inside' | 'after';
 
 /**
  * sendMessage's statements as a pgbench script (prepared; BEGIN, the two statements and COMMIT
- * pipelined, as Parley sends them). Writer i is user `base + i` in chat `base + i` (ceilingWriters).
+ * pipelined, as Parley sends them). Writer i is user `base + i` in chat `base + i`, or with
+ * `shared` in chat `base` (ceilingWriters).
  */
-export function ceilingScript(base: number, wake: CeilingWake = 'none'): string {
+export function ceilingScript(base: number, wake: CeilingWake = 'none', shared = false): string {
   const inside = wake === 'inside' ? "pg_notify('bench_ceiling', 'log')" : undefined;
   const after = wake === 'after' ? `${wakeAfterCommit("'bench_ceiling'", "'log'")};\n` : '';
-  return `\\set chat :client_id + ${base}
+  return `\\set chat ${shared ? base : `:client_id + ${base}`}
 \\set user :client_id + ${base}
 \\startpipeline
 begin;

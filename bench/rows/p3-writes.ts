@@ -8,6 +8,8 @@ import { ceilingScript, ceilingWriters } from '../lib/send-statements.js';
 
 /** The ceiling's writers: user `CEILING_BASE + i` in chat `CEILING_BASE + i`. */
 const CEILING_BASE = 900_001;
+/** The one-chat ceiling's writers: users `SHARED_CEILING_BASE + i`, all in chat `SHARED_CEILING_BASE`. */
+const SHARED_CEILING_BASE = 900_101;
 
 /**
  * P3: sendMessage/s from 8 and 32 writers, each in its own chat, then all in one chat; each
@@ -63,24 +65,30 @@ const row: BenchRow = {
       }
     }
     // The ceiling: sendMessage's statements alone, through pgbench against the same floor. The
-    // ratio Parley cannot pass on this machine however little it spent outside PostgreSQL.
+    // ratio Parley cannot pass on this machine however little it spent outside PostgreSQL. In
+    // one chat, each message waits for the chat's lock, so for the commit of the one before it.
     if (bin) {
-      for (const writers of [8, 32]) {
-        ctx.log(`P3: the database's part of sendMessage, ${writers} writers`);
-        await ceilingWriters(ctx.database.url, CEILING_BASE, writers);
-        const { parley, floor } = await ctx.interleave(
-          () => pgbench(bin, ctx.database.url, writers, false, ctx.window, ceilingScript(CEILING_BASE)),
-          () => pgbench(bin, ctx.database.url, writers, false, ctx.window),
-        );
-        out.push({
-          id: 'P3',
-          metric: `ceiling: sendMessage's own statements through pgbench, ${writers} writers in their own chats`,
-          unit: '/s',
-          better: 'higher',
-          parley,
-          floor: { what: floorWhat, values: floor },
-          note: 'no HTTP, GraphQL or Node.js, and no instance reading the log: the most the database work lets sendMessage reach',
-        });
+      for (const shared of [false, true]) {
+        const base = shared ? SHARED_CEILING_BASE : CEILING_BASE;
+        for (const writers of [8, 32]) {
+          ctx.log(`P3: the database's part of sendMessage, ${writers} writers${shared ? ' in one chat' : ''}`);
+          await ceilingWriters(ctx.database.url, base, writers, shared);
+          const { parley, floor } = await ctx.interleave(
+            () => pgbench(bin, ctx.database.url, writers, false, ctx.window, ceilingScript(base, 'none', shared)),
+            () => pgbench(bin, ctx.database.url, writers, shared, ctx.window),
+          );
+          out.push({
+            id: 'P3',
+            metric: `ceiling: sendMessage's own statements through pgbench, ${writers} writers ${shared ? 'all in one chat' : 'in their own chats'}`,
+            unit: '/s',
+            better: 'higher',
+            parley,
+            floor: { what: floorWhat, values: floor },
+            note: shared
+              ? "no HTTP, GraphQL or Node.js, and no instance reading the log; each message holds the chat's lock until its commit is flushed: the most the database work lets one chat reach"
+              : 'no HTTP, GraphQL or Node.js, and no instance reading the log: the most the database work lets sendMessage reach',
+          });
+        }
       }
     }
     // The stack's ceiling: P3's very requests, answered by the fixed stack alone (Apollo Server,
