@@ -151,6 +151,7 @@ serve({
     const start = performance.now();
     const to = start + window.warmupMs + window.windowMs;
     let errors = 0;
+    const failures = new Failures();
     let atFrom = 0;
     const fromTimer = setTimeout(() => (atFrom = f.frames), window.warmupMs);
     await Promise.all(
@@ -161,14 +162,15 @@ serve({
           while (room.sent - room.complete >= inFlight) await new Promise<void>((resolve) => room.waiters.push(resolve));
           room.sent++;
           const content = `fan-out ${r}-${n++}`;
-          const lost = () => {
+          const lost = (why: unknown) => {
+            failures.note(why);
             errors++;
             room.sent--;
             for (const w of room.waiters.splice(0)) w();
           };
           if ('parley' in via) {
             const body = JSON.stringify({ query: SEND, variables: { i: { chatId: spec.chatId, content } } });
-            void postRaw(via.parley, body, spec.senderToken).then((res) => failed(res) && lost(), lost);
+            void postRaw(via.parley, body, spec.senderToken).then((res) => failed(res) && lost(res), lost);
           } else {
             floorMessage(sql!, r, content).catch(lost);
           }
@@ -179,7 +181,7 @@ serve({
     clearTimeout(fromTimer);
     const drained = await waitUntil(() => f.rooms.slice(0, rooms.length).every((room) => room.complete >= room.sent), 60_000);
     await sql?.end();
-    return { perSec: (atTo - atFrom) / (window.windowMs / 1000), frames: f.frames, errors, drained };
+    return { perSec: (atTo - atFrom) / (window.windowMs / 1000), frames: f.frames, errors, failures: failures.seen, drained };
   },
 
   /** P1 for a floor: frames in the window while the floor broadcasts. */
@@ -222,6 +224,7 @@ serve({
     let sent = 0;
     let inWindow = 0;
     let errors = 0;
+    const failures = new Failures();
     const pending: Promise<unknown>[] = [];
     for (let i = 0; ; i++) {
       const due = start + (i * 1000) / rate;
@@ -236,10 +239,18 @@ serve({
       const done =
         'parley' in via
           ? postRaw(via.parley, JSON.stringify({ query: SEND, variables: { i: { chatId: rooms[r]!.chatId, content } } }), rooms[r]!.senderToken).then((res) => {
-              if (failed(res)) errors++;
+              if (failed(res)) {
+                failures.note(res);
+                errors++;
+              }
             })
           : floorMessage(sql!, r, content);
-      pending.push(done.catch(() => errors++));
+      pending.push(
+        done.catch((err: unknown) => {
+          failures.note(err);
+          errors++;
+        }),
+      );
     }
     await Promise.all(pending);
     const expected = (sent - errors) * perRoom;
@@ -254,10 +265,26 @@ serve({
       expectedSamples: inWindow * perRoom,
       sent,
       errors,
+      failures: failures.seen,
       drained,
     };
   },
 });
+
+/** The first few failures of a run, said in a line each: what a reader of the JSON file needs to tell a refusal from a lost connection. */
+class Failures {
+  readonly seen: string[] = [];
+  note(what: { status: number; body: string } | unknown): void {
+    if (this.seen.length >= 5) return;
+    if (typeof what === 'object' && what !== null && 'status' in what && 'body' in what) {
+      const res = what as { status: number; body: string };
+      this.seen.push(`HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+    } else {
+      const err = what as { code?: string; message?: string };
+      this.seen.push(`${err?.code ?? 'error'}: ${err?.message ?? String(what)}`);
+    }
+  }
+}
 
 /** The floor's message: one statement, whose notification the floor server turns into frames. */
 function floorMessage(sql: postgres.Sql, room: number, content: string) {

@@ -41,8 +41,8 @@ const row: BenchRow = {
     const { parley, floor } = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('parley');
-        const r = await s.fleet.call<{ perSec: number; errors: number; drained: boolean }>('fanout', 'parley', { parley: ctx.parley.url }, s.specs, ctx.window, IN_FLIGHT);
-        details.push({ rep, side: 'parley', cpu: cpu(), errors: r.errors, drained: r.drained });
+        const r = await s.fleet.call<{ perSec: number; errors: number; failures: string[]; drained: boolean }>('fanout', 'parley', { parley: ctx.parley.url }, s.specs, ctx.window, IN_FLIGHT);
+        details.push({ rep, side: 'parley', cpu: cpu(), errors: r.errors, failures: r.failures, drained: r.drained });
         return r.perSec;
       },
       (rep) => broadcast(rep, details),
@@ -52,8 +52,8 @@ const row: BenchRow = {
     const ceiling = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('floor');
-        const r = await s.fleet.call<{ perSec: number; errors: number; drained: boolean }>('fanout', 'floor', { notify: ctx.database.url }, s.floorSpecs, ctx.window, IN_FLIGHT);
-        ceilingDetails.push({ rep, side: 'ceiling', cpu: cpu(), errors: r.errors, drained: r.drained });
+        const r = await s.fleet.call<{ perSec: number; errors: number; failures: string[]; drained: boolean }>('fanout', 'floor', { notify: ctx.database.url }, s.floorSpecs, ctx.window, IN_FLIGHT);
+        ceilingDetails.push({ rep, side: 'ceiling', cpu: cpu(), errors: r.errors, failures: r.failures, drained: r.drained });
         return r.perSec;
       },
       (rep) => broadcast(rep, ceilingDetails),

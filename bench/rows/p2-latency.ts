@@ -15,6 +15,8 @@ export interface PacedResult {
   samples: number;
   expectedSamples: number;
   errors: number;
+  /** The first few failures, one line each (see the fleet). */
+  failures: string[];
   drained: boolean;
 }
 
