@@ -225,6 +225,8 @@ serve({
     let inWindow = 0;
     let errors = 0;
     const failures = new Failures();
+    /** Time from sending to the answer (Parley's, or the statement's), for messages sent in the window. */
+    const answers: number[] = [];
     const pending: Promise<unknown>[] = [];
     for (let i = 0; ; i++) {
       const due = start + (i * 1000) / rate;
@@ -235,16 +237,19 @@ serve({
       const t = performance.now();
       const content = `t${t.toFixed(3)}`;
       sent++;
-      if (t >= lat.from && t <= lat.to) inWindow++;
+      const measured = t >= lat.from && t <= lat.to;
+      if (measured) inWindow++;
+      const answered = () => measured && answers.push(performance.now() - t);
       const done =
         'parley' in via
           ? postRaw(via.parley, JSON.stringify({ query: SEND, variables: { i: { chatId: rooms[r]!.chatId, content } } }), rooms[r]!.senderToken).then((res) => {
+              answered();
               if (failed(res)) {
                 failures.note(res);
                 errors++;
               }
             })
-          : floorMessage(sql!, r, content);
+          : floorMessage(sql!, r, content).then(answered);
       pending.push(
         done.catch((err: unknown) => {
           failures.note(err);
@@ -261,6 +266,8 @@ serve({
     return {
       p50: percentile(samples, 50),
       p99: percentile(samples, 99),
+      answerP50: percentile(answers, 50),
+      answerP99: percentile(answers, 99),
       samples: samples.length,
       expectedSamples: inWindow * perRoom,
       sent,

@@ -12,6 +12,9 @@ const STACK_ROOMS = 900_101;
 export interface PacedResult {
   p50: number;
   p99: number;
+  /** Time from sending to the answer (sendMessage's, or the floor's statement's), p50 and p99. */
+  answerP50: number;
+  answerP99: number;
   samples: number;
   expectedSamples: number;
   errors: number;
