@@ -8,8 +8,11 @@ import { ceilingScript, ceilingWriters } from '../lib/send-statements.js';
 
 /** The ceiling's writers: user `CEILING_BASE + i` in chat `CEILING_BASE + i`. */
 const CEILING_BASE = 900_001;
-/** The one-chat ceiling's writers: users `SHARED_CEILING_BASE + i`, all in chat `SHARED_CEILING_BASE`. */
-const SHARED_CEILING_BASE = 900_101;
+/**
+ * The one-chat ceiling's writers: users `SHARED_CEILING_BASE + i`, all in chat
+ * `SHARED_CEILING_BASE`; clear of P2's stack rooms (900_101 on) and the stack's warm-up (900_201 on).
+ */
+const SHARED_CEILING_BASE = 900_301;
 
 /**
  * P3: sendMessage/s from 8 and 32 writers, each in its own chat, then all in one chat; each
