@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableColumns, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
+import { and, asc, eq, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { columnCount, columnsText, rowAt } from '../db/rows.js';
+import { columnCount, columnIndex, columnsText, rowAt } from '../db/rows.js';
 import { chatLog, chatMemberships, chats, messages, users, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
@@ -99,7 +99,7 @@ const BATCH_HEAD = `h.hw as "_hw", coalesce((select max(b.xid) from chat_log b) 
 
 /** A table's columns in a batch's rows (`columns`, as listed by columnsText): where they start, and each row of it once. */
 function columnsAt<T extends Table>(table: T, columns: string, at: number) {
-  const idAt = at + Object.keys(getTableColumns(table)).indexOf('id');
+  const idAt = at + columnIndex(table, 'id');
   return {
     at,
     /** Where its `id` is: null in a row without one (a batch without entries, an entry showing no such row). */

@@ -1,4 +1,4 @@
-import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 
 /**
  * A row as the driver returned it for a hand-written statement (column names, int8 as text)
@@ -29,6 +29,13 @@ export function rowAt<T extends Table>(table: T, values: readonly unknown[], off
 
 /** How many columns `columnsText(table, …)` lists: where the next table's columns start in a row read as values. */
 export const columnCount = (table: Table): number => fieldsOf(table, '').length;
+
+/** Where field `key` is among the columns `columnsText(table, …)` lists. */
+export function columnIndex(table: Table, key: string): number {
+  const index = fieldsOf(table, '').findIndex(([field]) => field === key);
+  if (index < 0) throw new Error(`${key} is not a column of ${getTableName(table)}`);
+  return index;
+}
 
 /** A column's value as drizzle gives it: decoded by the column, null when absent. */
 const fromDriver = (column: Column, value: unknown): unknown => (value === null || value === undefined ? null : column.mapFromDriverValue(value));
