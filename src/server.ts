@@ -202,7 +202,11 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     userSockets: presence.sockets,
   });
 
-  const untrack = trackInstance({ openSockets: () => websocket.openSockets, activeSubscriptions: () => hub.stats.subscriptions });
+  const untrack = trackInstance({
+    openSockets: () => websocket.openSockets,
+    activeSubscriptions: () => hub.stats.subscriptions,
+    messagesWaiting: () => services.messages.waiting,
+  });
 
   return {
     httpServer,

@@ -19,6 +19,8 @@ import { lockChat } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
 import { rowOf } from '../db/rows.js';
 import { executePlain, Statements } from '../db/plain-sql.js';
+import { metrics } from '../observability/metrics.js';
+import { ChatWriteLine, type Outcome } from './chat-write-line.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -31,6 +33,15 @@ export interface SendMessageData {
 }
 
 
+/** A plain message waiting in its chat's write line. */
+interface PlainJob {
+  viewerId: number;
+  entry: NewMessage;
+}
+
+/** The most plain messages one transaction writes (a transaction has room for 256, message-log.ts). */
+const PLAIN_BATCH = 64;
+
 export class MessagesService {
   constructor(
     private readonly db: Db,
@@ -40,6 +51,12 @@ export class MessagesService {
   ) {}
 
   private readonly plainStatements = new Statements();
+  private readonly plainLine = new ChatWriteLine<PlainJob, MessageRow | null>((chatId, jobs) => this.writePlain(chatId, jobs), PLAIN_BATCH);
+
+  /** Plain messages waiting for the batch before them in their chat (ChatWriteLine). */
+  get waiting(): number {
+    return this.plainLine.waiting;
+  }
 
   async send(viewerId: number, input: SendMessageData): Promise<MessageRow> {
     const chatId = parseIntId(input.chatId, 'chatId');
@@ -194,28 +211,50 @@ export class MessagesService {
   }
 
   /**
-   * A plain message needs nothing read first. Sent together, with the commit right behind, and
-   * run in order: the chat's lock, then the sender's message budget and the message, on the
-   * condition that the sender may write and did not send it already. The lock is held only while
-   * PostgreSQL runs them. Null when nothing was written and `send` explains the refusal (or, if
-   * things changed since, sends the message): the message was refused for another reason (the
+   * A plain message needs nothing read first. It goes through its chat's write line: with the
+   * chat's other plain messages that came while the one before them was being written, in one
+   * transaction (writePlain). Null when nothing was written and `send` explains the refusal (or,
+   * if things changed since, sends the message): the message was refused for another reason (the
    * attempt counted), or its budget refused it and a window has ended since (`consume` took).
    */
   private async sendPlain(viewerId: number, entry: NewMessage): Promise<MessageRow | null> {
     try {
-      const [, message] = await commitBehind(this.db, (tx) =>
-        Promise.all([
-          lockChat(tx, entry.chatId),
-          appendMessageIf(tx, entry, this.plainGuard(viewerId, entry.clientMessageId)),
-        ]),
-      );
-      return message;
+      return await this.plainLine.submit(entry.chatId, { viewerId, entry });
     } catch (err) {
       if (!isBudgetRefused(err)) throw err;
       // Nothing was taken or written: the usual take says how long to wait (or, if a window
       // ended meanwhile, takes, and `send` goes on).
       await this.limits.consume('message', viewerId);
       return null;
+    }
+  }
+
+  /**
+   * Plain messages of one chat, sent together with the commit right behind, and run in order:
+   * the chat's lock, then for each message its sender's message budget and the message, on the
+   * condition that the sender may write and did not send it already. The lock is held only while
+   * PostgreSQL runs them. A statement that fails aborts them all: a budget's refusal or a retry
+   * key's clash is one message's own, so each is then written alone and answers for itself.
+   */
+  private async writePlain(chatId: number, jobs: PlainJob[]): Promise<Outcome<MessageRow | null>[]> {
+    try {
+      const [, ...written] = await commitBehind(this.db, (tx) =>
+        Promise.all([lockChat(tx, chatId), ...jobs.map((j) => appendMessageIf(tx, j.entry, this.plainGuard(j.viewerId, j.entry.clientMessageId)))]),
+      );
+      metrics.messageBatches.observe(jobs.length);
+      return written.map((value) => ({ status: 'fulfilled', value }));
+    } catch (err) {
+      if (jobs.length === 1 || !(isBudgetRefused(err) || isUniqueViolation(err))) throw err;
+      const alone: Outcome<MessageRow | null>[] = [];
+      for (const job of jobs) {
+        alone.push(
+          await this.writePlain(chatId, [job]).then(
+            ([outcome]) => outcome!,
+            (reason: unknown) => ({ status: 'rejected', reason }),
+          ),
+        );
+      }
+      return alone;
     }
   }
 

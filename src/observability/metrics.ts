@@ -11,6 +11,7 @@ client.collectDefaultMetrics({ register: registry });
 interface InstanceGauges {
   openSockets(): number;
   activeSubscriptions(): number;
+  messagesWaiting(): number;
 }
 const instances = new Set<InstanceGauges>();
 
@@ -108,6 +109,20 @@ export const metrics = {
     name: 'parley_event_delivery_lag_seconds',
     help: 'From the change (its transaction start) to handing its entry to local subscribers',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  }),
+  messagesWaiting: new client.Gauge({
+    name: 'parley_messages_waiting',
+    help: 'Plain messages waiting for the batch before them in their chat to be written',
+    registers: [registry],
+    collect() {
+      this.set(sum((i) => i.messagesWaiting()));
+    },
+  }),
+  messageBatches: new client.Histogram({
+    name: 'parley_message_batch_size',
+    help: "Plain messages written in one transaction: a chat's messages that came while the one before them was being written",
+    buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [registry],
   }),
 };

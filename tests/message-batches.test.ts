@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { metrics } from '../src/observability/metrics.js';
+import { errorOf, type GraphQLResponse } from './helpers/graphql.js';
+import { useParley, type Actor } from './helpers/scenario.js';
+import { until } from './helpers/ws.js';
+
+/**
+ * A chat's plain messages that come while the one before them is being written go together, in
+ * one transaction (src/messages/chat-write-line.ts). A message id is its transaction's id × 256
+ * plus its place in it (src/messages/message-log.ts), so the ids show which went together.
+ */
+const parley = useParley({ rateLimits: { message: [{ points: 6, seconds: 3600 }] } });
+
+const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id chatId content clientMessageId } }`;
+type Sent = GraphQLResponse<{ sendMessage: { id: string; chatId: string; content: string; clientMessageId: string | null } }>;
+const transactionOf = (id: string) => BigInt(id) / 256n;
+
+/** Holds a chat's lock from a connection of the test's own, as a writer of that chat would. */
+async function holdChat(chatId: string) {
+  const conn = await parley.db.sql.reserve();
+  await conn`select pg_advisory_lock(1, ${Number(chatId)})`;
+  return {
+    /** Resolves once a writer of the chat is waiting for the lock in PostgreSQL. */
+    writerWaits: () =>
+      until(
+        async () => (await conn`select 1 from pg_locks where locktype = 'advisory' and classid = 1 and objid = ${Number(chatId)} and not granted`).length > 0,
+        10_000,
+        'a writer waiting for the chat',
+      ),
+    async release() {
+      await conn`select pg_advisory_unlock(1, ${Number(chatId)})`;
+      conn.release();
+    },
+  };
+}
+
+const waiting = async () => (await metrics.messagesWaiting.get()).values[0]?.value ?? 0;
+
+/**
+ * Sends `first` while the chat is held, so that it waits in PostgreSQL, then `rest` one by one,
+ * each once the one before it waits in the chat's line; then lets the chat go.
+ */
+async function sendBehindOne(chatId: string, first: () => Promise<Sent>, rest: (() => Promise<Sent>)[]): Promise<Sent[]> {
+  const held = await holdChat(chatId);
+  const answers: Promise<Sent>[] = [];
+  try {
+    answers.push(first());
+    await held.writerWaits();
+    for (const [i, send] of rest.entries()) {
+      answers.push(send());
+      await until(async () => (await waiting()) === i + 1, 10_000, `${i + 1} messages waiting`);
+    }
+  } finally {
+    await held.release();
+  }
+  return Promise.all(answers);
+}
+
+const text = (from: Actor, chatId: string, content: string, more: Record<string, unknown> = {}) => () =>
+  from.gql(SEND, { i: { chatId, content, ...more } }) as Promise<Sent>;
+
+describe("a chat's messages written together", () => {
+  it('writes the messages that came while one was written in one transaction, in the order they came, each delivered once', async () => {
+    const [owner, a, b, reader] = await parley.newUsers(4, 'B');
+    const chat = await parley.newGroup(owner!, [a!, b!, reader!]);
+    const feed = await reader!.subscribe(`subscription($c: ID!) { messageAdded(chatId: $c) { id content } }`, { c: chat });
+    const before = (await metrics.messageBatches.get()).values;
+
+    const answers = await sendBehindOne(chat, text(owner!, chat, 'first'), [
+      text(a!, chat, 'a1'),
+      text(b!, chat, 'b1'),
+      text(a!, chat, 'a2'),
+      text(owner!, chat, 'o1'),
+    ]);
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const ids = answers.map((r) => r.data!.sendMessage.id);
+    const [first, ...together] = ids;
+    // One transaction for the four that waited, after the first's.
+    expect(new Set(together.map(transactionOf)).size).toBe(1);
+    expect(transactionOf(together[0]!)).toBeGreaterThan(transactionOf(first!));
+    // In the order they came.
+    expect([...ids].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))).toEqual(ids);
+
+    // Every message reaches the subscriber once, in that order: a last message is the sentinel.
+    const last = await owner!.send(chat, 'last');
+    await feed.waitFor(ids.length + 1);
+    expect(feed.events.map((e) => e.messageAdded.id)).toEqual([...ids, last.id]);
+    expect(feed.events.map((e) => e.messageAdded.content)).toEqual(['first', 'a1', 'b1', 'a2', 'o1', 'last']);
+
+    // The histogram counts the batches: one of one, one of four, one of one.
+    const after = (await metrics.messageBatches.get()).values;
+    const delta = (name: string) => (after.find((v) => v.metricName === name)?.value ?? 0) - (before.find((v) => v.metricName === name)?.value ?? 0);
+    expect(delta('parley_message_batch_size_count')).toBe(3);
+    expect(delta('parley_message_batch_size_sum')).toBe(6);
+  });
+
+  it('refuses a message of the batch that may not be written and stores the others', async () => {
+    const [owner, a, outsider] = await parley.newUsers(3, 'R');
+    const chat = await parley.newGroup(owner!, [a!]);
+    const [first, mine, theirs, also] = await sendBehindOne(chat, text(owner!, chat, 'first'), [
+      text(a!, chat, 'mine'),
+      text(outsider!, chat, 'not theirs to send'),
+      text(owner!, chat, 'also'),
+    ]);
+    expect(errorOf(theirs!).code).toBe('NOT_FOUND');
+    for (const ok of [first, mine, also]) expect(ok!.errors).toBeUndefined();
+    expect(transactionOf(mine!.data!.sendMessage.id)).toBe(transactionOf(also!.data!.sendMessage.id));
+    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
+    expect(stored.map((m) => m.content)).toEqual(['first', 'mine', 'also']);
+  });
+
+  it("answers a budget's refusal to its sender alone: the rest of the batch is stored, each once", async () => {
+    const [owner, spent, c] = await parley.newUsers(3, 'L');
+    const chat = await parley.newGroup(owner!, [spent!, c!]);
+    // The budget is 6 messages an hour.
+    for (let i = 0; i < 6; i++) await spent!.send(chat, `spent ${i}`);
+    const [first, other, refused, third] = await sendBehindOne(chat, text(owner!, chat, 'first'), [
+      text(c!, chat, 'c1'),
+      text(spent!, chat, 'one too many'),
+      text(owner!, chat, 'o1'),
+    ]);
+    expect(errorOf(refused!).code).toBe('RATE_LIMITED');
+    for (const ok of [first, other, third]) expect(ok!.errors).toBeUndefined();
+    // The refusal rolled the batch back; the others were then written alone.
+    expect(transactionOf(other!.data!.sendMessage.id)).not.toBe(transactionOf(third!.data!.sendMessage.id));
+    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and content in ('c1', 'o1', 'one too many') order by id`;
+    expect(stored.map((m) => m.content)).toEqual(['c1', 'o1']);
+    const logged = await parley.db.sql`select count(*)::int as n from chat_log e join messages m on m.id = e.message_id where e.chat_id = ${Number(chat)} and e.kind = 'MESSAGE_ADDED' and m.message_type <> 'SYSTEM'`;
+    expect(logged[0]!.n).toBe(6 + 3);
+  });
+
+  it('stores a message sent twice with one retry key in the batch once, and answers both with it', async () => {
+    const [owner, a] = await parley.newUsers(2, 'K');
+    const chat = await parley.newGroup(owner!, [a!]);
+    const key = `retry-${Date.now()}`;
+    const [, once, again] = await sendBehindOne(chat, text(owner!, chat, 'first'), [
+      text(a!, chat, 'hello', { clientMessageId: key }),
+      text(a!, chat, 'hello', { clientMessageId: key }),
+    ]);
+    expect(once!.errors).toBeUndefined();
+    expect(again!.data!.sendMessage).toEqual(once!.data!.sendMessage);
+    const stored = await parley.db.sql`select count(*)::int as n from messages where sender_id = ${Number(a!.id)} and client_message_id = ${key}`;
+    expect(stored[0]!.n).toBe(1);
+  });
+
+  it("rolls the batch back when one message's retry key clashes with another chat's, and writes the rest alone", async () => {
+    const [owner, a, b] = await parley.newUsers(3, 'X');
+    const chat = await parley.newGroup(owner!, [a!, b!]);
+    const elsewhere = await parley.newDirectChat(a!, owner!);
+    const key = `clash-${Date.now()}`;
+    // A message of a's with the key, in the other chat, written by a transaction still open.
+    const open = await parley.db.sql.reserve();
+    await open`begin`;
+    await open`insert into messages (id, chat_id, sender_id, content, message_type, client_message_id)
+               values ((pg_current_xact_id()::text)::bigint * 256, ${Number(elsewhere)}, ${Number(a!.id)}, 'elsewhere', 'TEXT', ${key})`;
+    const all: Promise<Sent>[] = [];
+    try {
+      const held = await holdChat(chat);
+      all.push(text(owner!, chat, 'first')());
+      await held.writerWaits();
+      all.push(text(b!, chat, 'b1')());
+      await until(async () => (await waiting()) === 1, 10_000, 'b1 waiting');
+      all.push(text(a!, chat, 'clashing', { clientMessageId: key })());
+      await until(async () => (await waiting()) === 2, 10_000, 'the clashing message waiting');
+      await held.release();
+      // The batch's statement for a's message waits for the open transaction's key.
+      await until(
+        async () => (await open`select 1 from pg_stat_activity where wait_event = 'transactionid' and datname = current_database()`).length > 0,
+        10_000,
+        'the batch waiting on the key',
+      );
+    } finally {
+      await open`commit`;
+      open.release();
+    }
+    const [first, b1, clashing] = await Promise.all(all);
+    expect(first!.errors).toBeUndefined();
+    expect(b1!.errors).toBeUndefined();
+    expect(errorOf(clashing!)).toEqual({ code: 'CONFLICT', field: 'clientMessageId' });
+    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
+    expect(stored.map((m) => m.content)).toEqual(['first', 'b1']);
+  });
+});
