@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { connectDatabase } from '../src/db/client.js';
 import { metrics } from '../src/observability/metrics.js';
 import { errorOf, type GraphQLResponse } from './helpers/graphql.js';
 import { useParley, type Actor } from './helpers/scenario.js';
@@ -11,13 +12,17 @@ import { until } from './helpers/ws.js';
  */
 const parley = useParley({ rateLimits: { message: [{ points: 6, seconds: 3600 }] } });
 
+// Connections that hold locks while the test watches from another.
+const holder = connectDatabase(inject('databaseUrl'), { max: 4 });
+afterAll(() => holder.close());
+
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id chatId content clientMessageId } }`;
 type Sent = GraphQLResponse<{ sendMessage: { id: string; chatId: string; content: string; clientMessageId: string | null } }>;
 const transactionOf = (id: string) => BigInt(id) / 256n;
 
 /** Holds a chat's lock from a connection of the test's own, as a writer of that chat would. */
 async function holdChat(chatId: string) {
-  const conn = await parley.db.sql.reserve();
+  const conn = await holder.sql.reserve();
   await conn`select pg_advisory_lock(1, ${Number(chatId)})`;
   return {
     /** Resolves once a writer of the chat is waiting for the lock in PostgreSQL. */
@@ -129,6 +134,55 @@ describe("a chat's messages written together", () => {
     expect(logged[0]!.n).toBe(6 + 3);
   });
 
+  it("writes two chats' batches with the same senders in opposite orders without a deadlock", async () => {
+    const [x, y, z] = await parley.newUsers(3, 'D');
+    const [chatA, chatB] = [await parley.newGroup(z!, [x!, y!]), await parley.newGroup(z!, [x!, y!])];
+    // Each sender's budget rows exist once they have sent.
+    await x!.send(chatA, 'hello');
+    await y!.send(chatB, 'hello');
+    // The writer holding a chat's lock is itself waiting for a lock.
+    const stuck = async (chatId: string) =>
+      (
+        await parley.db.sql`select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.classid = 1 and l.objid = ${Number(chatId)} and l.granted and a.wait_event_type = 'Lock'`
+      ).length > 0;
+    const all: Promise<Sent>[] = [];
+    const queue = async (send: () => Promise<Sent>, waitingNow: number) => {
+      all.push(send());
+      await until(async () => (await waiting()) === waitingNow, 10_000, `${waitingNow} messages waiting`);
+    };
+    const heldA = await holdChat(chatA);
+    const heldB = await holdChat(chatB);
+    const budget = await holder.sql.reserve();
+    try {
+      // Chat A's batch: x, then y. Chat B's: y, then x.
+      all.push(text(z!, chatA, 'a0')());
+      await heldA.writerWaits();
+      await queue(text(x!, chatA, 'a1'), 1);
+      await queue(text(y!, chatA, 'a2'), 2);
+      all.push(text(z!, chatB, 'b0')());
+      await heldB.writerWaits();
+      await queue(text(y!, chatB, 'b1'), 3);
+      await queue(text(x!, chatB, 'b2'), 4);
+      // x's budget held elsewhere: chat A's batch waits for it first, then chat B's comes.
+      await budget`begin`;
+      await budget`select 1 from rate_limits where key like ${`message-%:${x!.id}`} for update`;
+      await heldA.release();
+      await until(() => stuck(chatA), 10_000, "chat A's batch waiting for x's budget");
+      await heldB.release();
+      await until(() => stuck(chatB), 10_000, "chat B's batch waiting");
+    } finally {
+      await budget`commit`;
+      budget.release();
+    }
+    const answers = await Promise.all(all);
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const [, a1, a2, , b1, b2] = answers.map((r) => transactionOf(r.data!.sendMessage.id));
+    // Neither batch was rolled back: a deadlock would have had one written message by message.
+    expect(a1).toBe(a2);
+    expect(b1).toBe(b2);
+  });
+
   it('stores a message sent twice with one retry key in the batch once, and answers both with it', async () => {
     const [owner, a] = await parley.newUsers(2, 'K');
     const chat = await parley.newGroup(owner!, [a!]);
@@ -149,7 +203,7 @@ describe("a chat's messages written together", () => {
     const elsewhere = await parley.newDirectChat(a!, owner!);
     const key = `clash-${Date.now()}`;
     // A message of a's with the key, in the other chat, written by a transaction still open.
-    const open = await parley.db.sql.reserve();
+    const open = await holder.sql.reserve();
     await open`begin`;
     await open`insert into messages (id, chat_id, sender_id, content, message_type, client_message_id)
                values ((pg_current_xact_id()::text)::bigint * 256, ${Number(elsewhere)}, ${Number(a!.id)}, 'elsewhere', 'TEXT', ${key})`;

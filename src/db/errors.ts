@@ -56,6 +56,11 @@ const CONNECTION_CODES = new Set([
  */
 const TRANSIENT_SQLSTATES = /^(08...|57P0[1-5]|53300|40001|40P01|25P03)$/;
 
+/** The transaction was chosen to break a deadlock, and rolled back. */
+export function isDeadlock(err: unknown): boolean {
+  return pgErrorOf(err)?.code === '40P01';
+}
+
 /** The database could not answer this time; retrying the request is safe and may work. */
 export function isTransientDatabaseError(err: unknown): boolean {
   for (const e of errorChain(err)) {

@@ -13,6 +13,7 @@ import { PlainStatement, slot } from './plain-sql.js';
 const CHAT = 1;
 const USER = 2;
 const PRESENCE = 3;
+const SENDER = 4;
 
 const LOCK_CHAT = new PlainStatement<'chatId'>(sql`select pg_advisory_xact_lock(${CHAT}, ${slot('chatId')})`);
 
@@ -22,9 +23,25 @@ export async function lockChat(tx: Tx, chatId: number): Promise<void> {
 
 /** Locks several users, in id order so that two writers never wait on each other crosswise. */
 export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
-  const ids = [...new Set(userIds)].sort((a, b) => a - b);
-  await tx.execute(sql`select count(pg_advisory_xact_lock(${USER}, u)) from (select unnest(${sql.param(ids)}::int[]) as u order by 1) as ordered`);
+  await LOCK_USERS.execute(tx, { space: USER, ids: sortedIds(userIds) });
 }
+
+/**
+ * Locks the senders of a batch of messages (src/messages/chat-write-line.ts), in id order,
+ * before any of their budgets is taken. A message takes its sender's budget rows, held until
+ * the commit; two batches in two chats with the same senders in opposite orders would each
+ * hold one's rows and wait for the other's. A transaction that writes one sender's messages
+ * need not take this: it waits for at most one sender's rows.
+ */
+export async function lockSenders(tx: Tx, senderIds: number[]): Promise<void> {
+  await LOCK_USERS.execute(tx, { space: SENDER, ids: sortedIds(senderIds) });
+}
+
+const LOCK_USERS = new PlainStatement<'space' | 'ids'>(
+  sql`select count(pg_advisory_xact_lock(${slot('space')}::int, u)) from (select unnest(${slot('ids')}::int[]) as u order by 1) as ordered`,
+);
+
+const sortedIds = (ids: number[]) => [...new Set(ids)].sort((a, b) => a - b);
 
 /**
  * Puts every change of who is online in one line, across instances: lease writes and the sweep

@@ -15,11 +15,12 @@ import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
-import { lockChat } from '../db/locks.js';
+import { lockChat, lockSenders } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
 import { rowOf } from '../db/rows.js';
 import { executePlain, Statements } from '../db/plain-sql.js';
 import { metrics } from '../observability/metrics.js';
+import { isDeadlock } from '../db/errors.js';
 import { ChatWriteLine, type Outcome } from './chat-write-line.js';
 
 export interface SendMessageData {
@@ -233,18 +234,24 @@ export class MessagesService {
    * Plain messages of one chat, sent together with the commit right behind, and run in order:
    * the chat's lock, then for each message its sender's message budget and the message, on the
    * condition that the sender may write and did not send it already. The lock is held only while
-   * PostgreSQL runs them. A statement that fails aborts them all: a budget's refusal or a retry
-   * key's clash is one message's own, so each is then written alone and answers for itself.
+   * PostgreSQL runs them; with several senders, their locks too (lockSenders). A statement that
+   * fails aborts them all: a budget's refusal or a retry key's clash is one message's own, and a
+   * deadlock the batch's alone, so each is then written alone and answers for itself.
    */
   private async writePlain(chatId: number, jobs: PlainJob[]): Promise<Outcome<MessageRow | null>[]> {
+    const senders = [...new Set(jobs.map((j) => j.viewerId))];
     try {
-      const [, ...written] = await commitBehind(this.db, (tx) =>
-        Promise.all([lockChat(tx, chatId), ...jobs.map((j) => appendMessageIf(tx, j.entry, this.plainGuard(j.viewerId, j.entry.clientMessageId)))]),
+      const [, , ...written] = await commitBehind(this.db, (tx) =>
+        Promise.all([
+          lockChat(tx, chatId),
+          senders.length > 1 ? lockSenders(tx, senders) : undefined,
+          ...jobs.map((j) => appendMessageIf(tx, j.entry, this.plainGuard(j.viewerId, j.entry.clientMessageId))),
+        ]),
       );
       metrics.messageBatches.observe(jobs.length);
       return written.map((value) => ({ status: 'fulfilled', value }));
     } catch (err) {
-      if (jobs.length === 1 || !(isBudgetRefused(err) || isUniqueViolation(err))) throw err;
+      if (jobs.length === 1 || !(isBudgetRefused(err) || isUniqueViolation(err) || isDeadlock(err))) throw err;
       const alone: Outcome<MessageRow | null>[] = [];
       for (const job of jobs) {
         alone.push(
