@@ -56,9 +56,19 @@ export interface LogReads {
   entries: number;
   /** Reads that found committed entries waiting behind a transaction still running. */
   heldBack: number;
+  /** Transactions that wrote plain messages, a chat's batch each (src/messages/chat-write-line.ts). */
+  writes: number;
+  /** Plain messages those transactions wrote. */
+  written: number;
 }
 
-const LOG_COUNTERS = { reads: 'parley_log_reads_total', entries: 'parley_log_entries_read_total', heldBack: 'parley_log_held_back_total' } as const;
+const LOG_COUNTERS = {
+  reads: 'parley_log_reads_total',
+  entries: 'parley_log_entries_read_total',
+  heldBack: 'parley_log_held_back_total',
+  writes: 'parley_message_batch_size_count',
+  written: 'parley_message_batch_size_sum',
+} as const;
 
 /** Starts counting the instance's reads of the log: the function returned says how many since. */
 export async function logReads(parley: ParleyProcess): Promise<() => Promise<LogReads>> {

@@ -1,5 +1,6 @@
 import { fanoutSetup, PER_ROOM, ROOMS } from '../lib/fanout.js';
 import type { BenchRow } from '../lib/harness.js';
+import { logReads } from '../lib/parley.js';
 import { followNotifications } from './p2-latency.js';
 
 /** Messages per room not yet received by all of its sockets, for Parley's writers. */
@@ -41,8 +42,9 @@ const row: BenchRow = {
     const { parley, floor } = await ctx.interleave(
       async (rep) => {
         const cpu = s.meter('parley');
+        const log = await logReads(ctx.parley);
         const r = await s.fleet.call<{ perSec: number; errors: number; failures: string[]; drained: boolean }>('fanout', 'parley', { parley: ctx.parley.url }, s.specs, ctx.window, IN_FLIGHT);
-        details.push({ rep, side: 'parley', cpu: cpu(), errors: r.errors, failures: r.failures, drained: r.drained });
+        details.push({ rep, side: 'parley', cpu: cpu(), errors: r.errors, failures: r.failures, drained: r.drained, ...(await log()) });
         return r.perSec;
       },
       (rep) => broadcast(rep, details),

@@ -88,7 +88,7 @@ const row: BenchRow = {
             parley,
             floor: { what: floorWhat, values: floor },
             note: shared
-              ? "no HTTP, GraphQL or Node.js, and no instance reading the log; each message holds the chat's lock until its commit is flushed: the most the database work lets one chat reach"
+              ? "no HTTP, GraphQL or Node.js, and no instance reading the log; a transaction for each message, which holds the chat's lock until its commit is flushed: the most one chat reaches one message per commit"
               : 'no HTTP, GraphQL or Node.js, and no instance reading the log: the most the database work lets sendMessage reach',
           });
         }
