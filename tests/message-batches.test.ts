@@ -183,6 +183,42 @@ describe("a chat's messages written together", () => {
     expect(b1).toBe(b2);
   });
 
+  it('answers each message of a batch whose connection is cut with a retryable error, stores none of them, and goes on', async () => {
+    const [owner, a] = await parley.newUsers(2, 'F');
+    const chat = await parley.newGroup(owner!, [a!]);
+    const waiter = async () =>
+      (await parley.db.sql`select pid from pg_locks where locktype = 'advisory' and classid = 1 and objid = ${Number(chat)} and not granted`)[0]?.pid as
+        | number
+        | undefined;
+    const cut = (pid: number) => parley.db.sql`select pg_terminate_backend(${pid})`;
+    const held = await holdChat(chat);
+    const all: Promise<Sent>[] = [];
+    try {
+      all.push(text(owner!, chat, 'cut alone')());
+      await held.writerWaits();
+      all.push(text(a!, chat, 'cut together 1')());
+      await until(async () => (await waiting()) === 1, 10_000, 'one message waiting');
+      all.push(text(owner!, chat, 'cut together 2')());
+      await until(async () => (await waiting()) === 2, 10_000, 'two messages waiting');
+      const first = (await waiter())!;
+      await cut(first);
+      // The first failed; the two behind it went together, and wait for the chat in their turn.
+      let batch: number | undefined;
+      await until(async () => (await waiting()) === 0 && (batch = await waiter()) !== undefined && batch !== first, 10_000, 'the batch waiting');
+      await cut(batch!);
+    } finally {
+      await held.release();
+    }
+    for (const answer of await Promise.all(all)) {
+      expect(answer.status).toBe(503);
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
+    }
+    // The line goes on: the chat's next message is written.
+    await owner!.send(chat, 'after');
+    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
+    expect(stored.map((m) => m.content)).toEqual(['after']);
+  });
+
   it('stores a message sent twice with one retry key in the batch once, and answers both with it', async () => {
     const [owner, a] = await parley.newUsers(2, 'K');
     const chat = await parley.newGroup(owner!, [a!]);
