@@ -99,6 +99,27 @@ describe("a chat's messages written together", () => {
     expect(delta('parley_message_batch_size_sum')).toBe(6);
   });
 
+  it('delivers bursts to one chat through two instances to readers on both: every message once, in one order', async () => {
+    const other = await parley.newInstance();
+    const writers = await parley.newUsers(4, 'M');
+    const readers = await parley.newUsers(2, 'N');
+    const chat = await parley.newGroup(writers[0]!, [...writers.slice(1), ...readers]);
+    const ADDED = `subscription($c: ID!) { messageAdded(chatId: $c) { id } }`;
+    const feeds = [await readers[0]!.subscribe(ADDED, { c: chat }), await readers[1]!.subscribe(ADDED, { c: chat }, other)];
+    // Five at once from each writer, half of them through the other instance.
+    const answers = await Promise.all(
+      writers.flatMap((w, i) => Array.from({ length: 5 }, (_, k) => (i % 2 ? w.on(other) : w).gql(SEND, { i: { chatId: chat, content: `${i}:${k}` } }) as Promise<Sent>)),
+    );
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const sentinel = await writers[0]!.send(chat, 'sentinel');
+    const stored = (await parley.db.sql`select id::text from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`).map((m) => m.id as string);
+    expect(stored).toHaveLength(21);
+    for (const feed of feeds) {
+      await until(() => feed.events.some((e) => e.messageAdded.id === sentinel.id), 10_000, 'the sentinel');
+      expect(feed.events.map((e) => e.messageAdded.id)).toEqual(stored);
+    }
+  });
+
   it('refuses a message of the batch that may not be written and stores the others', async () => {
     const [owner, a, outsider] = await parley.newUsers(3, 'R');
     const chat = await parley.newGroup(owner!, [a!]);
