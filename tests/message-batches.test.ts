@@ -41,6 +41,16 @@ async function holdChat(chatId: string) {
 
 const waiting = async () => (await metrics.messagesWaiting.get()).values[0]?.value ?? 0;
 
+/** Sends one more into `sent`, and resolves once `n` messages wait in their chats' lines. */
+async function sendUntilWaiting(sent: Promise<Sent>[], send: () => Promise<Sent>, n: number): Promise<void> {
+  sent.push(send());
+  await until(async () => (await waiting()) === n, 10_000, `${n} messages waiting`);
+}
+
+/** The chat's messages from people (not the system's), oldest first: their texts. */
+const storedContents = async (chatId: string) =>
+  (await parley.db.sql`select content from messages where chat_id = ${Number(chatId)} and message_type <> 'SYSTEM' order by id`).map((m) => m.content as string);
+
 /**
  * Sends `first` while the chat is held, so that it waits in PostgreSQL, then `rest` one by one,
  * each once the one before it waits in the chat's line; then lets the chat go.
@@ -51,10 +61,7 @@ async function sendBehindOne(chatId: string, first: () => Promise<Sent>, rest: (
   try {
     answers.push(first());
     await held.writerWaits();
-    for (const [i, send] of rest.entries()) {
-      answers.push(send());
-      await until(async () => (await waiting()) === i + 1, 10_000, `${i + 1} messages waiting`);
-    }
+    for (const [i, send] of rest.entries()) await sendUntilWaiting(answers, send, i + 1);
   } finally {
     await held.release();
   }
@@ -131,8 +138,7 @@ describe("a chat's messages written together", () => {
     expect(errorOf(theirs!).code).toBe('NOT_FOUND');
     for (const ok of [first, mine, also]) expect(ok!.errors).toBeUndefined();
     expect(transactionOf(mine!.data!.sendMessage.id)).toBe(transactionOf(also!.data!.sendMessage.id));
-    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
-    expect(stored.map((m) => m.content)).toEqual(['first', 'mine', 'also']);
+    expect(await storedContents(chat)).toEqual(['first', 'mine', 'also']);
   });
 
   it("answers a budget's refusal to its sender alone: the rest of the batch is stored, each once", async () => {
@@ -168,10 +174,6 @@ describe("a chat's messages written together", () => {
           where l.locktype = 'advisory' and l.classid = 1 and l.objid = ${Number(chatId)} and l.granted and a.wait_event_type = 'Lock'`
       ).length > 0;
     const all: Promise<Sent>[] = [];
-    const queue = async (send: () => Promise<Sent>, waitingNow: number) => {
-      all.push(send());
-      await until(async () => (await waiting()) === waitingNow, 10_000, `${waitingNow} messages waiting`);
-    };
     const heldA = await holdChat(chatA);
     const heldB = await holdChat(chatB);
     const budget = await holder.sql.reserve();
@@ -179,12 +181,12 @@ describe("a chat's messages written together", () => {
       // Chat A's batch: x, then y. Chat B's: y, then x.
       all.push(text(z!, chatA, 'a0')());
       await heldA.writerWaits();
-      await queue(text(x!, chatA, 'a1'), 1);
-      await queue(text(y!, chatA, 'a2'), 2);
+      await sendUntilWaiting(all, text(x!, chatA, 'a1'), 1);
+      await sendUntilWaiting(all, text(y!, chatA, 'a2'), 2);
       all.push(text(z!, chatB, 'b0')());
       await heldB.writerWaits();
-      await queue(text(y!, chatB, 'b1'), 3);
-      await queue(text(x!, chatB, 'b2'), 4);
+      await sendUntilWaiting(all, text(y!, chatB, 'b1'), 3);
+      await sendUntilWaiting(all, text(x!, chatB, 'b2'), 4);
       // x's budget held elsewhere: chat A's batch waits for it first, then chat B's comes.
       await budget`begin`;
       await budget`select 1 from rate_limits where key like ${`message-%:${x!.id}`} for update`;
@@ -217,10 +219,8 @@ describe("a chat's messages written together", () => {
     try {
       all.push(text(owner!, chat, 'cut alone')());
       await held.writerWaits();
-      all.push(text(a!, chat, 'cut together 1')());
-      await until(async () => (await waiting()) === 1, 10_000, 'one message waiting');
-      all.push(text(owner!, chat, 'cut together 2')());
-      await until(async () => (await waiting()) === 2, 10_000, 'two messages waiting');
+      await sendUntilWaiting(all, text(a!, chat, 'cut together 1'), 1);
+      await sendUntilWaiting(all, text(owner!, chat, 'cut together 2'), 2);
       const first = (await waiter())!;
       await cut(first);
       // The first failed; the two behind it went together, and wait for the chat in their turn.
@@ -236,8 +236,7 @@ describe("a chat's messages written together", () => {
     }
     // The line goes on: the chat's next message is written.
     await owner!.send(chat, 'after');
-    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
-    expect(stored.map((m) => m.content)).toEqual(['after']);
+    expect(await storedContents(chat)).toEqual(['after']);
   });
 
   it('stores a message sent twice with one retry key in the batch once, and answers both with it', async () => {
@@ -269,10 +268,8 @@ describe("a chat's messages written together", () => {
       const held = await holdChat(chat);
       all.push(text(owner!, chat, 'first')());
       await held.writerWaits();
-      all.push(text(b!, chat, 'b1')());
-      await until(async () => (await waiting()) === 1, 10_000, 'b1 waiting');
-      all.push(text(a!, chat, 'clashing', { clientMessageId: key })());
-      await until(async () => (await waiting()) === 2, 10_000, 'the clashing message waiting');
+      await sendUntilWaiting(all, text(b!, chat, 'b1'), 1);
+      await sendUntilWaiting(all, text(a!, chat, 'clashing', { clientMessageId: key }), 2);
       await held.release();
       // The batch's statement for a's message waits for the open transaction's key.
       await until(
@@ -288,7 +285,6 @@ describe("a chat's messages written together", () => {
     expect(first!.errors).toBeUndefined();
     expect(b1!.errors).toBeUndefined();
     expect(errorOf(clashing!)).toEqual({ code: 'CONFLICT', field: 'clientMessageId' });
-    const stored = await parley.db.sql`select content from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`;
-    expect(stored.map((m) => m.content)).toEqual(['first', 'b1']);
+    expect(await storedContents(chat)).toEqual(['first', 'b1']);
   });
 });

@@ -23,7 +23,7 @@ export async function lockChat(tx: Tx, chatId: number): Promise<void> {
 
 /** Locks several users, in id order so that two writers never wait on each other crosswise. */
 export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
-  await LOCK_USERS.execute(tx, { space: USER, ids: sortedIds(userIds) });
+  await LOCK_EACH.execute(tx, { space: USER, ids: sortedIds(userIds) });
 }
 
 /**
@@ -31,13 +31,16 @@ export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
  * before any of their budgets is taken. A message takes its sender's budget rows, held until
  * the commit; two batches in two chats with the same senders in opposite orders would each
  * hold one's rows and wait for the other's. A transaction that writes one sender's messages
- * need not take this: it waits for at most one sender's rows.
+ * does not take this: it holds at most one sender's rows. (It can still meet a batch crosswise
+ * on a retry key both insert; PostgreSQL then rolls one back, 40P01, and writePlain writes that
+ * batch's messages alone.)
  */
 export async function lockSenders(tx: Tx, senderIds: number[]): Promise<void> {
-  await LOCK_USERS.execute(tx, { space: SENDER, ids: sortedIds(senderIds) });
+  await LOCK_EACH.execute(tx, { space: SENDER, ids: sortedIds(senderIds) });
 }
 
-const LOCK_USERS = new PlainStatement<'space' | 'ids'>(
+/** Takes the lock of each of `ids` (sorted, distinct) in key space `space`, in that order. */
+const LOCK_EACH = new PlainStatement<'space' | 'ids'>(
   sql`select count(pg_advisory_xact_lock(${slot('space')}::int, u)) from (select unnest(${slot('ids')}::int[]) as u order by 1) as ordered`,
 );
 
