@@ -42,4 +42,20 @@ describe('the postgres.js patch', () => {
       await db.close();
     }
   });
+
+  it("keeps each result's count, command, columns and statement out of its own properties", async () => {
+    const db = testDatabase();
+    try {
+      const rows = await db.sql.unsafe('select n as a from generate_series(1, 2) as n where n > $1', [0], { prepare: true });
+      expect(rows).toEqual([{ a: 1 }, { a: 2 }]);
+      expect({ count: rows.count, command: rows.command, columns: rows.columns.map((c) => c.name) }).toEqual({ count: 2, command: 'SELECT', columns: ['a'] });
+      expect(rows.statement.string).toContain('generate_series');
+      // Patched: no property defined on every result (Object.defineProperties, one per query).
+      expect(Object.getOwnPropertyNames(rows)).toEqual(['0', '1', 'length']);
+      expect(JSON.stringify(rows)).toBe('[{"a":1},{"a":2}]');
+      expect(Array.isArray(rows.map((r) => r.a))).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { FAIL_FAST, type Db, type Tx } from '../../db/client.js';
+import { PlainStatement, slot } from '../../db/plain-sql.js';
 import type { CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
@@ -39,6 +40,11 @@ async function notifyIn(tx: Tx, signal: Signal): Promise<void> {
   metrics.eventsPublished.inc({ type: signal.kind });
 }
 
+/** Built once: it follows every commit that writes log entries. */
+const NOTIFY_ALONE = new PlainStatement<'channel' | 'payload'>(
+  sql`select set_config('synchronous_commit', 'off', true), pg_notify(${slot('channel')}, ${slot('payload')})`,
+);
+
 /**
  * A NOTIFY in a transaction of its own. PostgreSQL gives a notifying transaction an id and
  * holds its database-wide NOTIFY lock until the commit is flushed, so every notifying commit
@@ -46,7 +52,7 @@ async function notifyIn(tx: Tx, signal: Signal): Promise<void> {
  * from the database, or is ephemeral), so this commit does not wait for its flush.
  */
 async function notifyAlone(db: Db, channel: string, payload: string, kind: SignalKind): Promise<void> {
-  await db.execute(sql`select set_config('synchronous_commit', 'off', true), pg_notify(${channel}, ${payload})`);
+  await NOTIFY_ALONE.execute(db, { channel, payload });
   metrics.eventsPublished.inc({ type: kind });
 }
 
