@@ -20,7 +20,16 @@ export function trackInstance(gauges: InstanceGauges): () => void {
   return () => instances.delete(gauges);
 }
 
-const sum = (pick: (i: InstanceGauges) => number) => [...instances].reduce((total, i) => total + pick(i), 0);
+/** A gauge whose value, when metrics are read, is `name`'s sum over the tracked instances. */
+const instanceGauge = (name: string, help: string, gauge: keyof InstanceGauges) =>
+  new client.Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set([...instances].reduce((total, i) => total + i[gauge](), 0));
+    },
+  });
 
 export const metrics = {
   operations: new client.Counter({
@@ -29,22 +38,8 @@ export const metrics = {
     labelNames: ['operation', 'type', 'outcome'] as const,
     registers: [registry],
   }),
-  openSockets: new client.Gauge({
-    name: 'parley_websocket_connections',
-    help: 'Open WebSocket connections',
-    registers: [registry],
-    collect() {
-      this.set(sum((i) => i.openSockets()));
-    },
-  }),
-  activeSubscriptions: new client.Gauge({
-    name: 'parley_subscriptions_active',
-    help: 'Active subscriptions',
-    registers: [registry],
-    collect() {
-      this.set(sum((i) => i.activeSubscriptions()));
-    },
-  }),
+  openSockets: instanceGauge('parley_websocket_connections', 'Open WebSocket connections', 'openSockets'),
+  activeSubscriptions: instanceGauge('parley_subscriptions_active', 'Active subscriptions', 'activeSubscriptions'),
   eventsPublished: new client.Counter({
     name: 'parley_events_published_total',
     help: 'Chat log entries written and typing signals sent, by kind',
@@ -111,14 +106,7 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),
-  messagesWaiting: new client.Gauge({
-    name: 'parley_messages_waiting',
-    help: 'Plain messages waiting for the batch before them in their chat to be written',
-    registers: [registry],
-    collect() {
-      this.set(sum((i) => i.messagesWaiting()));
-    },
-  }),
+  messagesWaiting: instanceGauge('parley_messages_waiting', 'Plain messages waiting for the batch before them in their chat to be written', 'messagesWaiting'),
   messageBatches: new client.Histogram({
     name: 'parley_message_batch_size',
     help: "Plain messages written in one transaction: a chat's messages that came while the one before them was being written",

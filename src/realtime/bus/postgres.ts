@@ -34,16 +34,17 @@ const RETRY_MS = [100, 250, 500, 1000, 2000];
 /** A signal as a NOTIFY payload: the bare wake-up, or JSON naming its kind. */
 const encode = (signal: Signal) => (signal.kind === 'log' ? WAKE : JSON.stringify({ type: signal.kind, ...signal.data }));
 
-/** A signal sent inside the caller's transaction: it goes out with the commit, as durable as the rest. */
-async function notifyIn(tx: Tx, signal: Signal): Promise<void> {
-  await tx.execute(sql`select pg_notify(${CHANNELS[signal.kind]}, ${encode(signal)})`);
-  metrics.eventsPublished.inc({ type: signal.kind });
-}
-
-/** Built once: it follows every commit that writes log entries. */
+/** The NOTIFY of a signal inside a transaction, and of a wake-up in one of its own (notifyAlone): each built once. */
+const NOTIFY_IN = new PlainStatement<'channel' | 'payload'>(sql`select pg_notify(${slot('channel')}, ${slot('payload')})`);
 const NOTIFY_ALONE = new PlainStatement<'channel' | 'payload'>(
   sql`select set_config('synchronous_commit', 'off', true), pg_notify(${slot('channel')}, ${slot('payload')})`,
 );
+
+/** A signal sent inside the caller's transaction: it goes out with the commit, as durable as the rest. */
+async function notifyIn(tx: Tx, signal: Signal): Promise<void> {
+  await NOTIFY_IN.execute(tx, { channel: CHANNELS[signal.kind], payload: encode(signal) });
+  metrics.eventsPublished.inc({ type: signal.kind });
+}
 
 /**
  * A NOTIFY in a transaction of its own. PostgreSQL gives a notifying transaction an id and
