@@ -2,7 +2,6 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { logSafeError } from './common/log-safe-error.js';
 
 /**
-/**
  * Secrets that must never reach a log line, wherever they are nested in what is logged:
  * credentials, tokens, and GraphQL variables (which carry passwords and message text).
  */
