@@ -39,6 +39,12 @@ describe("the chat log's entries with their rows", () => {
     // Each row once; the sender of the new message only (an edit's author is not shown with it).
     expect(batch.related!.senders.filter((u) => [ana!.id, ben!.id].includes(String(u.id)))).toEqual([await loaders.userById.load(Number(ana!.id))]);
 
+    // A sender as every reader but sign-in sees one: the password hash is never read with it.
+    for (const row of [...batch.related!.senders, await loaders.userById.load(Number(ana!.id))]) {
+      expect(row).not.toHaveProperty('password');
+      expect(row).toMatchObject({ id: expect.any(Number), firstname: expect.any(String), email: expect.any(String) });
+    }
+
     // Without subscribers, the plain read: the same entries, without their rows.
     const plain = await readBatch(parley.db.db, from, 500);
     expect(plain.related).toBeNull();

@@ -3,7 +3,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import { badInput, conflict, isUniqueViolation, unauthenticated } from '../common/errors.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx } from '../db/client.js';
-import { sessions, users, type UserRow } from '../db/schema.js';
+import { sessions, userFields, users, withoutPassword, type UserRow, type UserWithPassword } from '../db/schema.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { privacyColumns, type PrivacyData } from '../users/privacy.js';
 import { password as passwordRule, registerRules } from '../users/user.rules.js';
@@ -75,7 +75,7 @@ export class AuthService {
             profilePicture: data.profilePicture ?? null,
             ...privacyColumns(data.privacy ?? {}),
           })
-          .returning();
+          .returning(userFields);
         return this.signIn(tx, user!, client);
       }).then((signedIn) => this.withAccessToken(signedIn));
     } catch (err) {
@@ -121,7 +121,7 @@ export class AuthService {
     return { ...signedIn, accessToken: token, expiresAt };
   }
 
-  private async replaceHash(tx: DbOrTx, user: UserRow, hash: string): Promise<void> {
+  private async replaceHash(tx: DbOrTx, user: UserWithPassword, hash: string): Promise<void> {
     await tx.update(users).set({ password: hash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
   }
 
@@ -130,7 +130,7 @@ export class AuthService {
     const outcome = await transaction(this.db, async (tx) => {
       const rotation = await consumeRefreshToken(tx, refreshToken);
       if (!rotation.ok) return rotation;
-      const [user] = await tx.select().from(users).where(eq(users.id, rotation.userId));
+      const [user] = await tx.select(userFields).from(users).where(eq(users.id, rotation.userId));
       if (!user) return { ok: false as const, reason: 'unknown' as const };
       await renewSession(tx, rotation.sessionId, this.refreshTtl, client);
       return { ok: true as const, result: await this.signIn(tx, user, client, { id: rotation.sessionId, isNew: false }) };
@@ -199,7 +199,8 @@ export class AuthService {
       session.isNew && openSession(tx, user.id, this.refreshTtl, client, session.id),
       issueRefreshToken(tx, session.id, user.id, this.refreshTtl),
     ]);
-    return { refreshToken, user, sessionId: session.id };
+    // The hash a login read stays here: what is signed in is the user as everyone else reads one.
+    return { refreshToken, user: withoutPassword(user), sessionId: session.id };
   }
 
   private async withAccessToken(signedIn: SignedIn): Promise<AuthResult> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableName, inArray, isNull, lt, not, or, sql, type Table } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
-import { columnCount, columnIndex, columnsText, rowAt } from '../db/rows.js';
+import { columnCount, columnIndex, columnsText, rowAt, type ReadRow } from '../db/rows.js';
 import { chatLog, chatMemberships, chats, messages, users, type LogRow } from '../db/schema.js';
 import { CHAT_KINDS, type LogKind } from './kinds.js';
 import { HIGH_WATER, markPosition, type Position } from './position.js';
@@ -107,9 +107,9 @@ function columnsAt<T extends Table>(table: T, columns: string, at: number) {
     end: at + columnCount(table),
     columns,
     /** Each row once, however many of the batch's entries show it. */
-    rowsOf(rows: unknown[][]): T['$inferSelect'][] {
+    rowsOf(rows: unknown[][]): ReadRow<T>[] {
       const seen = new Set<unknown>();
-      const out: T['$inferSelect'][] = [];
+      const out: ReadRow<T>[] = [];
       for (const r of rows) {
         const key = r[idAt];
         if (key == null || seen.has(key)) continue;

@@ -5,7 +5,7 @@ import { escapeLike } from '../common/like.js';
 import { email as emailRule, text, validate } from '../common/validation.js';
 import type { Db, Tx } from '../db/client.js';
 import type { RateLimits } from '../limits/rate-limits.js';
-import { contacts, users, type ContactRow, type UserRow } from '../db/schema.js';
+import { contacts, userFields, users, type ContactRow, type UserRow } from '../db/schema.js';
 import { ContactEventKind } from '../chatlog/kinds.js';
 import { appendUserEntry } from '../chatlog/write.js';
 import { lockUsers } from '../db/locks.js';
@@ -56,7 +56,7 @@ export class ContactsService {
     if (!Number.isInteger(limit) || limit < 1) throw badInput('first', 'first must be at least 1');
     const prefix = sql`lower(${escapeLike(term)}) || '%'`;
     return this.db
-      .select()
+      .select(userFields)
       .from(users)
       .where(
         and(

@@ -3,12 +3,13 @@ import { getTableColumns, getTableName, sql, type Column, type SQL, type Table }
 /**
  * A row as the driver returned it for a hand-written statement (column names, int8 as text)
  * mapped the way drizzle maps its own queries: property names and each column's own decoding.
- * `prefix` reads columns selected with `columnsOf(table, alias, prefix)`.
+ * `prefix` reads columns selected with `columnsOf(table, alias, prefix)`. Like those, it leaves
+ * out the fields no hand-written read selects (UNREAD).
  */
-export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): T['$inferSelect'] {
+export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): ReadRow<T> {
   const row: Record<string, unknown> = {};
   for (const [key, name, column] of fieldsOf(table, prefix)) row[key] = fromDriver(column, raw[name]);
-  return row as T['$inferSelect'];
+  return row as ReadRow<T>;
 }
 
 /**
@@ -17,14 +18,14 @@ export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, p
  * row object property by property; past a score of columns V8 keeps such an object as a hash
  * table, slower to read and several times larger to collect. An array of values stays compact.
  */
-export function rowAt<T extends Table>(table: T, values: readonly unknown[], offset: number): T['$inferSelect'] {
+export function rowAt<T extends Table>(table: T, values: readonly unknown[], offset: number): ReadRow<T> {
   const row: Record<string, unknown> = {};
   const fields = fieldsOf(table, '');
   for (let i = 0; i < fields.length; i++) {
     const [key, , column] = fields[i]!;
     row[key] = fromDriver(column, values[offset + i]);
   }
-  return row as T['$inferSelect'];
+  return row as ReadRow<T>;
 }
 
 /** How many columns `columnsText(table, …)` lists: where the next table's columns start in a row read as values. */
@@ -40,6 +41,15 @@ export function columnIndex(table: Table, key: string): number {
 /** A column's value as drizzle gives it: decoded by the column, null when absent. */
 const fromDriver = (column: Column, value: unknown): unknown => (value === null || value === undefined ? null : column.mapFromDriverValue(value));
 
+/**
+ * Fields no hand-written read selects, whatever the table: a password hash is read by the sign-in
+ * code alone (src/auth), never along with a user that is shown, loaded or delivered.
+ */
+const UNREAD = new Set(['password']);
+
+/** A row as the hand-written reads here give it: without the fields they never read (UNREAD). */
+export type ReadRow<T extends Table> = Omit<T['$inferSelect'], 'password'>;
+
 type Field = [key: string, name: string, column: Column];
 const fieldLists = new WeakMap<Table, Map<string, Field[]>>();
 
@@ -48,7 +58,10 @@ function fieldsOf(table: Table, prefix: string): Field[] {
   let byPrefix = fieldLists.get(table);
   if (!byPrefix) fieldLists.set(table, (byPrefix = new Map()));
   let fields = byPrefix.get(prefix);
-  if (!fields) byPrefix.set(prefix, (fields = Object.entries(getTableColumns(table)).map(([key, column]): Field => [key, prefix + column.name, column])));
+  if (!fields) {
+    const read = Object.entries(getTableColumns(table)).filter(([key]) => !UNREAD.has(key));
+    byPrefix.set(prefix, (fields = read.map(([key, column]): Field => [key, prefix + column.name, column])));
+  }
   return fields;
 }
 
@@ -63,7 +76,7 @@ export function columnsOf(table: Table, alias: string, prefix: string): SQL {
 
 /** `columnsOf`'s text, for a statement put together as text. */
 export function columnsText(table: Table, alias: string, prefix: string): string {
-  return Object.values(getTableColumns(table))
-    .map((c) => `"${alias}"."${c.name}" as "${prefix}${c.name}"`)
+  return fieldsOf(table, '')
+    .map(([, name]) => `"${alias}"."${name}" as "${prefix}${name}"`)
     .join(', ');
 }

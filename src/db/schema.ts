@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
@@ -444,7 +444,23 @@ export const rateLimits = pgTable('rate_limits', {
   expire: timestamp('expire', { withTimezone: true }),
 });
 
-export type UserRow = typeof users.$inferSelect;
+/**
+ * A user as everything but signing in reads one: every column but the password hash. Only the
+ * sign-in code selects `password`, in queries of its own; loaders, log reads and searches never
+ * carry it (src/db/rows.ts leaves it out of every hand-written read).
+ */
+export type UserRow = Omit<typeof users.$inferSelect, 'password'>;
+/** A user with the password hash, as the sign-in code reads one. */
+export type UserWithPassword = typeof users.$inferSelect;
+/** `users`' columns but the password hash, for a drizzle `select()` of users to show. */
+export const userFields = (({ password: _hash, ...fields }) => fields)(getTableColumns(users));
+
+/** `user` without its password hash, whichever way it was read. */
+export function withoutPassword(user: UserRow | UserWithPassword): UserRow {
+  const { password: _hash, ...shown } = user as UserWithPassword;
+  return shown;
+}
+
 export type SessionRow = typeof sessions.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { notFound } from '../common/errors.js';
 import { validate } from '../common/validation.js';
 import type { Db } from '../db/client.js';
-import { users, type UserRow } from '../db/schema.js';
+import { userFields, users, type UserRow } from '../db/schema.js';
 import { privacyColumns, privacyOf, privacyRules, type PrivacyData } from './privacy.js';
 import { updateProfileRules } from './user.rules.js';
 
@@ -34,7 +34,7 @@ export class UsersService {
       .update(users)
       .set({ ...changes, updatedAt: new Date() })
       .where(eq(users.id, viewerId))
-      .returning();
+      .returning(userFields);
     if (!user) throw notFound('User');
     return user;
   }
