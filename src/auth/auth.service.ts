@@ -3,7 +3,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import { badInput, conflict, isUniqueViolation, unauthenticated } from '../common/errors.js';
 import { validate } from '../common/validation.js';
 import type { Db, DbOrTx } from '../db/client.js';
-import { sessions, userFields, users, withoutPassword, type UserRow, type UserWithPassword } from '../db/schema.js';
+import { sessions, userFields, users, type UserRow } from '../db/schema.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import { privacyColumns, type PrivacyData } from '../users/privacy.js';
 import { password as passwordRule, registerRules } from '../users/user.rules.js';
@@ -91,18 +91,20 @@ export class AuthService {
       const attempt = await this.limiter.begin(email, client.ip);
       const [found] = await this.db
         .select({
-          user: users,
+          user: userFields,
+          // The hash apart from the user: it is checked here and goes no further.
+          hash: users.password,
           knownAddress: signedInFrom(client.ip),
         })
         .from(users)
         .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
       if (!found?.knownAddress) await attempt.fromNewAddress();
-      const check = await work.verify(found?.user.password, password);
+      const check = await work.verify(found?.hash, password);
       // A failure keeps the points it took: that is what the limits count.
       if (!found || !check.ok) throw unauthenticated('Invalid email or password');
       await attempt.succeeded();
       // A hash made with older parameters is replaced by one made with today's.
-      return { user: found.user, rehash: check.stale ? await work.hash(password) : null };
+      return { user: found.user, rehash: check.stale ? { from: found.hash, to: await work.hash(password) } : null };
     });
     // The session's writes go out with their COMMIT, and the access token is signed meanwhile:
     // a transaction open across round trips would hold back every instance's deliveries
@@ -113,7 +115,7 @@ export class AuthService {
       commitBehind(this.db, (tx) =>
         Promise.all([
           // Only if unchanged since it was read: a password changed meanwhile wins.
-          rehash && this.replaceHash(tx, user, rehash),
+          rehash && this.replaceHash(tx, user.id, rehash),
           this.signIn(tx, user, client, { id: sessionId, isNew: true }),
         ]).then(([, s]) => s),
       ),
@@ -121,8 +123,8 @@ export class AuthService {
     return { ...signedIn, accessToken: token, expiresAt };
   }
 
-  private async replaceHash(tx: DbOrTx, user: UserWithPassword, hash: string): Promise<void> {
-    await tx.update(users).set({ password: hash }).where(and(eq(users.id, user.id), eq(users.password, user.password)));
+  private async replaceHash(tx: DbOrTx, userId: number, hash: { from: string; to: string }): Promise<void> {
+    await tx.update(users).set({ password: hash.to }).where(and(eq(users.id, userId), eq(users.password, hash.from)));
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
@@ -165,13 +167,12 @@ export class AuthService {
    */
   async changePassword(viewerId: number, currentSessionId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
     const next = validate(passwordRule('newPassword'), newPassword, 'newPassword');
-    const [found] = await this.db.select({ user: users, knownAddress: signedInFrom(client.ip) }).from(users).where(eq(users.id, viewerId));
+    const [found] = await this.db.select({ email: users.email, hash: users.password, knownAddress: signedInFrom(client.ip) }).from(users).where(eq(users.id, viewerId));
     if (!found) throw unauthenticated();
-    const { user } = found;
     const hash = await this.passwords.admit(async (work) => {
-      const attempt = await this.limiter.begin(user.email, client.ip);
+      const attempt = await this.limiter.begin(found.email, client.ip);
       if (!found.knownAddress) await attempt.fromNewAddress();
-      if (!(await work.verify(user.password, currentPassword)).ok) {
+      if (!(await work.verify(found.hash, currentPassword)).ok) {
         throw badInput('currentPassword', 'Current password is wrong');
       }
       await attempt.succeeded();
@@ -199,8 +200,7 @@ export class AuthService {
       session.isNew && openSession(tx, user.id, this.refreshTtl, client, session.id),
       issueRefreshToken(tx, session.id, user.id, this.refreshTtl),
     ]);
-    // The hash a login read stays here: what is signed in is the user as everyone else reads one.
-    return { refreshToken, user: withoutPassword(user), sessionId: session.id };
+    return { refreshToken, user, sessionId: session.id };
   }
 
   private async withAccessToken(signedIn: SignedIn): Promise<AuthResult> {

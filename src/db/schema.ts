@@ -1,4 +1,5 @@
 import { getTableColumns, sql } from 'drizzle-orm';
+import type { ReadRow } from './rows.js';
 import {
   type AnyPgColumn,
   bigint,
@@ -445,21 +446,13 @@ export const rateLimits = pgTable('rate_limits', {
 });
 
 /**
- * A user as everything but signing in reads one: every column but the password hash. Only the
- * sign-in code selects `password`, in queries of its own; loaders, log reads and searches never
- * carry it (src/db/rows.ts leaves it out of every hand-written read).
+ * A user as every read gives one: every column but the password hash. The sign-in code reads the
+ * hash as a value of its own, beside the user; loaders, log reads and searches never select it
+ * (src/db/rows.ts leaves it out of every hand-written read, `userFields` out of drizzle's).
  */
-export type UserRow = Omit<typeof users.$inferSelect, 'password'>;
-/** A user with the password hash, as the sign-in code reads one. */
-export type UserWithPassword = typeof users.$inferSelect;
+export type UserRow = ReadRow<typeof users>;
 /** `users`' columns but the password hash, for a drizzle `select()` of users to show. */
 export const userFields = (({ password: _hash, ...fields }) => fields)(getTableColumns(users));
-
-/** `user` without its password hash, whichever way it was read. */
-export function withoutPassword(user: UserRow | UserWithPassword): UserRow {
-  const { password: _hash, ...shown } = user as UserWithPassword;
-  return shown;
-}
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
