@@ -45,10 +45,11 @@ const fromDriver = (column: Column, value: unknown): unknown => (value === null 
  * Fields no hand-written read selects, whatever the table: a password hash is read by the sign-in
  * code alone (src/auth), never along with a user that is shown, loaded or delivered.
  */
-const UNREAD = new Set(['password']);
+const UNREAD_FIELDS = ['password'] as const;
+const UNREAD = new Set<string>(UNREAD_FIELDS);
 
 /** A row as the hand-written reads here give it: without the fields they never read (UNREAD). */
-export type ReadRow<T extends Table> = Omit<T['$inferSelect'], 'password'>;
+export type ReadRow<T extends Table> = Omit<T['$inferSelect'], (typeof UNREAD_FIELDS)[number]>;
 
 type Field = [key: string, name: string, column: Column];
 const fieldLists = new WeakMap<Table, Map<string, Field[]>>();
