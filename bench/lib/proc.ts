@@ -59,6 +59,12 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/** Every child still running, killed by one exit handler (one each would pass the listener limit). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Options for every process the benchmark starts: a session of its own, which on Linux (with
  * scheduler autogroups) is also a CPU share of its own, so a load generator competes with the
@@ -66,9 +72,8 @@ export interface Agent {
  * benchmark exits, however it exits.
  */
 export function ownSession(child: ChildProcess): ChildProcess {
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return child;
 }
 
