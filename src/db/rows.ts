@@ -48,8 +48,15 @@ const fromDriver = (column: Column, value: unknown): unknown => (value === null 
 const UNREAD_FIELDS = ['password'] as const;
 const UNREAD = new Set<string>(UNREAD_FIELDS);
 
+type Unread = (typeof UNREAD_FIELDS)[number];
+
 /** A row as the hand-written reads here give it: without the fields they never read (UNREAD). */
-export type ReadRow<T extends Table> = Omit<T['$inferSelect'], (typeof UNREAD_FIELDS)[number]>;
+export type ReadRow<T extends Table> = Omit<T['$inferSelect'], Unread>;
+
+/** A table's columns but the fields no read selects (UNREAD): for a drizzle `select()` or `returning()` too. */
+export function readColumns<T extends Table>(table: T): Omit<T['_']['columns'], Unread> {
+  return Object.fromEntries(Object.entries(getTableColumns(table)).filter(([key]) => !UNREAD.has(key))) as Omit<T['_']['columns'], Unread>;
+}
 
 type Field = [key: string, name: string, column: Column];
 const fieldLists = new WeakMap<Table, Map<string, Field[]>>();
@@ -60,7 +67,7 @@ function fieldsOf(table: Table, prefix: string): Field[] {
   if (!byPrefix) fieldLists.set(table, (byPrefix = new Map()));
   let fields = byPrefix.get(prefix);
   if (!fields) {
-    const read = Object.entries(getTableColumns(table)).filter(([key]) => !UNREAD.has(key));
+    const read = Object.entries(readColumns(table) as Record<string, Column>);
     byPrefix.set(prefix, (fields = read.map(([key, column]): Field => [key, prefix + column.name, column])));
   }
   return fields;

@@ -1,5 +1,5 @@
-import { getTableColumns, sql } from 'drizzle-orm';
-import type { ReadRow } from './rows.js';
+import { sql } from 'drizzle-orm';
+import { readColumns, type ReadRow } from './rows.js';
 import {
   type AnyPgColumn,
   bigint,
@@ -448,11 +448,11 @@ export const rateLimits = pgTable('rate_limits', {
 /**
  * A user as every read gives one: every column but the password hash. The sign-in code reads the
  * hash as a value of its own, beside the user; loaders, log reads and searches never select it
- * (src/db/rows.ts leaves it out of every hand-written read, `userFields` out of drizzle's).
+ * (src/db/rows.ts leaves it out of every hand-written read, and `userFields` out of drizzle's).
  */
 export type UserRow = ReadRow<typeof users>;
 /** `users`' columns but the password hash, for a drizzle `select()` of users to show. */
-export const userFields = (({ password: _hash, ...fields }) => fields)(getTableColumns(users));
+export const userFields = readColumns(users);
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type ContactRow = typeof contacts.$inferSelect;
