@@ -76,4 +76,36 @@ describe('log wake-ups (EVENT_BUS=postgres)', () => {
       await iso.stop();
     }
   });
+
+  it('are left to the sweep by an instance nobody subscribes to; its first subscriber has it read at once', { timeout: 30_000 }, async () => {
+    // No sweep within the test: only a wake-up can have the instance read.
+    const iso = await isolatedServer({ bus: { kind: 'postgres', sweepMs: 60_000 } });
+    try {
+      const [alice, bob] = [await registerUser(iso.srv.url), await registerUser(iso.srv.url)];
+      const chatId = await groupChat(iso.srv.url, alice, [bob]);
+      const { hub } = iso.srv.server;
+      const reads = hub.logReads;
+      const first = await send(iso.srv.url, alice, chatId, 'before anyone listens');
+      const unheard = [await send(iso.srv.url, alice, chatId, 'unheard 1'), await send(iso.srv.url, alice, chatId, 'unheard 2')];
+      // A read the commit asks for starts before sendMessage answers: none did.
+      expect(hub.logReads).toBe(reads);
+
+      // Resuming after the first: the two after it come at once, not at the next sweep.
+      const bobs = wsClient(iso.srv.wsUrl, bob.token);
+      const sub = await subscribeReady(hub, bobs, `subscription($c: ID!, $a: ID) { messageAdded(chatId: $c, after: $a) { id content } }`, { c: chatId, a: first.id });
+      await sub.waitFor(2, 10_000);
+      expect(sub.events.map((e) => e.messageAdded)).toEqual(unheard.map((m) => ({ id: m.id, content: m.content })));
+
+      // Someone listens now: each commit has the instance read at once.
+      const before = hub.logReads;
+      const heard = await send(iso.srv.url, alice, chatId, 'heard');
+      expect(hub.logReads).toBeGreaterThan(before);
+      await sub.waitFor(3, 10_000);
+      expect(sub.events[2].messageAdded).toEqual({ id: heard.id, content: 'heard' });
+      sub.dispose();
+      await bobs.dispose();
+    } finally {
+      await iso.stop();
+    }
+  });
 });

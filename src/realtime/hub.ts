@@ -120,9 +120,14 @@ export class RealtimeHub {
     this.follower.wake();
   }
 
-  /** The bus said the log has new entries (or its connection came back). */
+  /**
+   * The bus said the log has new entries (or its connection came back). With nobody subscribed
+   * here, nothing waits for them: the follower's sweep reads them, and the first subscriber
+   * wakes it (subscribe). An instance that only answers requests then costs the database no read
+   * per commit.
+   */
   wake(): void {
-    this.follower?.wake();
+    if (!this.feeds.empty) this.follower?.wake();
   }
 
   private typingSignal(signal: SignalData['typing']): void {
@@ -145,8 +150,11 @@ export class RealtimeHub {
     await this.follow(userId);
     const upTo = this.handingOutTo ?? this.position;
     const feed = new LogFeed<T>(userId, spec, start, () => this.removeFeed(feed as LogFeed), this.options.reactionIntervalMs, now);
+    const first = this.feeds.empty;
     this.feeds.add(feed as LogFeed);
     this.count++;
+    // Wake-ups went unheeded while nobody listened (wake): the follower catches up now.
+    if (first) this.follower?.wake();
     const read: ReplayPage = async (from, to, limit) => {
       const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
       const loaders = createSharedLoaders(this.db);
