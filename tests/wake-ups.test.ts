@@ -4,7 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase } from '../src/db/client.js';
 import { EVENTS_CHANNEL, WakeUps } from '../src/realtime/bus/postgres.js';
 import { groupChat, send } from './helpers/chat.js';
-import { registerUser } from './helpers/graphql.js';
+import { gql, registerUser } from './helpers/graphql.js';
 import { isolatedServer } from './helpers/isolated.js';
 import { subscribeReady, until, wsClient } from './helpers/ws.js';
 
@@ -52,6 +52,8 @@ describe('log wake-ups (EVENT_BUS=postgres)', () => {
       const sub = await subscribeReady(iso.srv.server.hub, bobs, `subscription($c: ID!) { messageAdded(chatId: $c) { id content } }`, { c: chatId });
       let woken = 0;
       iso.srv.server.bus.on('log', () => woken++);
+      let committed = 0;
+      iso.srv.server.bus.onOwnCommit(() => committed++);
       let typing = 0;
       iso.srv.server.bus.on('typing', () => typing++);
 
@@ -66,8 +68,10 @@ describe('log wake-ups (EVENT_BUS=postgres)', () => {
       const at = new Date().toISOString();
       await iso.db.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ type: 'typing', chatId: 0, userId: 0, isTyping: false, at })})`);
       await until(() => typing === 1, 10_000, 'the sentinel');
-      // Woken once, at its commit; a NOTIFY from inside the transaction would say plain "log".
-      expect(woken).toBe(1);
+      // Told once, at its commit; its own NOTIFY, which comes back, wakes nothing; a NOTIFY from
+      // inside the transaction would say plain "log".
+      expect(committed).toBe(1);
+      expect(woken).toBe(0);
       expect(listener.payloads.filter((p) => p !== own && !p.includes('"typing"'))).toEqual([]);
       sub.dispose();
       await bobs.dispose();
@@ -104,6 +108,54 @@ describe('log wake-ups (EVENT_BUS=postgres)', () => {
       expect(sub.events[2].messageAdded).toEqual({ id: heard.id, content: 'heard' });
       sub.dispose();
       await bobs.dispose();
+    } finally {
+      await iso.stop();
+    }
+  });
+
+  it("are read at the instance's own commit only when someone subscribed there may hear of it", { timeout: 30_000 }, async () => {
+    const iso = await isolatedServer({ bus: { kind: 'postgres', sweepMs: 60_000 } });
+    try {
+      const { url, wsUrl, server } = iso.srv;
+      const { hub } = server;
+      const [ana, ben, cai, dee, eve] = await Promise.all([0, 1, 2, 3, 4].map(() => registerUser(url)));
+      const heard = await groupChat(url, ana!, [ben!]);
+      const bens = wsClient(wsUrl, ben!.token);
+      const ofBen = await subscribeReady(hub, bens, `subscription { messageAdded { id content chatId } }`);
+      const contents = (sub: { events: any[] }) => sub.events.map((e) => e.messageAdded.content as string);
+      // Once Ben has a message sent after them, the instance has read every entry before it.
+      let sentinels = 0;
+      const readUpToNow = async () => {
+        await send(url, ana!, heard, `sentinel ${++sentinels}`);
+        await until(() => contents(ofBen).includes(`sentinel ${sentinels}`), 10_000, 'the sentinel');
+      };
+      const unheard = await groupChat(url, cai!, [dee!]);
+      await readUpToNow();
+
+      // Nobody subscribed here is in the chat: no read at the commit.
+      const before = await send(url, cai!, unheard, 'before anyone listens');
+      const reads = hub.logReads;
+      await send(url, cai!, unheard, 'nobody here listens');
+      expect(hub.logReads).toBe(reads);
+
+      // A member subscribes, resuming after the first: the one after it comes at once.
+      const dees = wsClient(wsUrl, dee!.token);
+      const ofDee = await subscribeReady(hub, dees, `subscription($c: ID!, $a: ID) { messageAdded(chatId: $c, after: $a) { id content chatId } }`, {
+        c: unheard,
+        a: before.id,
+      });
+      await until(() => contents(ofDee).includes('nobody here listens'), 10_000, "Dee's missed message");
+
+      // Someone who listens here joins a chat nobody here was in: the commit that lets them in
+      // names them, and what follows it is read at once too.
+      const third = await groupChat(url, cai!, [eve!]);
+      await readUpToNow();
+      const added = await gql(url, `mutation($c: ID!, $u: [ID!]!) { addParticipants(chatId: $c, userIds: $u) { id } }`, { c: third, u: [ben!.id] }, cai!.token);
+      expect(added.errors).toBeUndefined();
+      await send(url, cai!, third, 'welcome');
+      await until(() => contents(ofBen).includes('welcome'), 10_000, 'the message after Ben joined');
+      expect(ofBen.events.filter((e) => e.messageAdded.chatId === unheard)).toEqual([]);
+      for (const client of [bens, dees]) await client.dispose();
     } finally {
       await iso.stop();
     }

@@ -43,6 +43,15 @@ export class Audience {
     return periods.filter((p) => p.fromLogId <= entry.id && (p.untilLogId === null || entry.id <= p.untilLogId)).map((p) => p.userId);
   }
 
+  /**
+   * Whether a new entry of the chat may reach someone `listening`: true unless the chat is loaded
+   * and none of its members now (as far as this instance has read) is.
+   */
+  mayReach(chatId: number, listening: (userId: number) => boolean): boolean {
+    const periods = this.periods.get(chatId);
+    return periods === undefined || periods.some((p) => p.untilLogId === null && listening(p.userId));
+  }
+
   /** Members now, as far as this instance has read, of a chat `prepare` has loaded. */
   membersNow(chatId: number): Set<number> {
     return new Set((this.periods.get(chatId) ?? []).filter((p) => p.untilLogId === null).map((p) => p.userId));

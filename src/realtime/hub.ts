@@ -5,6 +5,7 @@ import { type Position } from '../chatlog/position.js';
 import { primeRelated, viewEntries, type EntryView, type Related } from '../chatlog/views.js';
 import { createSharedLoaders } from '../context.js';
 import type { Db } from '../db/client.js';
+import type { Announcements } from '../db/transaction.js';
 import type { LogRow } from '../db/schema.js';
 import { metrics } from '../observability/metrics.js';
 import { Audience } from './audience.js';
@@ -76,6 +77,8 @@ export class RealtimeHub {
    * were loaded, so a feed registered meanwhile is not among them: it replays up to here instead.
    */
   private handingOutTo: Position | null = null;
+  /** A wake-up went unheeded (wake, ownCommit): the next subscriber has the follower read. */
+  private behind = false;
   private count = 0;
 
   constructor(
@@ -88,6 +91,7 @@ export class RealtimeHub {
     this.blocks = new BlockedUsers(db);
     this.interest = new Interest(db, bus);
     bus.on('log', () => this.wake());
+    bus.onOwnCommit((announced) => this.ownCommit(announced));
     bus.on('typing', (signal) => this.typingSignal(signal));
     // Wake-ups and typing sent while the bus was away are lost: the log has the entries.
     bus.onReconnect(() => this.wake());
@@ -122,12 +126,32 @@ export class RealtimeHub {
 
   /**
    * The bus said the log has new entries (or its connection came back). With nobody subscribed
-   * here, nothing waits for them: the follower's sweep reads them, and the first subscriber
+   * here, nothing waits for them: the follower's sweep reads them, and the next subscriber
    * wakes it (subscribe). An instance that only answers requests then costs the database no read
    * per commit.
    */
   wake(): void {
-    if (!this.feeds.empty) this.follower?.wake();
+    if (this.feeds.empty) this.behind = true;
+    else this.follower?.wake();
+  }
+
+  /**
+   * This instance committed: read at once if anyone subscribed here may hear of it (a user it
+   * names, or a member now of a chat it names, or a chat not loaded yet), or if the follower is
+   * reading already. Otherwise its entries come with the next read, in order: another wake-up,
+   * a subscription that starts, or the sweep. Whoever joins a chat is named by the commit that
+   * lets them in (openMemberships), so it wakes the follower if they listen here.
+   */
+  private ownCommit(announced: Announcements): void {
+    if (this.follower?.busy || this.mayHear(announced)) this.wake();
+    else this.behind = true;
+  }
+
+  private mayHear({ chats, users }: Announcements): boolean {
+    const listening = (userId: number) => this.feeds.has(userId);
+    for (const userId of users) if (listening(userId)) return true;
+    for (const chatId of chats) if (this.audience.mayReach(chatId, listening)) return true;
+    return false;
   }
 
   private typingSignal(signal: SignalData['typing']): void {
@@ -150,11 +174,13 @@ export class RealtimeHub {
     await this.follow(userId);
     const upTo = this.handingOutTo ?? this.position;
     const feed = new LogFeed<T>(userId, spec, start, () => this.removeFeed(feed as LogFeed), this.options.reactionIntervalMs, now);
-    const first = this.feeds.empty;
     this.feeds.add(feed as LogFeed);
     this.count++;
-    // Wake-ups went unheeded while nobody listened (wake): the follower catches up now.
-    if (first) this.follower?.wake();
+    // Wake-ups went unheeded (wake, ownCommit): the follower catches up now.
+    if (this.behind) {
+      this.behind = false;
+      this.follower?.wake();
+    }
     const read: ReplayPage = async (from, to, limit) => {
       const entries = await readForViewer(this.db, userId, { after: from, upTo: to, below: to.xid + 1, chatId: spec.chatId, kinds: [...spec.kinds], limit });
       const loaders = createSharedLoaders(this.db);

@@ -58,6 +58,11 @@ export class LogFollower {
     return this.readCount;
   }
 
+  /** Reading now (a wake-up while it does asks for one more read behind it). */
+  get busy(): boolean {
+    return this.running;
+  }
+
   wake(): void {
     if (this.stopped) return;
     if (this.running) {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CommitHook } from '../../db/transaction.js';
+import type { Announcements, CommitHook } from '../../db/transaction.js';
 import type { Signal, SignalData, SignalKind, Topic } from './signals.js';
 
 /** What every writer needs of the bus: how transactions announce, and how a signal goes out. */
@@ -26,6 +26,11 @@ export interface EventBus extends SignalSender {
   /** The connection, lost at `lostAt` (ms), came back: signals sent meanwhile are lost, so read state again. */
   onReconnect(handler: (lostAt: number) => void): void;
   /**
+   * This instance's own commits, with what they announce, when the bus does not bring them back
+   * by topic (PostgreSQL: it skips its own NOTIFY and hears them here instead).
+   */
+  onOwnCommit(handler: (announced: Announcements) => void): void;
+  /**
    * Whether only watched topics reach this instance. PostgreSQL's NOTIFY reaches every
    * listener; NATS delivers a chat's or user's signals only to instances that watch it.
    */
@@ -41,6 +46,7 @@ export interface EventBus extends SignalSender {
 export abstract class HandlerRegistry {
   private readonly byKind = new Map<SignalKind, Set<(data: never) => void>>();
   private readonly reconnects = new Set<(lostAt: number) => void>();
+  private readonly ownCommits = new Set<(announced: Announcements) => void>();
 
   constructor(protected readonly log: Logger) {}
 
@@ -52,6 +58,20 @@ export abstract class HandlerRegistry {
 
   onReconnect(handler: (lostAt: number) => void): void {
     this.reconnects.add(handler);
+  }
+
+  onOwnCommit(handler: (announced: Announcements) => void): void {
+    this.ownCommits.add(handler);
+  }
+
+  protected ownCommit(announced: Announcements): void {
+    for (const handler of this.ownCommits) {
+      try {
+        handler(announced);
+      } catch (err) {
+        this.log.error({ err }, 'a commit handler failed');
+      }
+    }
   }
 
   protected emit(kind: SignalKind, data: unknown): void {

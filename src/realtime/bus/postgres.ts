@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { FAIL_FAST, type Db, type Tx } from '../../db/client.js';
 import { PlainStatement, slot } from '../../db/plain-sql.js';
-import type { CommitHook } from '../../db/transaction.js';
+import type { Announcements, CommitHook } from '../../db/transaction.js';
 import { metrics } from '../../observability/metrics.js';
 import { HandlerRegistry, type EventBus, type SignalSender } from './bus.js';
 import type { Signal, SignalKind } from './signals.js';
@@ -105,14 +105,14 @@ export class WakeUps {
 /**
  * Signals go inside their transaction: PostgreSQL sends them with the commit and never for a
  * rollback, so nothing is announced that did not happen, nor committed without its announcement.
- * Log wake-ups go after it (WakeUps); `local` wakes this instance at once.
+ * Log wake-ups go after it (WakeUps); `local` tells this instance at once, with what the commit announced.
  */
-export function postgresCommitHook(wakeUps: WakeUps, local: () => void = () => {}): CommitHook {
+export function postgresCommitHook(wakeUps: WakeUps, local: (announced: Announcements) => void = () => {}): CommitHook {
   return {
     signalsInTransaction: true,
     notifyIn,
-    committed: () => {
-      local();
+    committed: (announced) => {
+      local(announced);
       wakeUps.wake();
     },
   };
@@ -147,7 +147,7 @@ export class PostgresBus extends HandlerRegistry implements EventBus {
     this.connectionName = listenConnectionName(instanceId);
     // This instance reads at its own commits, and skips the NOTIFY that then comes back to it.
     const wakeUps = new WakeUps(db, JSON.stringify({ type: 'log', from: instanceId }), log);
-    this.commitHook = postgresCommitHook(wakeUps, () => this.emit('log', null));
+    this.commitHook = postgresCommitHook(wakeUps, (announced) => this.ownCommit(announced));
   }
 
   get connected(): boolean {
