@@ -146,6 +146,13 @@ describe('log wake-ups (EVENT_BUS=postgres)', () => {
       });
       await until(() => contents(ofDee).includes('nobody here listens'), 10_000, "Dee's missed message");
 
+      // Dee listens here, to that chat alone: nothing of another chat of theirs is read at its commit.
+      const elsewhere = await groupChat(url, cai!, [dee!]);
+      await readUpToNow();
+      const readsThen = hub.logReads;
+      await send(url, cai!, elsewhere, 'not for the chat Dee follows');
+      expect(hub.logReads).toBe(readsThen);
+
       // Someone who listens here joins a chat nobody here was in: the commit that lets them in
       // names them, and what follows it is read at once too.
       const third = await groupChat(url, cai!, [eve!]);

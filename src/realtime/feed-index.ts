@@ -23,6 +23,12 @@ export class FeedIndex {
     return this.users.has(userId);
   }
 
+  /** Whether the user has a feed that takes a chat's entries: of every chat, or of this one. */
+  hears(userId: number, chatId: number): boolean {
+    const mine = this.users.get(userId);
+    return mine !== undefined && (mine.everyChat.size > 0 || mine.byChat.has(chatId));
+  }
+
   add(feed: LogFeed): void {
     let mine = this.users.get(feed.userId);
     if (!mine) this.users.set(feed.userId, (mine = { everyChat: new Set(), byChat: new Map() }));

@@ -137,7 +137,8 @@ export class RealtimeHub {
 
   /**
    * This instance committed: read at once if anyone subscribed here may hear of it (a user it
-   * names, or a member now of a chat it names, or a chat not loaded yet), or if the follower is
+   * names, or a member now of a chat it names whose subscriptions here take that chat's entries,
+   * or a chat not loaded yet), or if the follower is
    * reading already. Otherwise its entries come with the next read, in order: another wake-up,
    * a subscription that starts, or the sweep. Whoever joins a chat is named by the commit that
    * lets them in (openMemberships), so it wakes the follower if they listen here.
@@ -148,9 +149,8 @@ export class RealtimeHub {
   }
 
   private mayHear({ chats, users }: Announcements): boolean {
-    const listening = (userId: number) => this.feeds.has(userId);
-    for (const userId of users) if (listening(userId)) return true;
-    for (const chatId of chats) if (this.audience.mayReach(chatId, listening)) return true;
+    for (const userId of users) if (this.feeds.has(userId)) return true;
+    for (const chatId of chats) if (this.audience.mayReach(chatId, (userId) => this.feeds.hears(userId, chatId))) return true;
     return false;
   }
 
