@@ -106,8 +106,11 @@ describe('shutdown', () => {
       // Open sockets and pooled connections must not keep it alive.
       const u = await registerUser(url);
       const client = createClient({ url: wsUrlOf(url), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${u.token}` }, retryAttempts: 0 });
+      // Connected before the crash: a client still connecting would reject its dispose with the close.
+      const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
       client.subscribe({ query: 'subscription { messageAdded { id } }' }, { next: () => {}, error: () => {}, complete: () => {} });
       await until(() => server.output().includes('"status":200'), 10_000, 'traffic');
+      await connected;
       const { code, ms } = await server.stop('SIGUSR2');
       await client.dispose();
       expect(code).toBe(1);
