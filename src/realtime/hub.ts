@@ -137,11 +137,11 @@ export class RealtimeHub {
 
   /**
    * This instance committed: read at once if anyone subscribed here may hear of it (a user it
-   * names, or a member now of a chat it names whose subscriptions here take that chat's entries,
-   * or a chat not loaded yet), or if the follower is
-   * reading already. Otherwise its entries come with the next read, in order: another wake-up,
-   * a subscription that starts, or the sweep. Whoever joins a chat is named by the commit that
-   * lets them in (openMemberships), so it wakes the follower if they listen here.
+   * names, a member now of a chat it names whose subscriptions here take that chat's entries, or
+   * a chat not loaded yet), or if the follower is reading already. Otherwise its entries come
+   * with the next read, in order: another wake-up, a subscription that starts, or the sweep.
+   * Whoever joins a chat is named by the commit that lets them in (openMemberships), so it wakes
+   * the follower if they listen here.
    */
   private ownCommit(announced: Announcements): void {
     if (this.follower?.busy || this.mayHear(announced)) this.wake();
