@@ -65,21 +65,20 @@ export abstract class HandlerRegistry {
   }
 
   protected ownCommit(announced: Announcements): void {
-    for (const handler of this.ownCommits) {
-      try {
-        handler(announced);
-      } catch (err) {
-        this.log.error({ err }, 'a commit handler failed');
-      }
-    }
+    this.handOut(this.ownCommits, announced, {}, 'a commit handler failed');
   }
 
   protected emit(kind: SignalKind, data: unknown): void {
-    for (const handler of this.byKind.get(kind) ?? []) {
+    this.handOut(this.byKind.get(kind), data as never, { kind }, 'a bus signal handler failed');
+  }
+
+  /** Calls each handler with `value`; one that throws is logged and the others still run. */
+  private handOut<T>(handlers: Iterable<(value: T) => void> | undefined, value: T, context: object, failure: string): void {
+    for (const handler of handlers ?? []) {
       try {
-        handler(data as never);
+        handler(value);
       } catch (err) {
-        this.log.error({ err, kind }, 'a bus signal handler failed');
+        this.log.error({ err, ...context }, failure);
       }
     }
   }
