@@ -43,9 +43,12 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     env: { type: 'string', multiple: true },
     'p2-rate': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const parleyEnv = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+/** --cpu-prof DIR: V8 CPU profiles of every Parley process and of the servers that stand in for it. */
+const profiled = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
 
 function rows(): BenchRow[] {
   const all: BenchRow[] = [fanout, latency, writes, history, memory, logins, statements, search, presence, scaleOut];
@@ -84,7 +87,7 @@ async function main() {
   const failures: { id: string; error: string }[] = [];
   let parley: ParleyProcess | undefined;
   try {
-    parley = await startParley(database.url, parleyEnv);
+    parley = await startParley(database.url, parleyEnv, profiled);
     log(`Parley (pid ${parley.pid}) at ${parley.url}`);
     const ctx: BenchContext = {
       quick,
@@ -96,12 +99,12 @@ async function main() {
       parley,
       fixtures: new Fixtures(parley.url),
       async startParley(env) {
-        const p = await startParley(database.url, { ...parleyEnv, ...env });
+        const p = await startParley(database.url, { ...parleyEnv, ...env }, profiled);
         extraParleys.push(p);
         return p;
       },
-      agent(name, file) {
-        if (!agents.has(name)) agents.set(name, spawnAgent(name, file));
+      agent(name, file, options) {
+        if (!agents.has(name)) agents.set(name, spawnAgent(name, file, {}, options?.server ? profiled : []));
         return agents.get(name)!;
       },
       earlier: (id) => results.find((r) => r.id === id),

@@ -45,8 +45,12 @@ export interface BenchContext {
   fixtures: Fixtures;
   /** Another Parley process on the run's database (stopped by the caller, or at the end). */
   startParley(env?: Record<string, string>): Promise<ParleyProcess>;
-  /** A process for `file`, kept for the run under `name` (the same one on later calls). */
-  agent(name: string, file: string): Promise<Agent>;
+  /**
+   * A process for `file`, kept for the run under `name` (the same one on later calls). A
+   * `server` (one that stands in for Parley, such as the stack's server) is profiled with
+   * Parley under `--cpu-prof`.
+   */
+  agent(name: string, file: string, options?: { server?: boolean }): Promise<Agent>;
   /** Results of rows that ran before, by id (a row may size its load from another's). */
   earlier(id: string): RowResult | undefined;
   /** Values rows share (connected fleets, say), made once. */

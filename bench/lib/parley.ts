@@ -81,11 +81,14 @@ export async function logReads(parley: ParleyProcess): Promise<() => Promise<Log
   };
 }
 
-/** Parley as `npm start` runs it (node, tsx, src/main.ts), in production mode, on `databaseUrl`. */
-export async function startParley(databaseUrl: string, env: Record<string, string> = {}): Promise<ParleyProcess> {
+/**
+ * Parley as `npm start` runs it (node, tsx, src/main.ts), in production mode, on `databaseUrl`;
+ * `nodeArgs` go to node before the rest (`--cpu-prof`, say).
+ */
+export async function startParley(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ParleyProcess> {
   const port = await freePort();
   const child = ownSession(
-    spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...BENCH_ENV, ...env, DATABASE_URL: databaseUrl, PORT: String(port) },
       stdio: ['ignore', 'inherit', 'inherit'],

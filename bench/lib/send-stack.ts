@@ -15,7 +15,7 @@ const WARM_UP_WRITERS = 900_201;
  */
 export function sendStack(ctx: BenchContext): Promise<{ agent: Agent; url: string }> {
   return ctx.shared('send-stack', async () => {
-    const [agent, load] = await Promise.all([ctx.agent('send-stack', 'bench/floors/send-stack.ts'), ctx.agent('load', 'bench/agents/load.ts')]);
+    const [agent, load] = await Promise.all([ctx.agent('send-stack', 'bench/floors/send-stack.ts', { server: true }), ctx.agent('load', 'bench/agents/load.ts')]);
     const port = await agent.call<number>('listen', ctx.database.url, BENCH_JWT_SECRET);
     const url = `http://127.0.0.1:${port}/graphql`;
     await ceilingWriters(ctx.database.url, WARM_UP_WRITERS, 4);
