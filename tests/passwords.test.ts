@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,7 +151,13 @@ describe('the password process', () => {
     expect(pid).toBeGreaterThan(0);
     expect(pid).not.toBe(process.pid);
     expect(srv.config.passwords.nice).toBeGreaterThan(0);
-    expect(os.getPriority(pid)).toBe(Math.min(19, os.getPriority(process.pid) + srv.config.passwords.nice));
+    const lowered = Math.min(19, os.getPriority(process.pid) + srv.config.passwords.nice);
+    expect(os.getPriority(pid)).toBe(lowered);
+    // A session of its own, whose autogroup (where Linux has them) carries the lower priority too.
+    const sessionOf = (p: number) => Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]);
+    expect(sessionOf(pid)).toBe(pid);
+    expect(sessionOf(pid)).not.toBe(sessionOf(process.pid));
+    if (existsSync('/proc/self/autogroup')) expect(readFileSync(`/proc/${pid}/autogroup`, 'utf8')).toMatch(new RegExp(`nice ${lowered}\\b`));
     // None of the server's environment (secrets, database address) but what it needs.
     const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
     expect(Object.keys(process.env).length).toBeGreaterThan(3);

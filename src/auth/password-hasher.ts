@@ -1,5 +1,6 @@
 import type { HashOptions } from 'argon2';
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 export type HasherRequest =
@@ -75,12 +76,12 @@ export class PasswordHasher {
       // Not the server's environment: the process needs none of its secrets.
       env: pick(process.env, ['PATH', 'TMPDIR', 'UV_THREADPOOL_SIZE']),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // A session of its own: where Linux schedules by autogroup, a session is a CPU share of its
+      // own, and a nice value only weighs a process against those of its own session. In the
+      // server's, the hasher would yield to the server's thread but not to PostgreSQL.
+      detached: true,
     });
-    try {
-      os.setPriority(child.pid!, Math.min(19, os.getPriority() + this.nice));
-    } catch {
-      // Not allowed here (a container without the capability): it runs at the server's priority.
-    }
+    lowerPriority(child.pid!, this.nice);
     child.on('message', (message: HasherReply) => this.answer(message));
     child.on('exit', () => this.lost(child));
     child.on('error', () => this.lost(child));
@@ -108,6 +109,24 @@ export class PasswordHasher {
       if (job.retried) job.reject(new Error('The password process ended during the job'));
       else this.send({ ...job, retried: true });
     }
+  }
+}
+
+/**
+ * `nice` below this process's priority: the process's own nice value, and that of its session's
+ * autogroup (Linux), which weighs the session's share against every other session's.
+ */
+function lowerPriority(pid: number, nice: number): void {
+  const value = Math.min(19, os.getPriority() + nice);
+  try {
+    os.setPriority(pid, value);
+  } catch {
+    // Not allowed here (a container without the capability): it runs at the server's priority.
+  }
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(value));
+  } catch {
+    // No autogroups here (not Linux, or a kernel without them): the nice value is all there is.
   }
 }
 
