@@ -78,8 +78,9 @@ export class PasswordHasher {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // A session of its own: where Linux schedules by autogroup, a session is a CPU share of its
       // own, and a nice value only weighs a process against those of its own session. In the
-      // server's, the hasher would yield to the server's thread but not to PostgreSQL.
-      detached: true,
+      // server's, the hasher would yield to the server's thread but not to PostgreSQL. (Not on
+      // Windows, where a detached process gets a console window of its own.)
+      detached: process.platform === 'linux',
     });
     lowerPriority(child.pid!, this.nice);
     child.on('message', (message: HasherReply) => this.answer(message));
