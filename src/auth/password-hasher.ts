@@ -19,6 +19,14 @@ interface Pending {
 const ENTRY = new URL('./password-process.ts', import.meta.url);
 
 /**
+ * The process gets a session of its own: where Linux schedules by autogroup, a session is a CPU
+ * share of its own, and a nice value only weighs a process against those of its own session. In
+ * the server's, the hasher would yield to the server's thread but not to PostgreSQL. (Not on
+ * Windows, where a detached process gets a console window of its own.)
+ */
+const OWN_SESSION = process.platform === 'linux';
+
+/**
  * argon2id in a process of its own, at a lower CPU priority (a higher nice value) than the
  * server. Hashing is CPU-bound for tens of milliseconds a job: on the server's threads it
  * competes on equal terms with the event loop and PostgreSQL, so a login storm slows every
@@ -76,11 +84,7 @@ export class PasswordHasher {
       // Not the server's environment: the process needs none of its secrets.
       env: pick(process.env, ['PATH', 'TMPDIR', 'UV_THREADPOOL_SIZE']),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // A session of its own: where Linux schedules by autogroup, a session is a CPU share of its
-      // own, and a nice value only weighs a process against those of its own session. In the
-      // server's, the hasher would yield to the server's thread but not to PostgreSQL. (Not on
-      // Windows, where a detached process gets a console window of its own.)
-      detached: process.platform === 'linux',
+      detached: OWN_SESSION,
     });
     lowerPriority(child.pid!, this.nice);
     child.on('message', (message: HasherReply) => this.answer(message));
@@ -124,10 +128,12 @@ function lowerPriority(pid: number, nice: number): void {
   } catch {
     // Not allowed here (a container without the capability): it runs at the server's priority.
   }
+  // Only in a session of its own: the autogroup is the whole session's.
+  if (!OWN_SESSION) return;
   try {
     fs.writeFileSync(`/proc/${pid}/autogroup`, String(value));
   } catch {
-    // No autogroups here (not Linux, or a kernel without them): the nice value is all there is.
+    // No autogroups here (a kernel without them): the nice value is all there is.
   }
 }
 
