@@ -7,24 +7,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { serve } from '../lib/proc.js';
+import { frameMaker, socketRooms } from './rooms.js';
 
-const rooms = new Map<number, WebSocket[]>();
 const server = http.createServer();
-const wss = new WebSocketServer({ server, perMessageDeflate: false });
-wss.on('connection', (ws, req) => {
-  const room = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('room') ?? 0);
-  if (!rooms.has(room)) rooms.set(room, []);
-  rooms.get(room)!.push(ws);
-  ws.on('close', () => rooms.set(room, rooms.get(room)!.filter((s) => s !== ws)));
-});
+const { rooms, count, send } = socketRooms(server);
 const HIGH_WATER = 256 * 1024;
 let listener: { sql: postgres.Sql } | undefined;
 
 serve({
   listen: () => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
-  sockets: () => [...rooms.values()].reduce((n, r) => n + r.length, 0),
+  sockets: count,
 
   /** P1: broadcasts `frame` to each room in turn for `ms`, waiting while sockets are backed up. */
   async broadcast(frame: string, ms: number) {
@@ -47,13 +40,10 @@ serve({
   /** P2: frames for the notifications of `channel`, `template` with the message's text put in. */
   async follow(databaseUrl: string, template: string) {
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    const [before, after] = template.split('__CONTENT__') as [string, string];
+    const frame = frameMaker(template);
     await sql.listen('bench_floor', (payload) => {
       const colon = payload.indexOf(':');
-      const room = rooms.get(Number(payload.slice(0, colon)));
-      if (!room) return;
-      const frame = Buffer.from(before + payload.slice(colon + 1) + after);
-      for (const ws of room) ws.send(frame);
+      send(Number(payload.slice(0, colon)), frame(payload.slice(colon + 1)));
     });
     listener = { sql };
   },

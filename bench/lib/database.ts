@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { runMigrations } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { redactUrl } from '../../src/db/provision.js';
+import { treeCpuSeconds } from './proc.js';
 import { createScratchDatabase } from '../../tests/helpers/scratch-database.js';
 import { freePort } from '../../tests/helpers/free-port.js';
 
@@ -14,6 +15,8 @@ export interface BenchDatabase {
   url: string;
   description: string;
   serverVersion: string;
+  /** The PostgreSQL server's main process, when it runs on this machine: its CPU is metered with the rows'. */
+  serverPid?: number;
   drop(): Promise<void>;
 }
 
@@ -57,9 +60,28 @@ export async function prepareDatabase(): Promise<BenchDatabase> {
         sent_at timestamptz not null default now());
       create index if not exists bench_floor_messages_chat on bench_floor_messages (chat_id, id);`);
     const [version] = await sql<{ server_version: string }[]>`show server_version`;
-    return { url, description, serverVersion: version!.server_version, drop };
+    const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    return { url, description, serverVersion: version!.server_version, serverPid: parentOf(backend!.pid), drop };
   } finally {
     await sql.end();
+  }
+}
+
+/** The database server's CPU, for cpuMeter: nothing when it runs elsewhere. */
+export function databaseCpu(db: BenchDatabase): Record<string, () => number> {
+  const pid = db.serverPid;
+  return pid === undefined ? {} : { postgres: () => treeCpuSeconds(pid) };
+}
+
+/** A backend's parent, the server's main process; undefined when the server is not on this machine. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // A server elsewhere has pids of its own: a local process of that pid is someone else's.
+    if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
 }
 

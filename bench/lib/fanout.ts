@@ -1,4 +1,5 @@
 import type { RoomSpec } from '../agents/fleet.js';
+import { databaseCpu } from './database.js';
 import type { BenchContext } from './harness.js';
 import { cpuMeter, type Agent } from './proc.js';
 
@@ -12,7 +13,7 @@ export interface FanoutSetup {
   specs: RoomSpec[];
   /** The floor's rooms are numbered; its notifications name them. */
   floorSpecs: RoomSpec[];
-  /** Cores used by Parley (or the floor server) and the fleet during a measurement. */
+  /** Cores used by Parley (or the floor server), the fleet and PostgreSQL during a measurement. */
   meter(side: 'parley' | 'floor'): () => Record<string, number>;
 }
 
@@ -38,7 +39,7 @@ export function fanoutSetup(ctx: BenchContext): Promise<FanoutSetup> {
       floorUrl,
       specs,
       floorSpecs: specs.map((s, i) => ({ ...s, chatId: String(i) })),
-      meter: (side) => cpuMeter({ [side === 'parley' ? 'parley' : 'floorServer']: side === 'parley' ? ctx.parley.pid : floor.pid, fleet: fleet.pid }),
+      meter: (side) => cpuMeter({ [side === 'parley' ? 'parley' : 'floorServer']: side === 'parley' ? ctx.parley.pid : floor.pid, fleet: fleet.pid, ...databaseCpu(ctx.database) }),
     };
   });
 }

@@ -20,6 +20,25 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/**
+ * CPU seconds a server and the processes it starts have used so far: its own, its children's
+ * that still run, and those of children already ended (PostgreSQL's backends, one a connection).
+ */
+export function treeCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ended = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  let live = 0;
+  for (const child of childPids(pid)) {
+    try {
+      live += cpuSeconds(child);
+    } catch {
+      // ended since: its time is in `ended` from the next reading on
+    }
+  }
+  return cpuSeconds(pid) + ended + live;
+}
+
 /** The processes `pid` started that still run (Parley's password process, say). */
 export function childPids(pid: number): number[] {
   try {
@@ -40,13 +59,14 @@ export function rssBytes(pid: number): number {
   return Number(kib) * 1024;
 }
 
-/** Cores a set of processes used between `start()` and `stop()`. */
-export function cpuMeter(pids: Record<string, number>) {
+/** Cores a set of processes used between `start()` and `stop()`: each a pid, or a reading of CPU seconds (treeCpuSeconds). */
+export function cpuMeter(pids: Record<string, number | (() => number)>) {
   const t0 = performance.now();
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const read = (what: number | (() => number)) => (typeof what === 'number' ? cpuSeconds(what) : what());
+  const before = Object.fromEntries(Object.entries(pids).map(([k, what]) => [k, read(what)]));
   return () => {
     const wall = (performance.now() - t0) / 1000;
-    return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuSeconds(pid) - before[k]!) / wall).toFixed(2))]));
+    return Object.fromEntries(Object.entries(pids).map(([k, what]) => [k, Number(((read(what) - before[k]!) / wall).toFixed(2))]));
   };
 }
 

@@ -1,3 +1,4 @@
+import { databaseCpu } from '../lib/database.js';
 import { fanoutSetup, frameTemplate, PER_ROOM, ROOMS } from '../lib/fanout.js';
 import type { BenchContext, BenchRow, RowResult } from '../lib/harness.js';
 import { logReads } from '../lib/parley.js';
@@ -94,24 +95,46 @@ const row: BenchRow = {
     await stack.agent.call('rooms', Object.fromEntries(stackSpecs.map((spec, i) => [spec.chatId, i])));
     const stackDetails: unknown[] = [];
     const stackRuns = await ctx.interleave(async (rep) => {
-      const cpu = cpuMeter({ stack: stack.agent.pid, floorServer: s.floor.pid, fleet: s.fleet.pid });
+      const cpu = cpuMeter({ stack: stack.agent.pid, floorServer: s.floor.pid, fleet: s.fleet.pid, ...databaseCpu(ctx.database) });
       const r = await s.fleet.call<PacedResult>('paced', 'floor', { parley: stack.url }, stackSpecs, rate, ctx.window);
       stackDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
       return r;
     }, floorRun(stackDetails));
     const stackNote = `${base.note}; the fixed stack (Apollo Server, type-graphql, postgres.js) taking the request and running sendMessage's statements, the floor server writing the frames`;
-    for (const at of ['p50', 'p99'] as const) {
-      rows.push({
-        id: 'P2',
-        metric: `stack ceiling: sendMessage → frame ${at}, ${load}`,
-        ...base,
-        note: stackNote,
-        parley: stackRuns.parley.map((r) => r[at]),
-        floor: { what, values: stackRuns.floor.map((r) => r[at]) },
-        ...(at === 'p99' ? { details: stackDetails } : {}),
-      });
+    rows.push(...latencyRows('stack ceiling', stackRuns, stackDetails, stackNote));
+
+    // The same server writing the frames itself, to sockets of its own, right after each commit:
+    // what any one process that takes sendMessage and delivers it must do at least.
+    ctx.log(`P2: the stack alone taking sendMessage and writing the frames, ${rate.toFixed(1)} messages/s`);
+    await s.fleet.call('connectFloor', 'stack', stack.url.replace(/^http/, 'ws').replace(/graphql$/, ''), ROOMS, PER_ROOM);
+    await stack.agent.call('frames', frameTemplate((await s.fleet.call<string>('sample', 'parley'))!));
+    const ownDetails: unknown[] = [];
+    try {
+      const ownRuns = await ctx.interleave(async (rep) => {
+        const cpu = cpuMeter({ stack: stack.agent.pid, fleet: s.fleet.pid, ...databaseCpu(ctx.database) });
+        const r = await s.fleet.call<PacedResult>('paced', 'stack', { parley: stack.url }, stackSpecs, rate, ctx.window);
+        ownDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
+        return r;
+      }, floorRun(ownDetails));
+      const ownNote = `${base.note}; the fixed stack taking the request, running sendMessage's statements and, once they commit, writing the frame to the room's 100 sockets itself (no chat log, no GraphQL execution per event)`;
+      rows.push(...latencyRows('one-process stack ceiling', ownRuns, ownDetails, ownNote));
+    } finally {
+      await stack.agent.call('frames', null);
+      await s.fleet.call('close', 'stack');
     }
     return rows;
+
+    function latencyRows(name: string, runs: { parley: PacedResult[]; floor: PacedResult[] }, runDetails: unknown[], rowNote: string): RowResult[] {
+      return (['p50', 'p99'] as const).map((at) => ({
+        id: 'P2',
+        metric: `${name}: sendMessage → frame ${at}, ${load}`,
+        ...base,
+        note: rowNote,
+        parley: runs.parley.map((r) => r[at]),
+        floor: { what, values: runs.floor.map((r) => r[at]) },
+        ...(at === 'p99' ? { details: runDetails } : {}),
+      }));
+    }
   },
 };
 export default row;
