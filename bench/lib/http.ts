@@ -1,6 +1,11 @@
 import http from 'node:http';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * Kept-alive connections, each dropped after 4 s unused: Node's servers close an idle one after
+ * 5 s (keepAliveTimeout), and a request sent on it as it closes fails with ECONNRESET, which is
+ * the client's race, not the server's failure. (Node destroys only idle sockets on this timeout.)
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
 
 /** POSTs a JSON body over a kept-alive connection; resolves with the status and the raw body. */
 export function postRaw(url: string, body: string, token?: string): Promise<{ status: number; body: string }> {
