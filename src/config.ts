@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  HTTP_KEEP_ALIVE_MS: z.coerce.number().int().positive().default(5000),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
   LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().positive().default(100),
   LOGIN_FAILURE_WINDOW: z.coerce.number().int().positive().default(15 * 60),
@@ -176,6 +177,8 @@ export interface Config {
   logLevel: string;
   corsOrigins: string[];
   maxBodyBytes: number;
+  /** How long an idle kept-alive HTTP connection stays open: above any load balancer's own idle timeout in front. */
+  httpKeepAliveMs: number;
   limits: { depth: number; cost: number; aliases: number };
   introspection: boolean;
   /**
@@ -337,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    httpKeepAliveMs: e.HTTP_KEEP_ALIVE_MS,
     limits: { depth: e.MAX_QUERY_DEPTH, cost: e.MAX_QUERY_COST, aliases: e.MAX_ALIASES },
     introspection: e.GRAPHQL_INTROSPECTION ?? e.INTROSPECTION ?? !isProduction,
     metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },

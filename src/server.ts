@@ -178,6 +178,10 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       });
     };
   const httpServer = http.createServer(guarded(handle));
+  // A balancer that keeps its connections to Parley open longer than Parley does may send a
+  // request on one just as Parley closes it, and fail it: HTTP_KEEP_ALIVE_MS must outlast its
+  // idle timeout. (headersTimeout counts from a request's first byte, not from the idle wait.)
+  httpServer.keepAliveTimeout = config.httpKeepAliveMs;
   // METRICS_PORT: a listener of its own that answers /metrics and nothing else.
   const metricsServer =
     config.metrics.port === undefined
