@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { runMigrations } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { redactUrl } from '../../src/db/provision.js';
-import { treeCpuSeconds } from './proc.js';
+import { statFields, treeCpuSeconds } from './proc.js';
 import { createScratchDatabase } from '../../tests/helpers/scratch-database.js';
 import { freePort } from '../../tests/helpers/free-port.js';
 
@@ -78,8 +78,7 @@ function parentOf(pid: number): number | undefined {
   try {
     // A server elsewhere has pids of its own: a local process of that pid is someone else's.
     if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) return undefined;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number(statFields(pid)[1]);
   } catch {
     return undefined;
   }

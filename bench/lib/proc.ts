@@ -12,11 +12,18 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
+/**
+ * A process's `/proc/<pid>/stat` fields after the command name (which may contain spaces):
+ * [1] its parent, [11] and [12] its user and system time, [13] and [14] those of its ended children.
+ */
+export function statFields(pid: number): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may contain spaces: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
@@ -25,18 +32,16 @@ export function cpuSeconds(pid: number): number {
  * that still run, and those of children already ended (PostgreSQL's backends, one a connection).
  */
 export function treeCpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ended = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  let live = 0;
+  const fields = statFields(pid);
+  let seconds = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
   for (const child of childPids(pid)) {
     try {
-      live += cpuSeconds(child);
+      seconds += cpuSeconds(child);
     } catch {
-      // ended since: its time is in `ended` from the next reading on
+      // ended since: its time is among the ended children's from the next reading on
     }
   }
-  return cpuSeconds(pid) + ended + live;
+  return seconds;
 }
 
 /** The processes `pid` started that still run (Parley's password process, say). */
