@@ -38,8 +38,10 @@ import { createAuthDeps, createServices } from './services.js';
 export interface ParleyServer {
   httpServer: http.Server;
   database: Database;
-  /** The hub's own pool: the chat log's reader and what deliveries load. */
+  /** The hub's own pool: what deliveries load, and presence. */
   realtimeDatabase: Database;
+  /** The chat log's reader: one connection, whose statements keep their generic plans. */
+  logDatabase: Database;
   hub: RealtimeHub;
   /** How this instance hears the others (EVENT_BUS): PostgreSQL LISTEN/NOTIFY or NATS. */
   bus: EventBus;
@@ -77,8 +79,12 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   const files = createFiles({ db: database.db, config, limits, secret: jwtSecret, baseUrl: () => config.files.publicUrl ?? listeningAt, log });
   // The log follower, its deliveries and presence have connections of their own: they never queue behind requests.
   const realtimeDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 4, applicationName: `parley-realtime-${instanceId}` });
+  // The log's reads run one after another, after every wake-up. Left to choose, PostgreSQL would
+  // plan each afresh (a plan for unknown positions looks dear), which costs it several times the
+  // read itself; the generic plan is the one they need (tests/log-read-plan.test.ts).
+  const logDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 1, applicationName: `parley-log-${instanceId}`, genericPlans: true });
   const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId }).catch(async (err: unknown) => {
-    await Promise.all([realtimeDatabase.close(), database.close()]);
+    await Promise.all([logDatabase.close(), realtimeDatabase.close(), database.close()]);
     throw err;
   });
   const hub = new RealtimeHub(realtimeDatabase.db, bus, log, {
@@ -93,7 +99,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   bus.on('presence', (data) => presence.receive(data));
   bus.onReconnect((lostAt) => presence.resync(lostAt));
   // The bus hears first, then the hub joins the log "now": a change committed in between is read either way.
-  hub.start(await currentPosition(database.db));
+  hub.start(await currentPosition(database.db), logDatabase.db);
   presence.start();
   const revocations = new RevocationChannel(bus, database.db, revoked, log, instanceId, { sweepMs: config.bus.sweepMs });
   await revocations.start();
@@ -216,6 +222,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     httpServer,
     database,
     realtimeDatabase,
+    logDatabase,
     hub,
     bus,
     presence,
@@ -247,7 +254,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       revocations.stop();
       await bus.stop();
       await files.stop();
-      await Promise.all([realtimeDatabase.close(), database.close()]);
+      await Promise.all([logDatabase.close(), realtimeDatabase.close(), database.close()]);
     },
   };
 }

@@ -42,8 +42,9 @@ describe('a subscription that starts while a batch is being handed out', () => {
     // The batch's views read chats: with the table locked, the hand-out waits right there.
     const releaseChats = await lockTable('chats');
     await releaseMark();
-    const follower = `parley-realtime-${parley.srv.server.instanceId}`;
-    const waiting = () => parley.db.sql`select 1 from pg_stat_activity where application_name = ${follower} and wait_event_type = 'Lock'`;
+    // The batch's read (its rows come with it) or its views' loads: the log's reader or the hub's pool.
+    const hub = ['log', 'realtime'].map((role) => `parley-${role}-${parley.srv.server.instanceId}`);
+    const waiting = () => parley.db.sql`select 1 from pg_stat_activity where application_name in ${parley.db.sql(hub)} and wait_event_type = 'Lock'`;
     await until(async () => (await waiting()).length > 0, 15_000, 'the hand-out to wait on the lock');
 
     // Ben, who has no subscription on this instance yet, resumes after the message he saw.

@@ -60,11 +60,11 @@ describe("the chat log's entries with their rows", () => {
     await ana!.on(other).send(chatId, 'warm-up');
     await seen.waitFor(1);
     let n = 1;
-    // What the instance sends on both its pools (the hub reads with its own).
-    const { database, realtimeDatabase } = parley.srv.server;
+    // What the instance sends on all its pools (the hub reads with its own connection).
+    const { database, realtimeDatabase, logDatabase } = parley.srv.server;
     const pools = {
       get queryCount() {
-        return database.queryCount + realtimeDatabase.queryCount;
+        return database.queryCount + realtimeDatabase.queryCount + logDatabase.queryCount;
       },
     };
     const { hub } = parley.srv.server;
@@ -79,5 +79,22 @@ describe("the chat log's entries with their rows", () => {
     expect(reads).toBeGreaterThanOrEqual(1);
     expect(statements).toBe(reads);
     expect(seen.events.at(-1)!.messageAdded).toMatchObject({ content: `message ${n}`, sender: { id: ana!.id, firstname: ana!.firstname }, chat: { id: chatId, name: 'Cost group' } });
+  });
+
+  it('are read with a plan made once, not planned afresh for every read', async () => {
+    const [ana, ben] = await parley.newUsers(2, 'Plan');
+    const chatId = await parley.newGroup(ana!, [ben!], 'Plan group');
+    const seen = await ben!.subscribe(MESSAGE_ADDED, { c: chatId });
+    for (let i = 1; i <= 8; i++) {
+      await ana!.send(chatId, `message ${i}`);
+      await seen.waitFor(i);
+    }
+    // The reader's one connection: this asks the session that ran the reads.
+    const plans = await parley.srv.server.logDatabase.sql<{ generic: string; custom: string }[]>`
+      select generic_plans::text as generic, custom_plans::text as custom from pg_prepared_statements
+      where statement like '%from chat_log%'`;
+    expect(plans.length).toBeGreaterThan(0);
+    expect(plans.reduce((n, p) => n + Number(p.generic), 0)).toBeGreaterThanOrEqual(8);
+    expect(plans.map((p) => Number(p.custom))).toEqual(plans.map(() => 0));
   });
 });

@@ -107,7 +107,7 @@ describe('every kind of entry, exactly once, through database faults', () => {
       // The reader's connections open on demand (on NATS its log reader wakes on the bus, not on a
       // timer): one statement through its pool makes sure there is at least one to lose.
       await reader.server.database.sql`select 1`;
-      const killed = await Promise.all(['listen', 'realtime', 'pool'].map((role) => terminate(role, reader)));
+      const killed = await Promise.all(['listen', 'log', 'realtime', 'pool'].map((role) => terminate(role, reader)));
       expect(killed.flat().length).toBeGreaterThan(0);
     };
     const busFaults: Record<number, () => Promise<void>> = cut

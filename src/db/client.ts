@@ -40,6 +40,12 @@ export interface ConnectOptions {
    */
   statementTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Prepared statements always run their generic plan, made once per connection (and again when
+   * their tables' statistics change). PostgreSQL otherwise plans a statement afresh on every run
+   * for as long as its generic plan looks dearer than the plans made for each run's values.
+   */
+  genericPlans?: boolean;
 }
 
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
@@ -52,6 +58,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
       application_name: options.applicationName ?? 'parley',
       statement_timeout: options.statementTimeoutMs ?? 15_000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 15_000,
+      ...(options.genericPlans ? { plan_cache_mode: 'force_generic_plan' } : {}),
     },
   });
   const client = preparedClient(sql, counter);

@@ -113,10 +113,13 @@ export class RealtimeHub {
     this.sideFeeds.push(feed);
   }
 
-  /** Starts following the log from `from` (where the instance joins: "now"). */
-  start(from: Position): void {
+  /**
+   * Starts following the log from `from` (where the instance joins: "now"), reading it through
+   * `reader` (by default the hub's own pool).
+   */
+  start(from: Position, reader: Db = this.db): void {
     this.position = from;
-    this.follower = new LogFollower(this.db, from, (entries, reached, related) => this.handOut(entries, reached, related), this.log, {
+    this.follower = new LogFollower(reader, from, (entries, reached, related) => this.handOut(entries, reached, related), this.log, {
       batchSize: this.options.batchSize ?? 500,
       sweepMs: this.options.sweepMs ?? 1000,
       withRelated: () => !this.feeds.empty,
