@@ -17,7 +17,7 @@ import { readBatch } from '../src/chatlog/read.js';
 import type { Position } from '../src/chatlog/position.js';
 import { connectDatabase } from '../src/db/client.js';
 import { prepareDatabase } from './lib/database.js';
-import { ROOT, statFields } from './lib/proc.js';
+import { cpuSeconds, ROOT } from './lib/proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,11 +58,7 @@ async function main() {
       const reader = connectDatabase(database.url, { max: 1, genericPlans: mode === 'force_generic_plan' });
       try {
         const [row] = await reader.sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-        const pid = row!.pid;
-        const cpu = () => {
-          const f = statFields(pid);
-          return (Number(f[11]) + Number(f[12])) / 100;
-        };
+        const cpu = () => cpuSeconds(row!.pid);
         const [last] = await reader.sql<{ xid: string; id: string }[]>`select l.xid::text as xid, l.id::text as id from chat_log l order by l.xid desc, l.id desc limit 1`;
         for (const c of CASES) {
           const from: Position = c.back ? { xid: Number(last!.xid), id: Number(last!.id) - c.back } : { xid: Number(last!.xid) + 1, id: 0 };

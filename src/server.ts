@@ -83,8 +83,9 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   // plan each afresh (a plan for unknown positions looks dear), which costs it several times the
   // read itself; the generic plan is the one they need (tests/log-read-plan.test.ts).
   const logDatabase = connectDatabase(options.databaseUrl, { ...dbLimits, max: 1, applicationName: `parley-log-${instanceId}`, genericPlans: true });
+  const closeDatabases = () => Promise.all([logDatabase, realtimeDatabase, database].map((d) => d.close()));
   const bus = await startEventBus(config.bus, { databaseUrl: options.databaseUrl, db: database.db, log, instanceId }).catch(async (err: unknown) => {
-    await Promise.all([logDatabase.close(), realtimeDatabase.close(), database.close()]);
+    await closeDatabases();
     throw err;
   });
   const hub = new RealtimeHub(realtimeDatabase.db, bus, log, {
@@ -254,7 +255,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       revocations.stop();
       await bus.stop();
       await files.stop();
-      await Promise.all([logDatabase.close(), realtimeDatabase.close(), database.close()]);
+      await closeDatabases();
     },
   };
 }

@@ -93,13 +93,15 @@ const row: BenchRow = {
     await ceilingWriters(ctx.database.url, STACK_ROOMS, ROOMS);
     const stackSpecs = await Promise.all(s.floorSpecs.map(async (spec, i) => ({ ...spec, chatId: String(STACK_ROOMS + i), senderToken: await benchToken(STACK_ROOMS + i) })));
     await stack.agent.call('rooms', Object.fromEntries(stackSpecs.map((spec, i) => [spec.chatId, i])));
-    const stackDetails: unknown[] = [];
-    const stackRuns = await ctx.interleave(async (rep) => {
-      const cpu = cpuMeter({ stack: stack.agent.pid, floorServer: s.floor.pid, fleet: s.fleet.pid, ...databaseCpu(ctx.database) });
-      const r = await s.fleet.call<PacedResult>('paced', 'floor', { parley: stack.url }, stackSpecs, rate, ctx.window);
-      stackDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
+    /** A repetition of the stack's server paced as Parley is, its frames received by the fleet's `group` sockets. */
+    const stackRun = (group: 'floor' | 'stack', pids: Record<string, number>, into: unknown[]) => async (rep: number) => {
+      const cpu = cpuMeter({ stack: stack.agent.pid, ...pids, fleet: s.fleet.pid, ...databaseCpu(ctx.database) });
+      const r = await s.fleet.call<PacedResult>('paced', group, { parley: stack.url }, stackSpecs, rate, ctx.window);
+      into.push({ rep, side: 'stack', cpu: cpu(), ...r });
       return r;
-    }, floorRun(stackDetails));
+    };
+    const stackDetails: unknown[] = [];
+    const stackRuns = await ctx.interleave(stackRun('floor', { floorServer: s.floor.pid }, stackDetails), floorRun(stackDetails));
     const stackNote = `${base.note}; the fixed stack (Apollo Server, type-graphql, postgres.js) taking the request and running sendMessage's statements, the floor server writing the frames`;
     rows.push(...latencyRows('stack ceiling', stackRuns, stackDetails, stackNote));
 
@@ -110,12 +112,7 @@ const row: BenchRow = {
     await stack.agent.call('frames', frameTemplate((await s.fleet.call<string>('sample', 'parley'))!));
     const ownDetails: unknown[] = [];
     try {
-      const ownRuns = await ctx.interleave(async (rep) => {
-        const cpu = cpuMeter({ stack: stack.agent.pid, fleet: s.fleet.pid, ...databaseCpu(ctx.database) });
-        const r = await s.fleet.call<PacedResult>('paced', 'stack', { parley: stack.url }, stackSpecs, rate, ctx.window);
-        ownDetails.push({ rep, side: 'stack', cpu: cpu(), ...r });
-        return r;
-      }, floorRun(ownDetails));
+      const ownRuns = await ctx.interleave(stackRun('stack', {}, ownDetails), floorRun(ownDetails));
       const ownNote = `${base.note}; the fixed stack taking the request, running sendMessage's statements and, once they commit, writing the frame to the room's 100 sockets itself (no chat log, no GraphQL execution per event)`;
       rows.push(...latencyRows('one-process stack ceiling', ownRuns, ownDetails, ownNote));
     } finally {

@@ -113,11 +113,8 @@ export class RealtimeHub {
     this.sideFeeds.push(feed);
   }
 
-  /**
-   * Starts following the log from `from` (where the instance joins: "now"), reading it through
-   * `reader` (by default the hub's own pool).
-   */
-  start(from: Position, reader: Db = this.db): void {
+  /** Starts following the log from `from` (where the instance joins: "now"), reading it through `reader`. */
+  start(from: Position, reader: Db): void {
     this.position = from;
     this.follower = new LogFollower(reader, from, (entries, reached, related) => this.handOut(entries, reached, related), this.log, {
       batchSize: this.options.batchSize ?? 500,
