@@ -119,7 +119,8 @@ describe("a chat's messages written together", () => {
     );
     for (const answer of answers) expect(answer.errors).toBeUndefined();
     const sentinel = await writers[0]!.send(chat, 'sentinel');
-    const stored = (await parley.db.sql`select id::text from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by id`).map((m) => m.id as string);
+    // By the column, not the text output also named `id` ("996352" would sort after "1000704").
+    const stored = (await parley.db.sql`select id::text from messages where chat_id = ${Number(chat)} and message_type <> 'SYSTEM' order by messages.id`).map((m) => m.id as string);
     expect(stored).toHaveLength(21);
     for (const feed of feeds) {
       await until(() => feed.events.some((e) => e.messageAdded.id === sentinel.id), 10_000, 'the sentinel');
