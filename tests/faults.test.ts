@@ -316,8 +316,16 @@ describe('database faults under traffic', () => {
         },
         15_000,
         `instance ${i} to deliver live`,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; the subscription's errors: ${JSON.stringify(errors)}`);
+      ).catch(async (err: Error) => {
+        // What the instance was doing: a follower that no longer reads shows the same count of
+        // reads a few sweeps apart; its database sessions show whether its reader is connected.
+        const reads = await metric(url, 'parley_log_reads_total');
+        await new Promise((r) => setTimeout(r, 2500));
+        const sessions = await killer`select application_name as name, state, left(query, 50) as query from pg_stat_activity where datname = ${database.name}`;
+        throw new Error(
+          `${err.message}; the subscription's errors: ${JSON.stringify(errors)}; log reads ${reads}, then ${await metric(url, 'parley_log_reads_total')} 2.5 s later; ` +
+            `database sessions: ${JSON.stringify(sessions)}\n${lastWords(servers[i]!)}`,
+        );
       });
       dispose();
       await client.dispose();

@@ -7,9 +7,10 @@ import { isDriverPatched } from '../src/db/driver-patch.js';
 import { testDatabase } from './helpers/server.js';
 
 /**
- * postgres.js 3.4.9 crashes the process, or runs a dead transaction's statements outside it,
- * when a connection is lost mid-query; patches/postgres+3.4.9.patch fixes both. Each scenario
- * runs in a child process, so a crash is an exit code.
+ * postgres.js 3.4.9 crashes the process, runs a dead transaction's statements outside it, or
+ * leaves a query pending forever when a connection is lost mid-query;
+ * patches/postgres+3.4.9.patch fixes all three. Each scenario runs in a child process, so a
+ * crash is an exit code.
  */
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/postgres-driver.mjs');
 
@@ -41,6 +42,10 @@ describe('the postgres.js patch', () => {
       await db.sql.unsafe(`drop table ${table}`);
       await db.close();
     }
+  });
+
+  it('settles a query handed to a connection between its error and its close', async () => {
+    expect(await run('query-between-error-and-close')).toEqual({ first: 'ECONNRESET', retry: 'CONNECTION_CLOSED', next: 1 });
   });
 
   it("keeps each result's count, command, columns and statement out of its own properties", async () => {

@@ -103,6 +103,7 @@ export class LogFollower {
         else this.retryIfHeldBack(batch.heldBack);
         metrics.logEntriesRead.inc(batch.entries.length);
       } while (this.again && !this.stopped);
+      if (this.failures) this.log.info({ failedReads: this.failures }, 'reading the chat log again');
       this.failures = 0;
     } catch (err) {
       // The database is away: try again, from the same position, for as long as it takes.
