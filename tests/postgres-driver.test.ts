@@ -45,7 +45,7 @@ describe('the postgres.js patch', () => {
   });
 
   it('settles a query handed to a connection between its error and its close', async () => {
-    expect(await run('query-between-error-and-close')).toEqual({ first: 'ECONNRESET', retry: 'CONNECTION_CLOSED', next: 1 });
+    expect(await run('query-between-error-and-close')).toEqual({ busy: { first: 'ECONNRESET', retry: 'CONNECTION_CLOSED' }, idle: 'CONNECTION_CLOSED', next: 1 });
   });
 
   it("keeps each result's count, command, columns and statement out of its own properties", async () => {
