@@ -142,6 +142,7 @@ const EnvSchema = z.object({
   EVENT_BUS: z.enum(['postgres', 'nats']).default('postgres'),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'expected a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster)').optional(),
   EVENT_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  LOG_STALL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NATS_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(NATS_STARTUP_WAIT_MS),
   PRESENCE_GRACE_MS: z.coerce.number().int().positive().default(15_000),
   PRESENCE_LEASE_MS: z.coerce.number().int().positive().default(30_000),
@@ -205,6 +206,11 @@ export interface Config {
    * so a lost wake-up delays delivery by no more than that.
    */
   bus: { kind: 'postgres'; sweepMs: number } | { kind: 'nats'; natsUrl: string; sweepMs: number; startupWaitMs?: number };
+  /**
+   * A read of the log, with its hand-out to subscribers, that takes longer has stalled: the
+   * instance says so in its log and /readyz fails until it ends.
+   */
+  logStallMs: number;
   ws: {
     maxPayloadBytes: number;
     initTimeoutMs: number;
@@ -398,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.EVENT_BUS === 'nats'
         ? { kind: 'nats', natsUrl: e.NATS_URL!, sweepMs: e.EVENT_SWEEP_MS, startupWaitMs: e.NATS_STARTUP_WAIT_MS }
         : { kind: 'postgres', sweepMs: e.EVENT_SWEEP_MS },
+    logStallMs: e.LOG_STALL_MS,
     ws: {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,

@@ -92,6 +92,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
     typingTimeoutMs: config.typing.timeoutMs,
     reactionIntervalMs: config.reactionUpdateIntervalMs,
     sweepMs: config.bus.sweepMs,
+    stallMs: config.logStallMs,
   });
   // Presence writes its leases on the realtime connections, announcing changes on the bus.
   setCommitHook(realtimeDatabase.db, bus.commitHook);
@@ -163,7 +164,7 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' });
       case '/readyz': {
-        const checks = await readiness(database, bus);
+        const checks = await readiness(database, bus, hub);
         return sendJson(res, checks.ready ? 200 : 503, checks);
       }
       case '/metrics':
@@ -260,14 +261,15 @@ export async function createParleyServer(options: { config: Config; databaseUrl:
   };
 }
 
-/** Ready when the database answers and this instance hears the event bus. */
-async function readiness(database: Database, bus: EventBus) {
+/** Ready when the database answers, this instance hears the event bus and its reading of the log goes on. */
+async function readiness(database: Database, bus: EventBus, hub: RealtimeHub) {
   const db = await Promise.race([
     database.sql`select 1`.then(() => true, () => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
   ]);
   const listen = bus.connected;
-  return { ready: db && listen, database: db ? 'up' : 'down', bus: bus.kind, listen: listen ? 'up' : 'down' };
+  const stalled = hub.stalled;
+  return { ready: db && listen && !stalled, database: db ? 'up' : 'down', bus: bus.kind, listen: listen ? 'up' : 'down', log: stalled ? 'stalled' : 'up' };
 }
 
 function listenOn(server: http.Server, port: number, host: string | undefined): Promise<number> {

@@ -54,6 +54,12 @@ describe('configuration', () => {
     for (const name of ['EVENT_BUS', 'NATS_URL', 'EVENT_SWEEP_MS']) expect(bad).toContain(`${name}: `);
   });
 
+  it('bounds how long a read of the log may take before it counts as stalled', () => {
+    expect(loadConfig({}).logStallMs).toBe(60_000);
+    expect(loadConfig({ LOG_STALL_MS: '5000' }).logStallMs).toBe(5000);
+    for (const value of ['999', '0', 'soon']) expect((loadError({ LOG_STALL_MS: value }) as Error).message).toContain('LOG_STALL_MS: ');
+  });
+
   it("reads the password process's nice increment, 0 to 19, and refuses anything else", () => {
     expect(loadConfig({}).passwords.nice).toBe(10);
     for (const nice of ['0', '19']) expect(loadConfig({ PASSWORD_NICE: nice }).passwords.nice).toBe(Number(nice));

@@ -5,6 +5,7 @@ import { errorOf } from './helpers/graphql.js';
 import { Audience } from '../src/realtime/audience.js';
 import { holdTheMark } from './helpers/log.js';
 import { useParley } from './helpers/scenario.js';
+import { capturedLogger, startServer } from './helpers/server.js';
 import { until } from './helpers/ws.js';
 
 /**
@@ -97,6 +98,38 @@ describe('typing, which is not logged', () => {
       expect(typing.events.map((e) => e.typing.chatId)).toEqual([elsewhere]);
     } finally {
       await releaseMark();
+    }
+  });
+});
+
+describe('a read of the log that does not end', () => {
+  it('fails /readyz and says so in the log while it lasts, then delivers as before', { timeout: 60_000 }, async () => {
+    const captured = capturedLogger();
+    // The sweep reads often; the statement may wait far longer than the stall bound.
+    const stuck = await startServer({ logStallMs: 1000, bus: { sweepMs: 100 }, db: { statementTimeoutMs: 60_000 } }, undefined, captured.log);
+    try {
+      const [ana, ben] = await parley.newUsers(2, 'R');
+      const chat = await parley.newDirectChat(ana!, ben!);
+      const feed = await ben!.subscribe(`subscription { messageAdded { content } }`, {}, stuck);
+      const ready = async () => {
+        const res = await fetch(new URL('/readyz', stuck.url));
+        return { status: res.status, ...((await res.json()) as object) };
+      };
+      expect(await ready()).toMatchObject({ status: 200, log: 'up' });
+      const releaseLog = await lockTable('chat_log');
+      try {
+        await until(async () => (await ready()).status === 503, 15_000, 'readyz to fail');
+        expect(await ready()).toMatchObject({ ready: false, database: 'up', listen: 'up', log: 'stalled' });
+        await until(() => captured.lines.some((l) => l.msg?.startsWith('reading the chat log has stalled')), 15_000, 'the stall to be logged');
+      } finally {
+        await releaseLog();
+      }
+      await until(async () => (await ready()).status === 200, 15_000, 'readyz to recover');
+      expect(captured.lines.some((l) => l.msg === 'reading the chat log goes on after a stall')).toBe(true);
+      await ana!.send(chat, 'after the stall');
+      expect((await feed.waitFor(1, 15_000)).map((e) => e.messageAdded.content)).toEqual(['after the stall']);
+    } finally {
+      await stuck.stop();
     }
   });
 });

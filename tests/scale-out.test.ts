@@ -209,12 +209,12 @@ describe.skipIf(!available)('three instances on NATS', () => {
     await nats.stop(true);
     await until(() => instances.every((s) => !s.server.bus.connected), 15_000, 'every instance to lose NATS');
     const unready = await fetch(new URL('/readyz', instances[0]!.url));
-    expect([unready.status, await unready.json()]).toEqual([503, { ready: false, database: 'up', bus: 'nats', listen: 'down' }]);
+    expect([unready.status, await unready.json()]).toEqual([503, { ready: false, database: 'up', bus: 'nats', listen: 'down', log: 'up' }]);
     const during = sent;
     await until(() => sent >= during + 15, 30_000, 'messages while NATS is down');
     await nats.start();
     await until(() => instances.every((s) => s.server.bus.connected), 30_000, 'every instance to reconnect');
-    expect(await (await fetch(new URL('/readyz', instances[2]!.url))).json()).toEqual({ ready: true, database: 'up', bus: 'nats', listen: 'up' });
+    expect(await (await fetch(new URL('/readyz', instances[2]!.url))).json()).toEqual({ ready: true, database: 'up', bus: 'nats', listen: 'up', log: 'up' });
     const back = sent;
     await until(() => sent >= back + 15, 30_000, 'messages after the restart');
     stop = true;

@@ -50,6 +50,8 @@ export interface HubOptions {
   batchSize?: number;
   /** Read the log at least this often, wake-up or not. */
   sweepMs?: number;
+  /** A read of the log (with its hand-out) taking longer has stalled (see FollowerOptions). */
+  stallMs?: number;
 }
 
 /**
@@ -100,6 +102,11 @@ export class RealtimeHub {
     );
   }
 
+  /** Whether this instance's reading of the log has stalled (for /readyz). */
+  get stalled(): boolean {
+    return this.follower?.stalled ?? false;
+  }
+
   /** This instance's reads of the chat log so far. */
   get logReads(): number {
     return this.follower?.reads ?? 0;
@@ -119,6 +126,7 @@ export class RealtimeHub {
     this.follower = new LogFollower(reader, from, (entries, reached, related) => this.handOut(entries, reached, related), this.log, {
       batchSize: this.options.batchSize ?? 500,
       sweepMs: this.options.sweepMs ?? 1000,
+      stallMs: this.options.stallMs,
       withRelated: () => !this.feeds.empty,
     });
     this.follower.wake();

@@ -12,6 +12,11 @@ export interface FollowerOptions {
   sweepMs: number;
   /** Whether to read the rows entries show with them (see readBatch): while anyone here listens. */
   withRelated?: () => boolean;
+  /**
+   * A read and its hand-out that take longer than this have stalled: every statement they make
+   * is bounded by the database's timeouts, so only a fault inside this process keeps them going.
+   */
+  stallMs?: number;
 }
 
 /** Called with each batch of entries, in log order, and the position they reach. */
@@ -36,6 +41,9 @@ export class LogFollower {
   private heldBackRounds = 0;
   private failures = 0;
   private readCount = 0;
+  /** When the read under way (with its hand-out) began; 0 while none is. */
+  private stepStartedAt = 0;
+  private stallReported = false;
 
   constructor(
     private readonly db: Db,
@@ -63,10 +71,16 @@ export class LogFollower {
     return this.running;
   }
 
+  /** Whether the read under way has taken longer than `stallMs`: nothing reaches subscribers here. */
+  get stalled(): boolean {
+    return this.stepStartedAt > 0 && Date.now() - this.stepStartedAt > (this.options.stallMs ?? Infinity);
+  }
+
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.reportStall();
       return;
     }
     clearTimeout(this.timer);
@@ -87,6 +101,8 @@ export class LogFollower {
     try {
       do {
         this.again = false;
+        this.endStall();
+        this.stepStartedAt = Date.now();
         this.readCount++;
         metrics.logReads.inc();
         const batch = await readBatch(this.db, this.position, this.options.batchSize, this.options.withRelated?.() ?? false);
@@ -110,7 +126,22 @@ export class LogFollower {
       const delay = FAILURE_RETRY_MS[Math.min(this.failures++, FAILURE_RETRY_MS.length - 1)]!;
       if (this.failures === 1) this.log.warn({ err: describe(err) }, 'reading the chat log failed; retrying');
       this.schedule(delay);
+    } finally {
+      this.endStall();
+      this.stepStartedAt = 0;
     }
+  }
+
+  /** Said once per stall, when a wake-up (the sweep's, at least) finds the read still under way. */
+  private reportStall(): void {
+    if (this.stallReported || !this.stalled) return;
+    this.stallReported = true;
+    this.log.error({ stalledMs: Date.now() - this.stepStartedAt }, 'reading the chat log has stalled: no deliveries here until it ends');
+  }
+
+  private endStall(): void {
+    if (this.stallReported) this.log.warn({ stalledMs: Date.now() - this.stepStartedAt }, 'reading the chat log goes on after a stall');
+    this.stallReported = false;
   }
 
   /**
