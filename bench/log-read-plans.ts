@@ -59,6 +59,7 @@ async function main() {
       try {
         const [row] = await reader.sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
         const cpu = () => cpuSeconds(row!.pid);
+        const timings: { read: string; cpuMicros: number; wallMicros: number }[] = [];
         const [last] = await reader.sql<{ xid: string; id: string }[]>`select l.xid::text as xid, l.id::text as id from chat_log l order by l.xid desc, l.id desc limit 1`;
         for (const c of CASES) {
           const from: Position = c.back ? { xid: Number(last!.xid), id: Number(last!.id) - c.back } : { xid: Number(last!.xid) + 1, id: 0 };
@@ -69,16 +70,13 @@ async function main() {
           for (let i = 0; i < reads; i++) await read();
           const wallMicros = ((performance.now() - t0) / reads) * 1000;
           const cpuMicros = ((cpu() - cpu0) / reads) * 1e6;
-          results.push({ mode, read: c.name, cpuMicros: Math.round(cpuMicros), wallMicros: Math.round(wallMicros), customPlans: 0, genericPlans: 0 });
+          timings.push({ read: c.name, cpuMicros: Math.round(cpuMicros), wallMicros: Math.round(wallMicros) });
         }
-        // How PostgreSQL planned this connection's reads.
-        const plans = await reader.sql<{ statement: string; generic: number; custom: number }[]>`
-          select statement, generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement like '%"_hw"%'`;
-        const total = (pick: (p: (typeof plans)[number]) => number) => plans.reduce((n, p) => n + pick(p), 0);
-        for (const r of results.filter((r) => r.mode === mode)) {
-          r.customPlans = total((p) => p.custom);
-          r.genericPlans = total((p) => p.generic);
-        }
+        // How PostgreSQL planned this connection's reads (all four kinds together).
+        const [plans] = await reader.sql<{ custom: number; generic: number }[]>`
+          select coalesce(sum(custom_plans), 0)::int as custom, coalesce(sum(generic_plans), 0)::int as generic
+          from pg_prepared_statements where statement like '%"_hw"%'`;
+        results.push(...timings.map((t) => ({ mode, ...t, customPlans: plans!.custom, genericPlans: plans!.generic })));
       } finally {
         await reader.close();
       }
