@@ -12,10 +12,10 @@ import { testDatabase } from './helpers/server.js';
  * patches/postgres+3.4.9.patch fixes all three. Each scenario runs in a child process, so a
  * crash is an exit code.
  */
-const FIXTURE = path.join(import.meta.dirname, 'fixtures/postgres-driver.mjs');
+const FIXTURE = path.join(import.meta.dirname, 'fixtures/postgres-driver.ts');
 
 async function run(scenario: string, ...args: string[]) {
-  const child = await promisify(execFile)(process.execPath, [FIXTURE, scenario, inject('databaseUrl'), ...args], { timeout: 20_000 }).catch(
+  const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', FIXTURE, scenario, inject('databaseUrl'), ...args], { timeout: 20_000 }).catch(
     (err: { code?: number; stdout?: string; stderr?: string }) => {
       throw new Error(`${scenario} exited with ${err.code}:\n${err.stdout}${err.stderr}`);
     },

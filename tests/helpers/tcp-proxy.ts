@@ -33,6 +33,13 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     get port() {
       return port;
     },
+    /**
+     * Resets every open connection, both ends (an RST, where `down` closes them): each side's
+     * next read or write fails with ECONNRESET. New connections are still taken.
+     */
+    reset() {
+      for (const s of sockets) if (!s.destroyed) s.resetAndDestroy();
+    },
     /** Refuses new connections and cuts the open ones. */
     async down() {
       await new Promise<void>((resolve) => {
