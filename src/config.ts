@@ -127,6 +127,8 @@ const EnvSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  MESSAGE_BATCHES_AT_ONCE: z.coerce.number().int().positive().default(1),
+  MESSAGE_BATCH_STALL_MS: z.coerce.number().int().positive().default(100),
   WS_MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(20),
   WS_MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(500),
   WS_MAX_SOCKETS: z.coerce.number().int().positive().default(10_000),
@@ -199,6 +201,7 @@ export interface Config {
   files: FilesConfig;
   /** Caps on Parley's own database work: an open transaction holds back every delivery. */
   db: { statementTimeoutMs: number; idleInTransactionTimeoutMs: number };
+  messageWrites: MessageWritesConfig;
   passwords: PasswordsConfig;
   /**
    * How instances wake each other (src/realtime/bus): PostgreSQL's NOTIFY, or NATS at `natsUrl`.
@@ -223,6 +226,17 @@ export interface Config {
     maxBufferedBytes: number;
   };
   presence: PresenceConfig;
+}
+
+/**
+ * How an instance writes plain messages (src/messages/chat-write-line.ts): in batches, each
+ * chat's one at a time; at most `batchesAtOnce` of them at once, so that chats whose messages
+ * come meanwhile share the next batch's transaction. A batch unwritten after `stalledMs` no
+ * longer counts, so one slow chat holds the others up no longer than that.
+ */
+export interface MessageWritesConfig {
+  batchesAtOnce: number;
+  stalledMs: number;
 }
 
 /** Presence (src/realtime/presence.ts): how long it takes to go offline, and how changes are batched. */
@@ -392,6 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linkTtl: e.FILE_URL_TTL,
     },
     db: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
+    messageWrites: { batchesAtOnce: e.MESSAGE_BATCHES_AT_ONCE, stalledMs: e.MESSAGE_BATCH_STALL_MS },
     passwords: {
       memoryKib: e.PASSWORD_MEMORY_KIB,
       timeCost: e.PASSWORD_TIME_COST,

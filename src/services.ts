@@ -68,7 +68,7 @@ export function createDataServices(deps: DataServiceDeps) {
     users: new UsersService(deps.db),
     contacts: new ContactsService(deps.db, deps.limits),
     chats: new ChatsService(deps.db, deps.limits),
-    messages: new MessagesService(deps.db, deps.limits, deps.attachments),
+    messages: new MessagesService(deps.db, deps.limits, deps.config.messageWrites, deps.attachments),
     reactions: new ReactionsService(deps.db, deps.limits),
     notifications: new NotificationsService(deps.db),
     search: new SearchService(deps.db, deps.limits),

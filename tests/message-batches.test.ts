@@ -106,6 +106,66 @@ describe("a chat's messages written together", () => {
     expect(delta('parley_message_batch_size_sum')).toBe(6);
   });
 
+  it("writes the messages of several chats that came while a batch was written in one transaction, each chat's in the order they came, each delivered once", async () => {
+    const [owner, a, b, reader] = await parley.newUsers(4, 'S');
+    const [x, y] = [await parley.newGroup(owner!, [a!, b!, reader!]), await parley.newGroup(owner!, [a!, b!, reader!])];
+    const feed = await reader!.subscribe(`subscription { messageAdded { id chatId content } }`);
+    // One batch at a time, however long it takes: while chat x's first waits for x, the rest wait for the batch.
+    const patient = await parley.newInstance({ messageWrites: { batchesAtOnce: 1, stalledMs: 60_000 } });
+    const [o, aa, bb] = [owner!.on(patient), a!.on(patient), b!.on(patient)];
+    const answers = await sendBehindOne(x, text(o, x, 'x0'), [text(aa, y, 'y1'), text(bb, x, 'x1'), text(o, y, 'y2'), text(aa, x, 'x2')]);
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const [x0, y1, x1, y2, x2] = answers.map((r) => r.data!.sendMessage.id);
+    expect(new Set([y1, x1, y2, x2].map((id) => transactionOf(id!))).size).toBe(1);
+    expect(transactionOf(y1!)).toBeGreaterThan(transactionOf(x0!));
+    // Each chat's in the order they came; the log's order is the ids'.
+    const byId = (ids: string[]) => [...ids].sort((p, q) => (BigInt(p) < BigInt(q) ? -1 : 1));
+    expect(byId([x0!, x1!, x2!])).toEqual([x0, x1, x2]);
+    expect(byId([y1!, y2!])).toEqual([y1, y2]);
+    const last = await owner!.send(x, 'last');
+    await feed.waitFor(6);
+    expect(feed.events.map((e) => e.messageAdded.id)).toEqual([...byId([x0!, y1!, x1!, y2!, x2!]), last.id]);
+    const contents = new Map(answers.map((r) => [r.data!.sendMessage.id, r.data!.sendMessage.content]));
+    expect(feed.events.slice(0, 5).map((e) => e.messageAdded.content)).toEqual(byId([...contents.keys()]).map((id) => contents.get(id)));
+  });
+
+  it("answers a budget's refusal in a batch of several chats to its sender alone: every other message is stored, each once", async () => {
+    const [owner, spent, c] = await parley.newUsers(3, 'U');
+    const [x, y, z] = [await parley.newGroup(owner!, [spent!, c!]), await parley.newGroup(owner!, [spent!, c!]), await parley.newGroup(owner!, [spent!, c!])];
+    // The budget is 6 messages an hour.
+    for (let i = 0; i < 6; i++) await spent!.send(x, `spent ${i}`);
+    const patient = await parley.newInstance({ messageWrites: { batchesAtOnce: 1, stalledMs: 60_000 } });
+    const [o, sp, cc] = [owner!.on(patient), spent!.on(patient), c!.on(patient)];
+    const [first, refused, other, third] = await sendBehindOne(x, text(o, x, 'first'), [text(sp, y, 'one too many'), text(cc, z, 'c1'), text(o, y, 'o1')]);
+    expect(errorOf(refused!).code).toBe('RATE_LIMITED');
+    for (const ok of [first, other, third]) expect(ok!.errors).toBeUndefined();
+    // The refusal rolled the batch back; each chat's messages were then written apart.
+    expect(transactionOf(other!.data!.sendMessage.id)).not.toBe(transactionOf(third!.data!.sendMessage.id));
+    expect(await storedContents(y)).toEqual(['o1']);
+    expect(await storedContents(z)).toEqual(['c1']);
+    const logged = await parley.db.sql`select count(*)::int as n from chat_log e join messages m on m.id = e.message_id where e.chat_id in ${parley.db.sql([Number(y), Number(z)])} and e.kind = 'MESSAGE_ADDED' and m.message_type <> 'SYSTEM'`;
+    expect(logged[0]!.n).toBe(2);
+  });
+
+  it("lets other chats' messages go while a batch waits for a lock past the stall time", async () => {
+    const [owner, a] = await parley.newUsers(2, 'T');
+    const [x, y] = [await parley.newGroup(owner!, [a!]), await parley.newGroup(owner!, [a!])];
+    const held = await holdChat(x);
+    let waited: Promise<Sent>;
+    try {
+      waited = text(owner!, x, 'held')();
+      await held.writerWaits();
+      // The one batch at a time is taken, by a batch that waits for x: y's message goes anyway.
+      const other = await text(a!, y, 'goes')();
+      expect(other.errors).toBeUndefined();
+      expect(await storedContents(x)).toEqual([]);
+    } finally {
+      await held.release();
+    }
+    expect((await waited).errors).toBeUndefined();
+    expect(await storedContents(x)).toEqual(['held']);
+  });
+
   it('delivers bursts to one chat through two instances to readers on both: every message once, in one order', async () => {
     const other = await parley.newInstance();
     const writers = await parley.newUsers(4, 'M');

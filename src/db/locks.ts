@@ -21,6 +21,11 @@ export async function lockChat(tx: Tx, chatId: number): Promise<void> {
   await LOCK_CHAT.execute(tx, { chatId });
 }
 
+/** Locks several chats, in id order (see lockUsers), before the transaction's first write. */
+export async function lockChats(tx: Tx, chatIds: number[]): Promise<void> {
+  await LOCK_EACH.execute(tx, { space: CHAT, ids: sortedIds(chatIds) });
+}
+
 /** Locks several users, in id order so that two writers never wait on each other crosswise. */
 export async function lockUsers(tx: Tx, userIds: number[]): Promise<void> {
   await LOCK_EACH.execute(tx, { space: USER, ids: sortedIds(userIds) });

@@ -13,15 +13,16 @@ import { changeMessage } from './message-access.js';
 import { appendMessage, appendMessageIf, MESSAGE_COLUMNS, MESSAGE_SLOTS, messageStatement, type MessageGuard, type MessageKind, type NewMessage } from './message-log.js';
 import { settleReadState } from './read-state.js';
 import type { MessageAttachments } from '../files/attachments.js';
+import type { MessageWritesConfig } from '../config.js';
 import { applyMentions, changesMentions, parseMentionIds, planMentions } from './mentions.js';
 import { captionRules, editMessageRules, MESSAGE_PAGE, sendMessageRules } from './message.rules.js';
-import { lockChat, lockSenders } from '../db/locks.js';
+import { lockChat, lockChats, lockSenders } from '../db/locks.js';
 import { commitBehind, transaction } from '../db/transaction.js';
 import { rowOf } from '../db/rows.js';
 import { executePlain, Statements } from '../db/plain-sql.js';
 import { metrics } from '../observability/metrics.js';
 import { isDeadlock } from '../db/errors.js';
-import { ChatWriteLine, type Outcome } from './chat-write-line.js';
+import { ChatWriteLine, type ChatJobs, type Outcome } from './chat-write-line.js';
 
 export interface SendMessageData {
   chatId: string;
@@ -47,12 +48,13 @@ export class MessagesService {
   constructor(
     private readonly db: Db,
     private readonly limits: RateLimits,
+    private readonly writes: MessageWritesConfig,
     /** Files in messages; scripts without a storage send text only. */
     private readonly attachments?: MessageAttachments,
   ) {}
 
   private readonly plainStatements = new Statements();
-  private readonly plainLine = new ChatWriteLine<PlainJob, MessageRow | null>((chatId, jobs) => this.writePlain(chatId, jobs), PLAIN_BATCH);
+  private readonly plainLine = new ChatWriteLine<PlainJob, MessageRow | null>((batch) => this.writePlain(batch), { maxBatch: PLAIN_BATCH, maxInFlight: this.writes.batchesAtOnce, stalledMs: this.writes.stalledMs });
 
   /** Plain messages waiting for the batch before them in their chat (ChatWriteLine). */
   get waiting(): number {
@@ -231,37 +233,39 @@ export class MessagesService {
   }
 
   /**
-   * Plain messages of one chat, sent together with the commit right behind, and run in order:
-   * the chat's lock, then for each message its sender's message budget and the message, on the
-   * condition that the sender may write and did not send it already. The lock is held only while
-   * PostgreSQL runs them; with several senders, their locks too (lockSenders). A statement that
-   * fails aborts them all: a budget's refusal or a retry key's clash is one message's own, and a
-   * deadlock the batch's alone, so each is then written alone and answers for itself.
+   * Plain messages of one chat or several, sent together with the commit right behind, and run
+   * in order: the chats' locks, then for each message its sender's message budget and the
+   * message, on the condition that the sender may write and did not send it already. The locks
+   * are held only while PostgreSQL runs them; with several senders, their locks too
+   * (lockSenders). A statement that fails aborts them all: a budget's refusal or a retry key's
+   * clash is one message's own, and a deadlock the batch's alone, so each chat's messages are
+   * then written apart, and one chat's each alone, each answering for itself.
    */
-  private async writePlain(chatId: number, jobs: PlainJob[]): Promise<Outcome<MessageRow | null>[]> {
+  private async writePlain(batch: ChatJobs<PlainJob>[]): Promise<Outcome<MessageRow | null>[][]> {
+    const jobs = batch.flatMap((c) => c.jobs);
     const senders = [...new Set(jobs.map((j) => j.viewerId))];
     try {
       const [, , ...written] = await commitBehind(this.db, (tx) =>
         Promise.all([
-          lockChat(tx, chatId),
+          batch.length > 1 ? lockChats(tx, batch.map((c) => c.chatId)) : lockChat(tx, batch[0]!.chatId),
           senders.length > 1 ? lockSenders(tx, senders) : undefined,
           ...jobs.map((j) => appendMessageIf(tx, j.entry, this.plainGuard(j.viewerId, j.entry.clientMessageId))),
         ]),
       );
       metrics.messageBatches.observe(jobs.length);
-      return written.map((value) => ({ status: 'fulfilled', value }));
+      let at = 0;
+      return batch.map((c) => written.slice(at, (at += c.jobs.length)).map((value) => ({ status: 'fulfilled', value })));
     } catch (err) {
       if (jobs.length === 1 || !(isBudgetRefused(err) || isUniqueViolation(err) || isDeadlock(err))) throw err;
-      const alone: Outcome<MessageRow | null>[] = [];
-      for (const job of jobs) {
-        alone.push(
-          await this.writePlain(chatId, [job]).then(
-            ([outcome]) => outcome!,
-            (reason: unknown) => ({ status: 'rejected', reason }),
-          ),
-        );
+      const failed = (reason: unknown, jobs: unknown[]) => jobs.map((): Outcome<MessageRow | null> => ({ status: 'rejected', reason }));
+      // Chats apart, at once, as each would have gone on its own.
+      if (batch.length > 1) return Promise.all(batch.map((c) => this.writePlain([c]).then(([own]) => own!, (reason: unknown) => failed(reason, c.jobs))));
+      const { chatId, jobs: alone } = batch[0]!;
+      const outcomes: Outcome<MessageRow | null>[] = [];
+      for (const job of alone) {
+        outcomes.push(...(await this.writePlain([{ chatId, jobs: [job] }]).then(([own]) => own!, (reason: unknown) => failed(reason, [job]))));
       }
-      return alone;
+      return [outcomes];
     }
   }
 
