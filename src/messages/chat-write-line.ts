@@ -80,13 +80,15 @@ export class ChatWriteLine<J, R> {
     while (this.running < this.options.maxInFlight && this.ready.length > 0) {
       const batch: { chatId: number; waiting: Waiting<J, R>[] }[] = [];
       let room = this.options.maxBatch;
-      while (room > 0 && this.ready.length > 0) {
-        const chatId = this.ready.shift()!;
+      let taken = 0;
+      while (room > 0 && taken < this.ready.length) {
+        const chatId = this.ready[taken++]!;
         // A chat whose jobs overflow the batch keeps the rest: they go once this batch is written.
         const waiting = this.lines.get(chatId)!.splice(0, room);
         room -= waiting.length;
         batch.push({ chatId, waiting });
       }
+      this.ready.splice(0, taken);
       void this.run(batch);
     }
   }
