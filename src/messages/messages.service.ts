@@ -56,7 +56,7 @@ export class MessagesService {
   private readonly plainStatements = new Statements();
   private readonly plainLine = new ChatWriteLine<PlainJob, MessageRow | null>((batch) => this.writePlain(batch), { maxBatch: PLAIN_BATCH, maxInFlight: this.writes.batchesAtOnce, stalledMs: this.writes.stalledMs });
 
-  /** Plain messages waiting for the batch before them in their chat (ChatWriteLine). */
+  /** Plain messages waiting for a batch (ChatWriteLine). */
   get waiting(): number {
     return this.plainLine.waiting;
   }

@@ -106,7 +106,7 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),
-  messagesWaiting: instanceGauge('parley_messages_waiting', 'Plain messages waiting for the batch before them in their chat to be written', 'messagesWaiting'),
+  messagesWaiting: instanceGauge('parley_messages_waiting', "Plain messages waiting for a batch: behind their chat's batch being written, or for the next batch to start", 'messagesWaiting'),
   messageBatches: new client.Histogram({
     name: 'parley_message_batch_size',
     help: "Plain messages written in one transaction: a chat's messages that came while the one before them was being written",
