@@ -4,6 +4,7 @@ import { metrics } from '../src/observability/metrics.js';
 import { errorOf, type GraphQLResponse } from './helpers/graphql.js';
 import { useParley, type Actor } from './helpers/scenario.js';
 import { until } from './helpers/ws.js';
+import type { TestServer } from './helpers/server.js';
 
 /**
  * A chat's plain messages that come while the one before them is being written go together, in
@@ -68,6 +69,10 @@ async function sendBehindOne(chatId: string, first: () => Promise<Sent>, rest: (
   return Promise.all(answers);
 }
 
+/** A second instance that writes one batch at a time however long it takes (no stall time), started once. */
+let patient: Promise<TestServer> | undefined;
+const patientInstance = () => (patient ??= parley.newInstance({ messageWrites: { batchesAtOnce: 1, stalledMs: 60_000 } }));
+
 const text = (from: Actor, chatId: string, content: string, more: Record<string, unknown> = {}) => () =>
   from.gql(SEND, { i: { chatId, content, ...more } }) as Promise<Sent>;
 
@@ -111,7 +116,7 @@ describe("a chat's messages written together", () => {
     const [x, y] = [await parley.newGroup(owner!, [a!, b!, reader!]), await parley.newGroup(owner!, [a!, b!, reader!])];
     const feed = await reader!.subscribe(`subscription { messageAdded { id chatId content } }`);
     // One batch at a time, however long it takes: while chat x's first waits for x, the rest wait for the batch.
-    const patient = await parley.newInstance({ messageWrites: { batchesAtOnce: 1, stalledMs: 60_000 } });
+    const patient = await patientInstance();
     const [o, aa, bb] = [owner!.on(patient), a!.on(patient), b!.on(patient)];
     const answers = await sendBehindOne(x, text(o, x, 'x0'), [text(aa, y, 'y1'), text(bb, x, 'x1'), text(o, y, 'y2'), text(aa, x, 'x2')]);
     for (const answer of answers) expect(answer.errors).toBeUndefined();
@@ -134,7 +139,7 @@ describe("a chat's messages written together", () => {
     const [x, y, z] = [await parley.newGroup(owner!, [spent!, c!]), await parley.newGroup(owner!, [spent!, c!]), await parley.newGroup(owner!, [spent!, c!])];
     // The budget is 6 messages an hour.
     for (let i = 0; i < 6; i++) await spent!.send(x, `spent ${i}`);
-    const patient = await parley.newInstance({ messageWrites: { batchesAtOnce: 1, stalledMs: 60_000 } });
+    const patient = await patientInstance();
     const [o, sp, cc] = [owner!.on(patient), spent!.on(patient), c!.on(patient)];
     const [first, refused, other, third] = await sendBehindOne(x, text(o, x, 'first'), [text(sp, y, 'one too many'), text(cc, z, 'c1'), text(o, y, 'o1')]);
     expect(errorOf(refused!).code).toBe('RATE_LIMITED');
