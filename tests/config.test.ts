@@ -60,6 +60,18 @@ describe('configuration', () => {
     for (const value of ['999', '0', 'soon']) expect((loadError({ LOG_STALL_MS: value }) as Error).message).toContain('LOG_STALL_MS: ');
   });
 
+  it('reads how many message batches go at once and when one has stalled, and refuses anything but a positive whole number', () => {
+    expect(loadConfig({}).messageWrites).toEqual({ batchesAtOnce: 1, stalledMs: 100 });
+    expect(loadConfig({ MESSAGE_BATCHES_AT_ONCE: '4', MESSAGE_BATCH_STALL_MS: '250' }).messageWrites).toEqual({ batchesAtOnce: 4, stalledMs: 250 });
+    for (const name of ['MESSAGE_BATCHES_AT_ONCE', 'MESSAGE_BATCH_STALL_MS']) {
+      for (const value of ['0', '-1', '1.5', 'many']) {
+        const err = loadError({ [name]: value });
+        expect(err, `${name}=${value}`).toBeInstanceOf(ConfigError);
+        expect((err as Error).message).toContain(`${name}: `);
+      }
+    }
+  });
+
   it("reads the password process's nice increment, 0 to 19, and refuses anything else", () => {
     expect(loadConfig({}).passwords.nice).toBe(10);
     for (const nice of ['0', '19']) expect(loadConfig({ PASSWORD_NICE: nice }).passwords.nice).toBe(Number(nice));
